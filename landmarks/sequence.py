@@ -1,0 +1,80 @@
+"""LandmarkSequence: the one in-memory form of extracted landmarks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from landmarks.layout import NUM_POINTS, PART_NAMES, PARTS
+
+
+@dataclass
+class LandmarkSequence:
+    """Holistic landmarks of one clip.
+
+    points:     (T, 543, 3) float32, NaN where a part was not detected
+    presence:   (T, 4) bool, one column per part in PART_NAMES order
+    timestamps: (T,) float64 seconds from the start of the clip (real, VFR-safe)
+    fps:        nominal frames per second
+    """
+
+    points: np.ndarray
+    presence: np.ndarray
+    timestamps: np.ndarray
+    fps: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.points = np.asarray(self.points, dtype=np.float32).reshape(-1, NUM_POINTS, 3)
+        self.presence = np.asarray(self.presence, dtype=bool).reshape(-1, len(PART_NAMES))
+        self.timestamps = np.asarray(self.timestamps, dtype=np.float64).reshape(-1)
+        if not (len(self.points) == len(self.presence) == len(self.timestamps)):
+            raise ValueError(
+                f"length mismatch: points {len(self.points)}, presence {len(self.presence)}, "
+                f"timestamps {len(self.timestamps)}"
+            )
+
+    @classmethod
+    def from_points(
+        cls, points: np.ndarray, fps: float, timestamps: np.ndarray | None = None
+    ) -> LandmarkSequence:
+        """Build a sequence from (T, 543, 3) points, deriving presence from NaNs."""
+        points = np.asarray(points, dtype=np.float32)
+        presence = np.stack(
+            [~np.isnan(points[:, sl]).all(axis=(1, 2)) for sl in PARTS.values()], axis=1
+        )
+        if timestamps is None:
+            timestamps = np.arange(len(points), dtype=np.float64) / float(fps or 1.0)
+        return cls(points=points, presence=presence, timestamps=timestamps, fps=float(fps))
+
+    def __len__(self) -> int:
+        return int(self.points.shape[0])
+
+    @property
+    def duration(self) -> float:
+        if len(self) == 0:
+            return 0.0
+        return float(self.timestamps[-1] + 1.0 / (self.fps or 30.0))
+
+    def part(self, name: str) -> np.ndarray:
+        """(T, n_points, 3) view of one part."""
+        return self.points[:, PARTS[name]]
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON summary the job result shows (result.landmarks)."""
+        n = len(self)
+        frac = (lambda col: float(col.mean()) if n else 0.0)
+        either_hand = self.presence[:, 2] | self.presence[:, 3]
+        return {
+            "frames": n,
+            "fps": round(float(self.fps), 3),
+            "duration": round(self.duration, 3),
+            "pose_detected_fraction": round(frac(self.presence[:, 0]), 4),
+            "face_detected_fraction": round(frac(self.presence[:, 1]), 4),
+            "left_hand_detected_fraction": round(frac(self.presence[:, 2]), 4),
+            "right_hand_detected_fraction": round(frac(self.presence[:, 3]), 4),
+            "hands_detected_fraction": round(frac(either_hand), 4),
+            "hands_detected_frames": int(either_hand.sum()),
+        }

@@ -1,0 +1,1 @@
+"""Pure ML plumbing shared by recognition.ml and translation.ml (no Django imports)."""

@@ -1,0 +1,180 @@
+"""Model bundles: the unit that training writes, admins upload and workers load.
+
+A bundle is a folder (or a .zip of one) holding:
+
+    bundle.json       manifest: format, task, language, name, created, files
+    config.json       the model config (a frozen dataclass serialised with dataclasses.asdict)
+    model.safetensors the weights
+    vocab.txt         one gloss per line (isolated task; the class index is the line number)
+    spm.model         SentencePiece model (translation task), optional glosses.txt for CTC glosses
+    metrics.json      evaluation results
+    MODEL_CARD.md     data, licence, the exact command that produced the bundle
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BUNDLE_FORMAT = "slrweb-bundle/1"
+TASKS = ("isolated", "translation")
+MANIFEST = "bundle.json"
+CONFIG = "config.json"
+WEIGHTS = "model.safetensors"
+VOCAB = "vocab.txt"
+SPM = "spm.model"
+GLOSSES = "glosses.txt"
+METRICS = "metrics.json"
+CARD = "MODEL_CARD.md"
+
+
+class BundleError(ValueError):
+    """A bundle is missing a file, or its parts disagree with each other."""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: Path
+    task: str
+    language: str
+    name: str
+    config: dict[str, Any]
+    metrics: dict[str, Any]
+    vocabulary: list[str] = field(default_factory=list)  # glosses (isolated) or CTC glosses
+    card: str = ""
+
+    @property
+    def weights_path(self) -> Path:
+        return self.path / WEIGHTS
+
+    @property
+    def spm_path(self) -> Path:
+        return self.path / SPM
+
+    def load_state_dict(self, device: str = "cpu") -> dict[str, Any]:
+        from safetensors.torch import load_file
+
+        return load_file(str(self.weights_path), device=device)
+
+
+def write_bundle(
+    out_dir: str | Path,
+    *,
+    task: str,
+    language: str,
+    name: str,
+    config: dict[str, Any],
+    state_dict: dict[str, Any],
+    metrics: dict[str, Any],
+    card: str,
+    vocabulary: list[str] | None = None,
+    spm_model: str | Path | None = None,
+) -> Path:
+    """Write a complete bundle folder and return its path."""
+    from safetensors.torch import save_file
+
+    if task not in TASKS:
+        raise BundleError(f"unknown task {task!r}; expected one of {TASKS}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
+    save_file(tensors, str(out / WEIGHTS))
+    (out / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    (out / METRICS).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    (out / CARD).write_text(card.rstrip() + "\n")
+    files = [CONFIG, WEIGHTS, METRICS, CARD]
+    if vocabulary is not None:
+        vocab_file = VOCAB if task == "isolated" else GLOSSES
+        (out / vocab_file).write_text("\n".join(vocabulary) + "\n")
+        files.append(vocab_file)
+    if spm_model is not None:
+        if Path(spm_model).resolve() != (out / SPM).resolve():
+            shutil.copyfile(spm_model, out / SPM)
+        files.append(SPM)
+    manifest = {
+        "format": BUNDLE_FORMAT,
+        "task": task,
+        "language": language,
+        "name": name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": sorted(files),
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return out
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise BundleError(f"bundle is missing {path.name}") from exc
+    except json.JSONDecodeError as exc:
+        raise BundleError(f"{path.name} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BundleError(f"{path.name} must hold a JSON object")
+    return data
+
+
+def read_bundle(path: str | Path) -> Bundle:
+    """Read and check a bundle folder: every listed file present, task-specific files there."""
+    root = Path(path)
+    if not root.is_dir():
+        raise BundleError(f"{root} is not a bundle folder")
+    manifest = _read_json(root / MANIFEST)
+    if manifest.get("format") != BUNDLE_FORMAT:
+        raise BundleError(f"unsupported bundle format {manifest.get('format')!r}")
+    task = manifest.get("task")
+    if task not in TASKS:
+        raise BundleError(f"unknown task {task!r} in {MANIFEST}")
+    for name in manifest.get("files", []):
+        if not (root / name).is_file():
+            raise BundleError(f"bundle lists {name} but the file is missing")
+    if not (root / WEIGHTS).is_file():
+        raise BundleError(f"bundle is missing {WEIGHTS}")
+    vocabulary: list[str] = []
+    if task == "isolated":
+        if not (root / VOCAB).is_file():
+            raise BundleError(f"an isolated bundle needs {VOCAB}")
+        vocabulary = _read_lines(root / VOCAB)
+    else:
+        if not (root / SPM).is_file():
+            raise BundleError(f"a translation bundle needs {SPM}")
+        if (root / GLOSSES).is_file():
+            vocabulary = _read_lines(root / GLOSSES)
+    card = (root / CARD).read_text() if (root / CARD).is_file() else ""
+    return Bundle(
+        path=root,
+        task=task,
+        language=str(manifest.get("language", "")),
+        name=str(manifest.get("name", root.name)),
+        config=_read_json(root / CONFIG),
+        metrics=_read_json(root / METRICS) if (root / METRICS).is_file() else {},
+        vocabulary=vocabulary,
+        card=card,
+    )
+
+
+def _read_lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def unpack_bundle_zip(archive: str | Path, dest: str | Path) -> Path:
+    """Extract an uploaded .zip bundle safely (no absolute paths, no '..') and return its root."""
+    dest = Path(dest)
+    with zipfile.ZipFile(archive) as zf:
+        for member in zf.namelist():
+            if member.startswith("/") or ".." in Path(member).parts:
+                raise BundleError(f"unsafe path in archive: {member}")
+        with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+            zf.extractall(tmp)
+            roots = [p for p in Path(tmp).rglob(MANIFEST)]
+            if len(roots) != 1:
+                raise BundleError(f"archive must contain exactly one {MANIFEST}")
+            shutil.copytree(roots[0].parent, dest)
+    return dest
