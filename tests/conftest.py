@@ -1,0 +1,23 @@
+"""Shared fixtures. Real data is read from ../shared/data beside the repository."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("SLRWEB_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"real data folder not found at {SHARED_DATA} (set SLRWEB_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def pose_test_video(shared_data: Path) -> Path:
+    return shared_data / "video" / "pose_test_video.mp4"
