@@ -65,7 +65,10 @@ class LandmarkSequence:
     def summary(self) -> dict[str, Any]:
         """The JSON summary the job result shows (result.landmarks)."""
         n = len(self)
-        frac = (lambda col: float(col.mean()) if n else 0.0)
+
+        def frac(column: np.ndarray) -> float:
+            return float(column.mean()) if n else 0.0
+
         either_hand = self.presence[:, 2] | self.presence[:, 3]
         return {
             "frames": n,

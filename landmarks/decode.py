@@ -1,0 +1,209 @@
+"""Video probing and streaming decode with PyAV.
+
+`probe_video` is the upload validator: it opens the container, really decodes the first frame,
+and scans every video packet (demuxing only, no decoding: cheap) so that duration and frame count
+are known even when the header lacks them (MediaRecorder webm has no duration) and a file cut
+short is caught (an mp4 whose sample table announces more frames than its data holds).
+
+`iter_frames` streams upright RGB frames one at a time with their real timestamps, so memory stays
+flat on long clips and variable-frame-rate recordings keep their timing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+# Every error PyAV raises for unreadable input derives from this.
+_AV_ERRORS: tuple[type[BaseException], ...] = (av.error.FFmpegError, UnicodeDecodeError)
+
+
+class InvalidVideoError(ValueError):
+    """The file cannot be used as a video; `str(error)` is a message fit to show the uploader."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What `probe_video` learned about a clip.
+
+    duration:    seconds (from packet timestamps; falls back to the header)
+    fps:         nominal frames per second (average rate; frame_count / duration if unknown)
+    frame_count: number of video packets found, None if it could not be counted
+    width, height: size of the frames as `iter_frames` yields them, i.e. after rotation
+    rotation:    degrees clockwise (0, 90, 180, 270) applied to decoded frames to show them
+                 upright, from the container's display matrix (phones record portrait this way)
+    codec:       decoder name, e.g. "h264", "vp8"
+    """
+
+    duration: float
+    fps: float
+    frame_count: int | None
+    width: int
+    height: int
+    rotation: int = 0
+    codec: str = ""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: image (H, W, 3) uint8 RGB, upright; timestamp in seconds since the
+    stream's start (pts * time_base); index counts the frames this iterator yielded."""
+
+    image: np.ndarray
+    timestamp: float
+    index: int
+
+
+def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
+    """Validate a video file and describe it; raise InvalidVideoError with a user-facing reason."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidVideoError("The video file does not exist.")
+    if path.stat().st_size == 0:
+        raise InvalidVideoError("The file is empty.")
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise InvalidVideoError("The file contains no video stream.")
+            stream = container.streams.video[0]
+            first = _decode_first_frame(container, stream)
+            header_frames = int(stream.frames or 0)
+            header_duration = _header_duration(container, stream)
+            average_rate = stream.average_rate or stream.guessed_rate
+            codec = stream.codec_context.name
+    except InvalidVideoError:
+        raise
+    except _AV_ERRORS as error:
+        raise InvalidVideoError(
+            "The file is not a video we can read (unknown or damaged format)."
+        ) from error
+    packets, scanned_duration = _scan_packets(path)
+    if header_frames and packets < header_frames:
+        raise InvalidVideoError(
+            f"The video file is truncated: its header announces {header_frames} frames "
+            f"but only {packets} are present."
+        )
+    duration = scanned_duration if scanned_duration > 0 else header_duration
+    fps = float(average_rate) if average_rate else (packets / duration if duration else 0.0)
+    rotation = _clockwise_rotation(first)
+    width, height = first.width, first.height
+    if rotation in (90, 270):
+        width, height = height, width
+    return VideoInfo(
+        duration=duration,
+        fps=fps,
+        frame_count=packets or None,
+        width=width,
+        height=height,
+        rotation=rotation,
+        codec=codec,
+    )
+
+
+def iter_frames(
+    path: str | os.PathLike[str], *, start: float = 0.0, end: float | None = None
+) -> Iterator[Frame]:
+    """Yield upright RGB frames with timestamps in [start, end) seconds, one at a time.
+
+    A corrupt packet is skipped rather than ending the clip, so a truncated file yields the
+    frames it still holds. Seeking to `start` lands on the keyframe before it; earlier frames are
+    decoded and dropped so chunk borders are exact.
+    """
+    try:
+        container = av.open(str(path))
+    except _AV_ERRORS as error:
+        raise InvalidVideoError("The file is not a video we can read.") from error
+    with container:
+        if not container.streams.video:
+            raise InvalidVideoError("The file contains no video stream.")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"  # frame threading in FFmpeg: decode overlaps MediaPipe
+        origin = stream.start_time or 0
+        time_base = stream.time_base or Fraction(1, 90000)
+        if start > 0:
+            container.seek(int(start / time_base) + origin, stream=stream, backward=True)
+        index, previous = 0, None
+        step = 1.0 / float(stream.average_rate or stream.guessed_rate or 30)
+        for frame in _decode_tolerant(container, stream):
+            timestamp = _frame_seconds(frame, origin, time_base)
+            if timestamp is None:  # no pts at all: continue the nominal rate
+                timestamp = start if previous is None else previous + step
+            previous = timestamp
+            if timestamp < start - 1e-6:
+                continue
+            if end is not None and timestamp >= end - 1e-6:
+                break
+            yield Frame(image=_upright_rgb(frame), timestamp=timestamp, index=index)
+            index += 1
+
+
+def _decode_first_frame(container: av.container.InputContainer, stream: av.VideoStream):
+    for frame in _decode_tolerant(container, stream):
+        return frame
+    raise InvalidVideoError("No frame of the video could be decoded (the file is damaged).")
+
+
+def _decode_tolerant(container: av.container.InputContainer, stream: av.VideoStream):
+    """Decode packet by packet, skipping packets FFmpeg rejects as corrupt."""
+    for packet in container.demux(stream):
+        try:
+            yield from packet.decode()
+        except av.error.InvalidDataError:
+            continue
+
+
+def _scan_packets(path: Path) -> tuple[int, float]:
+    """Count video packets and measure their time span by demuxing alone."""
+    count, first_pts, last_end = 0, None, None
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            time_base = stream.time_base or Fraction(1, 90000)
+            for packet in container.demux(stream):
+                if packet.size == 0:  # the flush packet demux() yields at the end
+                    continue
+                count += 1
+                if packet.pts is None:
+                    continue
+                end = packet.pts + (packet.duration or 0)
+                first_pts = packet.pts if first_pts is None else min(first_pts, packet.pts)
+                last_end = end if last_end is None else max(last_end, end)
+    except _AV_ERRORS:
+        pass  # a damaged tail: what was counted so far is what the file holds
+    if first_pts is None or last_end is None:
+        return count, 0.0
+    return count, float((last_end - first_pts) * time_base)
+
+
+def _header_duration(container: av.container.InputContainer, stream: av.VideoStream) -> float:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def _frame_seconds(frame: av.VideoFrame, origin: int, time_base: Fraction) -> float | None:
+    pts = frame.pts if frame.pts is not None else frame.dts
+    if pts is None:
+        return None
+    return float((pts - origin) * time_base)
+
+
+def _clockwise_rotation(frame: av.VideoFrame) -> int:
+    # FFmpeg reports the display matrix angle counter-clockwise (-90 = show rotated clockwise).
+    return int(round(-(frame.rotation or 0) / 90.0)) % 4 * 90
+
+
+def _upright_rgb(frame: av.VideoFrame) -> np.ndarray:
+    image = frame.to_ndarray(format="rgb24")
+    quarter_turns = _clockwise_rotation(frame) // 90
+    if quarter_turns:
+        image = np.ascontiguousarray(np.rot90(image, k=-quarter_turns))
+    return image

@@ -1,0 +1,124 @@
+"""MediaPipe Holistic over a video file -> LandmarkSequence.
+
+Output axis order: points (T, 543, 3) = (frames, points, x/y/z), points ordered pose 33, face 468,
+left hand 21, right hand 21 (landmarks.layout). x and y are normalised to the upright frame's
+width and height (x right, y down), z is MediaPipe's relative depth. "Left hand" is the signer's
+own left hand: Holistic assigns hands from the pose's wrists on the unmirrored image, which is what
+we feed it (no selfie flip). A part not detected in a frame is NaN and its presence bit is False.
+
+mediapipe is imported lazily so that importing this module (e.g. for EXTRACTOR_VERSION) is cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from landmarks.decode import iter_frames, probe_video
+from landmarks.layout import NUM_POINTS, PART_NAMES, PARTS
+from landmarks.sequence import LandmarkSequence
+
+# Bump the suffix whenever extraction output changes; the mediapipe pin is part of the version
+# so that upgrading it invalidates every cached result (tests check the pin matches).
+EXTRACTOR_VERSION = "holistic-mediapipe-0.10.21/1"
+PROGRESS_EVERY = 5  # frames between progress callbacks
+
+ProgressCallback = Callable[[int, "int | None"], None]
+
+NO_PERSON_WARNING = (
+    "No person was detected in the video: no body, face or hands were found on any frame."
+)
+NO_HANDS_WARNING = "No hands were detected in the video."
+
+
+def extractor_settings(model_complexity: int = 1) -> dict[str, Any]:
+    """The settings that change extraction output; part of the cache key."""
+    return {
+        "extractor_version": EXTRACTOR_VERSION,
+        "model_complexity": int(model_complexity),
+        "refine_face_landmarks": False,
+        "smooth_landmarks": True,
+    }
+
+
+def new_holistic(model_complexity: int = 1) -> Any:
+    """A MediaPipe Holistic graph in video (tracking) mode with our settings."""
+    try:
+        from mediapipe.python.solutions import holistic
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "landmark extraction needs mediapipe==0.10.21 (pip install 'slrweb[holistic]')"
+        ) from error
+    return holistic.Holistic(
+        static_image_mode=False,
+        model_complexity=model_complexity,
+        smooth_landmarks=True,
+        refine_face_landmarks=False,
+    )
+
+
+def results_to_points(results: Any) -> np.ndarray:
+    """One Holistic result -> (543, 3) float32 with NaN for parts not detected."""
+    points = np.full((NUM_POINTS, 3), np.nan, dtype=np.float32)
+    for name, sl in PARTS.items():
+        part = getattr(results, f"{name}_landmarks")
+        if part is not None:
+            points[sl] = [(lm.x, lm.y, lm.z) for lm in part.landmark]
+    return points
+
+
+def extract_landmarks(
+    path: str | os.PathLike[str],
+    *,
+    model_complexity: int = 1,
+    progress: ProgressCallback | None = None,
+    start: float = 0.0,
+    end: float | None = None,
+) -> LandmarkSequence:
+    """Run Holistic on every frame of the video (or of [start, end) seconds).
+
+    progress(done_frames, total_frames) is called every PROGRESS_EVERY frames and once at the end;
+    total_frames is the probed frame count (None when unknown). Raises InvalidVideoError for files
+    that are not usable videos. A clip with no person gives an all-absent sequence and a warning in
+    meta["warnings"].
+    """
+    info = probe_video(path)
+    total = info.frame_count if start <= 0 and end is None else None
+    frames_points: list[np.ndarray] = []
+    timestamps: list[float] = []
+    with new_holistic(model_complexity) as holistic:
+        for frame in iter_frames(path, start=start, end=end):
+            frames_points.append(results_to_points(holistic.process(frame.image)))
+            timestamps.append(frame.timestamp)
+            if progress is not None and len(timestamps) % PROGRESS_EVERY == 0:
+                progress(len(timestamps), total)
+    if progress is not None:
+        progress(len(timestamps), total)
+    points = np.stack(frames_points) if frames_points else np.zeros((0, NUM_POINTS, 3), np.float32)
+    sequence = LandmarkSequence.from_points(points, fps=info.fps, timestamps=np.array(timestamps))
+    sequence.meta.update(
+        extractor_settings(model_complexity),
+        source={
+            "width": info.width,
+            "height": info.height,
+            "rotation": info.rotation,
+            "codec": info.codec,
+            "duration": info.duration,
+        },
+        warnings=detection_warnings(sequence),
+    )
+    return sequence
+
+
+def detection_warnings(sequence: LandmarkSequence) -> list[str]:
+    """Plain-language warnings about what was not found (empty list when all is well)."""
+    if len(sequence) == 0 or not sequence.presence.any():
+        return [NO_PERSON_WARNING]
+    hands = (
+        sequence.presence[:, PART_NAMES.index("left_hand")]
+        | sequence.presence[:, PART_NAMES.index("right_hand")]
+    )
+    return [] if hands.any() else [NO_HANDS_WARNING]

@@ -1,0 +1,99 @@
+"""extract_landmarks on real video: layout, presence, timestamps, progress, warnings, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from landmarks.decode import InvalidVideoError
+from landmarks.extract import (
+    EXTRACTOR_VERSION,
+    NO_PERSON_WARNING,
+    extract_landmarks,
+    extractor_settings,
+)
+from landmarks.layout import LEFT_SHOULDER, NUM_POINTS, PARTS, RIGHT_SHOULDER
+from landmarks.sequence import LandmarkSequence
+from tests.support.videos import iter_video_frames, set_mp4_rotation, write_video
+
+
+def test_pose_test_video_landmarks(pose_test_sequence: LandmarkSequence) -> None:
+    seq = pose_test_sequence
+    assert seq.points.shape == (58, NUM_POINTS, 3) and seq.points.dtype == np.float32
+    assert seq.presence[:, 0].all() and seq.presence[:, 1].all()  # pose and face on every frame
+    hands = seq.presence[:, 2] | seq.presence[:, 3]
+    assert hands.sum() >= 15
+    assert seq.fps == pytest.approx(29.9, abs=0.1)
+    assert np.all(np.diff(seq.timestamps) > 0) and seq.timestamps[0] == 0.0
+    assert seq.meta["warnings"] == []
+    assert seq.meta["extractor_version"] == EXTRACTOR_VERSION
+
+
+def test_nan_exactly_where_parts_are_missing(pose_test_sequence: LandmarkSequence) -> None:
+    for column, sl in enumerate(PARTS.values()):
+        part = pose_test_sequence.points[:, sl]
+        present = pose_test_sequence.presence[:, column]
+        assert not np.isnan(part[present]).any()
+        assert np.isnan(part[~present]).all()
+
+
+def test_hand_follows_the_signer_side(pose_test_sequence: LandmarkSequence) -> None:
+    # The signer raises one hand; whichever block holds it, its wrist must be nearer the pose
+    # wrist of the same side (pose 15 = signer's left wrist, 16 = right wrist).
+    seq = pose_test_sequence
+    for column, block, pose_wrist, other in ((2, "left_hand", 15, 16), (3, "right_hand", 16, 15)):
+        rows = seq.presence[:, column]
+        if not rows.any():
+            continue
+        wrist = seq.part(block)[rows, 0, :2]
+        same = np.linalg.norm(wrist - seq.points[rows, pose_wrist, :2], axis=1)
+        opposite = np.linalg.norm(wrist - seq.points[rows, other, :2], axis=1)
+        assert np.median(same) < np.median(opposite)
+
+
+def test_progress_is_reported_regularly(pose_test_video: Path, tmp_path: Path) -> None:
+    clip = write_video(iter_video_frames(pose_test_video, limit=12), tmp_path / "short.mp4")
+    calls: list[tuple[int, int | None]] = []
+    seq = extract_landmarks(clip, progress=lambda done, total: calls.append((done, total)))
+    assert len(seq) == 12
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == 12
+    assert all(total == 12 for _, total in calls)
+    assert max(np.diff([0, *done])) <= 5
+
+
+def test_rotated_phone_clip_is_extracted_upright(pose_test_video: Path, tmp_path: Path) -> None:
+    stored = [np.rot90(f, k=1) for f in iter_video_frames(pose_test_video, limit=5)]
+    clip = set_mp4_rotation(write_video(stored, tmp_path / "phone.mp4"), 90)
+    seq = extract_landmarks(clip)
+    assert seq.presence[:, 0].all()
+    shoulders_y = seq.points[:, [LEFT_SHOULDER, RIGHT_SHOULDER], 1].mean(axis=1)
+    assert np.all(seq.points[:, 0, 1] < shoulders_y)  # nose above the shoulders: upright
+    assert seq.meta["source"]["rotation"] == 90
+
+
+def test_video_without_a_person_is_empty_but_valid(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    wall = np.linspace(60, 200, 320 * 240 * 3).reshape(240, 320, 3).astype(np.uint8)
+    frames = [np.clip(wall + rng.integers(0, 8, wall.shape), 0, 255).astype(np.uint8)] * 8
+    seq = extract_landmarks(write_video(frames, tmp_path / "empty_room.mp4"))
+    assert len(seq) == 8
+    assert not seq.presence.any() and np.isnan(seq.points).all()
+    assert seq.meta["warnings"] == [NO_PERSON_WARNING]
+    assert seq.summary()["hands_detected_fraction"] == 0.0
+
+
+def test_bad_input_raises_invalid_video(tmp_path: Path) -> None:
+    path = tmp_path / "notes.mp4"
+    path.write_text("not a video\n")
+    with pytest.raises(InvalidVideoError):
+        extract_landmarks(path)
+
+
+def test_version_pins_the_installed_mediapipe() -> None:
+    import mediapipe
+
+    assert f"mediapipe-{mediapipe.__version__}" in EXTRACTOR_VERSION
+    assert extractor_settings(2)["model_complexity"] == 2
