@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,29 @@ def extractor_settings(model_complexity: int = 1) -> dict[str, Any]:
     }
 
 
+_POSE_MODEL_FILES = {
+    0: "pose_landmark_lite.tflite",
+    1: "pose_landmark_full.tflite",
+    2: "pose_landmark_heavy.tflite",
+}
+
+
+class ModelUnavailableError(RuntimeError):
+    """The pose model for this model_complexity is not installed (and cannot be fetched)."""
+
+
+def available_model_complexities() -> list[int]:
+    """model_complexity values whose pose model ships in the installed mediapipe.
+
+    The wheel carries only the "full" model (1); MediaPipe downloads lite (0) and heavy (2) on
+    first use, which fails on machines without internet access.
+    """
+    import mediapipe
+
+    folder = Path(mediapipe.__file__).parent / "modules" / "pose_landmark"
+    return [level for level, name in _POSE_MODEL_FILES.items() if (folder / name).is_file()]
+
+
 def new_holistic(model_complexity: int = 1) -> Any:
     """A MediaPipe Holistic graph in video (tracking) mode with our settings."""
     try:
@@ -52,6 +76,12 @@ def new_holistic(model_complexity: int = 1) -> Any:
         raise ImportError(
             "landmark extraction needs mediapipe==0.10.21 (pip install 'slrweb[holistic]')"
         ) from error
+    if model_complexity not in available_model_complexities():
+        raise ModelUnavailableError(
+            f"model_complexity={model_complexity} needs "
+            f"{_POSE_MODEL_FILES.get(model_complexity, 'an unknown model')}, which is not "
+            f"installed; available: {available_model_complexities()}"
+        )
     return holistic.Holistic(
         static_image_mode=False,
         model_complexity=model_complexity,

@@ -97,3 +97,14 @@ def test_version_pins_the_installed_mediapipe() -> None:
 
     assert f"mediapipe-{mediapipe.__version__}" in EXTRACTOR_VERSION
     assert extractor_settings(2)["model_complexity"] == 2
+
+
+def test_missing_pose_model_is_a_clear_error(pose_test_video: Path) -> None:
+    from landmarks.extract import ModelUnavailableError, available_model_complexities
+
+    assert 1 in available_model_complexities()
+    missing = [level for level in (0, 2) if level not in available_model_complexities()]
+    if not missing:
+        pytest.skip("every pose model is installed here")
+    with pytest.raises(ModelUnavailableError, match="not installed"):
+        extract_landmarks(pose_test_video, model_complexity=missing[0])
