@@ -1,0 +1,1 @@
+"""slrweb Django project. The Celery app is imported lazily by `celery -A slrweb`."""

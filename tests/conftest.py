@@ -21,3 +21,13 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def pose_test_video(shared_data: Path) -> Path:
     return shared_data / "video" / "pose_test_video.mp4"
+
+
+@pytest.fixture(scope="session")
+def live_stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Real Redis + database + Celery worker + Daphne, shared by integration and browser tests."""
+    from tests.integration.live import start_stack
+
+    stack = start_stack(tmp_path_factory.mktemp("live"), SLRWEB_ALLOW_ANONYMOUS="0")
+    yield stack
+    stack.stop()

@@ -1,0 +1,79 @@
+"""A Job is one uploaded clip going through the pipeline stages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Video(models.Model):
+    """An uploaded clip, stored once under its content hash."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    file = models.CharField(_("file"), max_length=255, help_text=_("path under MEDIA_ROOT"))
+    size = models.BigIntegerField(_("size in bytes"))
+    original_name = models.CharField(_("original name"), max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    info = models.JSONField(_("probe result"), default=dict)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("video")
+        verbose_name_plural = _("videos")
+
+    def __str__(self) -> str:
+        return self.original_name or self.sha256[:12]
+
+
+class Job(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="jobs",
+    )
+    # Anonymous jobs (SLRWEB_ALLOW_ANONYMOUS) belong to one browser session.
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    video = models.ForeignKey(Video, on_delete=models.PROTECT, related_name="jobs")
+    language = models.CharField(_("sign language"), max_length=8, default="ase")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    # [{"name", "status": pending|running|done|failed, "percent", "started", "finished"}]
+    stages = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+    result = models.JSONField(default=dict)
+    landmarks_file = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+
+    def __str__(self) -> str:
+        return f"{self.video} ({self.status})"
+
+    @property
+    def group_name(self) -> str:
+        return f"job_{self.id.hex}"
+
+    def stage(self, name: str) -> dict[str, Any]:
+        for stage in self.stages:
+            if stage["name"] == name:
+                return stage
+        raise KeyError(name)

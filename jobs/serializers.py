@@ -1,0 +1,47 @@
+"""The one JSON shape of a job, used by the API, the WebSocket and the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from jobs.models import Job
+
+
+def stage_eta_seconds(stage: dict[str, Any]) -> float | None:
+    """Linear estimate of the time left in a running stage from its start and percent."""
+    started, percent = stage.get("started"), stage.get("percent", 0)
+    if stage.get("status") != "running" or not started or not percent:
+        return None
+    elapsed = (timezone.now() - timezone.datetime.fromisoformat(started)).total_seconds()
+    return round(max(0.0, elapsed * (100 - percent) / percent), 1)
+
+
+def job_to_dict(job: Job) -> dict[str, Any]:
+    return {
+        "id": str(job.id),
+        "status": job.status,
+        "progress": job.progress,
+        "language": job.language,
+        "stages": [
+            {
+                "name": s["name"],
+                "status": s["status"],
+                "percent": s.get("percent", 0),
+                "eta_seconds": stage_eta_seconds(s),
+            }
+            for s in job.stages
+        ],
+        "error": job.error or None,
+        "result": job.result,
+        "video": {
+            "name": job.video.original_name,
+            "size": job.video.size,
+            "sha256": job.video.sha256,
+            "url": f"/api/v1/jobs/{job.id}/video",
+            **{k: job.video.info.get(k) for k in ("duration", "fps", "width", "height")},
+        },
+        "created": job.created.isoformat(),
+        "updated": job.updated.isoformat(),
+    }

@@ -1,0 +1,197 @@
+"""Job operations: create from an upload, run a stage, report progress, finish or fail.
+
+These functions own every database write of a job and every event sent about it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from jobs import events, storage
+from jobs.models import Job, Video
+from jobs.serializers import job_to_dict
+from jobs.stages import STAGES, StageError, check_duration, plan_stages, video_info_dict
+
+log = logging.getLogger(__name__)
+
+
+class UploadRejected(ValueError):
+    """The upload cannot become a job; the message is shown to the user (HTTP 4xx)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def create_job(
+    *,
+    chunks: Iterable[bytes],
+    filename: str,
+    content_type: str,
+    owner: Any | None,
+    session_key: str = "",
+    language: str | None = None,
+) -> Job:
+    """Store and probe an upload, then queue its pipeline. Raises UploadRejected."""
+    from landmarks.decode import InvalidVideoError, probe_video
+
+    try:
+        stored = storage.store_upload(
+            chunks, storage.safe_suffix(filename), settings.SLRWEB_MAX_UPLOAD_BYTES
+        )
+    except storage.UploadTooLarge as exc:
+        raise UploadRejected(str(exc), status=413) from exc
+    existing = Video.objects.filter(sha256=stored.sha256).first()
+    try:
+        if stored.size == 0:
+            raise UploadRejected("The file is empty.")
+        info = probe_video(stored.path)
+        check_duration(info.duration)
+    except (InvalidVideoError, StageError, UploadRejected) as exc:
+        if existing is None:  # never delete a file another job already uses
+            storage.delete_stored(stored.relative_path)
+        raise exc if isinstance(exc, UploadRejected) else UploadRejected(str(exc)) from exc
+    language = language or settings.SLRWEB_DEFAULT_LANGUAGE
+    with transaction.atomic():
+        video = existing or Video.objects.create(
+            sha256=stored.sha256,
+            file=stored.relative_path,
+            size=stored.size,
+            original_name=filename[:255],
+            content_type=content_type[:100],
+            info=video_info_dict(info),
+        )
+        job = Job.objects.create(
+            owner=owner,
+            session_key=session_key if owner is None else "",
+            video=video,
+            language=language,
+            stages=[
+                {"name": n, "status": "pending", "percent": 0} for n in plan_stages(language)
+            ],
+        )
+        transaction.on_commit(lambda: enqueue(job))
+    return job
+
+
+def enqueue(job: Job, from_stage: str | None = None) -> None:
+    """Queue the job's remaining stages as one Celery chain."""
+    from jobs.tasks import build_chain
+
+    names = [s["name"] for s in job.stages]
+    start = names.index(from_stage) if from_stage else 0
+    build_chain(job.id, names[start:]).apply_async()
+
+
+def overall_progress(job: Job) -> int:
+    total = sum(STAGES[s["name"]].weight for s in job.stages) or 1
+    done = sum(STAGES[s["name"]].weight * s.get("percent", 0) for s in job.stages)
+    return min(100, round(done / total))
+
+
+def run_stage(job_id: Any, name: str) -> bool:
+    """Run one stage of a job; return False when the job cannot go on (failed or gone)."""
+    job = Job.objects.select_related("video").filter(pk=job_id).first()
+    if job is None or job.status == Job.Status.FAILED:
+        return False
+    stage = job.stage(name)
+    if stage["status"] == "done":  # a recovered job re-queued from an earlier stage
+        return True
+    _mark_stage(job, name, status="running", started=timezone.now().isoformat())
+    reporter = ProgressReporter(job, name)
+    try:
+        STAGES[name].run(job, reporter)
+    except StageError as exc:
+        fail_job(job, str(exc), stage=name)
+        return False
+    except Exception as exc:  # noqa: BLE001 - the user gets a reason, the log the traceback
+        log.exception("stage %s of job %s crashed", name, job.id)
+        fail_job(job, f"The {name} stage failed unexpectedly: {exc}", stage=name)
+        return False
+    _mark_stage(job, name, status="done", percent=100, finished=timezone.now().isoformat())
+    if all(s["status"] == "done" for s in job.stages):
+        _finish(job)
+    return True
+
+
+class ProgressReporter:
+    """Callable handed to a stage: `report(percent, **partial)` saves and publishes progress.
+
+    Writes are throttled to whole-percent changes so a per-frame callback stays cheap.
+    """
+
+    def __init__(self, job: Job, stage: str) -> None:
+        self.job, self.stage, self.last = job, stage, -1
+
+    def __call__(self, percent: int, **partial: Any) -> None:
+        percent = max(0, min(100, int(percent)))
+        if percent == self.last and not partial:
+            return
+        self.last = percent
+        _mark_stage(self.job, self.stage, percent=percent)
+        event = {"type": "progress", "stage": self.stage, "percent": percent,
+                 "progress": self.job.progress, "eta_seconds": _eta(self.job, self.stage)}
+        if partial:
+            event["partial"] = partial
+        events.publish(self.job.id, event)
+
+    def event(self, event: dict[str, Any]) -> None:
+        """Publish a stage-specific event (e.g. a decoded token) without a database write."""
+        events.publish(self.job.id, event)
+
+
+def _eta(job: Job, stage: str) -> float | None:
+    from jobs.serializers import stage_eta_seconds
+
+    return stage_eta_seconds(job.stage(stage))
+
+
+def _mark_stage(job: Job, name: str, **changes: Any) -> None:
+    job.stage(name).update(changes)
+    job.progress = overall_progress(job)
+    job.heartbeat = timezone.now()
+    if job.status == Job.Status.QUEUED:
+        job.status = Job.Status.RUNNING
+    job.save(update_fields=["stages", "progress", "heartbeat", "status", "result",
+                            "landmarks_file", "updated"])
+
+
+def _finish(job: Job) -> None:
+    job.status = Job.Status.SUCCEEDED
+    job.progress = 100
+    job.save(update_fields=["status", "progress", "updated"])
+    events.publish(job.id, {"type": "result", **job_to_dict(job)})
+
+
+def fail_job(job: Job, message: str, stage: str | None = None) -> None:
+    """Mark the job failed with a reason and tell its watchers; idempotent."""
+    job.refresh_from_db()
+    if stage:
+        job.stage(stage)["status"] = "failed"
+    for s in job.stages:
+        if s["status"] == "running":
+            s["status"] = "failed"
+    job.status = Job.Status.FAILED
+    job.error = message
+    job.save(update_fields=["status", "error", "stages", "updated"])
+    events.publish(job.id, {"type": "error", "message": message})
+
+
+def delete_job(job: Job) -> None:
+    """Delete a job; its video and landmarks go too when no other job uses them."""
+    video = job.video
+    landmarks_file = job.landmarks_file
+    job.delete()
+    if not video.jobs.exists():
+        storage.delete_stored(video.file)
+        video.delete()
+        if landmarks_file and not Job.objects.filter(landmarks_file=landmarks_file).exists():
+            from pathlib import Path
+
+            Path(landmarks_file).unlink(missing_ok=True)

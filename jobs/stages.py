@@ -1,0 +1,122 @@
+"""The pipeline's stages: what each does to a job, in order, with its share of the progress bar.
+
+A stage function takes the job and a `report(percent, **partial)` callback and writes its part
+of `job.result`. Stages for recognition and translation are planned only when the job's
+language has an active model for that task, so nothing pretends to recognise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from jobs.models import Job
+
+Report = Callable[..., None]
+
+
+class StageError(Exception):
+    """A stage failed for a reason the user should read (bad video, missing model...)."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    queue: str
+    weight: int
+    run: Callable[[Job, Report], None]
+
+
+def video_path(job: Job) -> Path:
+    return Path(settings.MEDIA_ROOT) / job.video.file
+
+
+def run_probe(job: Job, report: Report) -> None:
+    from landmarks.decode import InvalidVideoError, probe_video
+
+    path = video_path(job)
+    if not path.is_file():
+        raise StageError("The uploaded video is no longer stored; please upload it again.")
+    try:
+        info = probe_video(path)
+    except InvalidVideoError as exc:
+        raise StageError(str(exc)) from exc
+    check_duration(info.duration)
+    job.video.info = video_info_dict(info)
+    job.video.save(update_fields=["info"])
+    report(100)
+
+
+def check_duration(duration: float | None) -> None:
+    limit = settings.SLRWEB_MAX_DURATION_SECONDS
+    if duration is not None and duration > limit:
+        raise StageError(
+            f"The clip is {duration / 60:.1f} minutes long; the limit is {limit / 60:.0f} minutes."
+        )
+    if duration is not None and duration <= 0:
+        raise StageError("The clip has no frames (zero length).")
+
+
+def video_info_dict(info: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: v for k, v in asdict(info).items() if isinstance(v, int | float | str | None)}
+
+
+def run_landmarks(job: Job, report: Report) -> None:
+    from landmarks.cache import LandmarkCache, cache_key, extract_cached
+    from landmarks.extract import extractor_settings
+
+    complexity = settings.SLRWEB_HOLISTIC_MODEL_COMPLEXITY
+    cache = LandmarkCache(settings.SLRWEB_LANDMARK_CACHE)
+
+    def on_frames(done: int, total: int | None) -> None:
+        if total:
+            report(min(99, int(100 * done / total)))
+
+    sequence = extract_cached(
+        video_path(job), cache, model_complexity=complexity, progress=on_frames,
+        video_sha256=job.video.sha256,
+    )
+    key = cache_key(job.video.sha256, extractor_settings(complexity))
+    job.landmarks_file = str(cache.path_for(key))
+    summary = sequence.summary()
+    summary["cached"] = sequence.meta.get("cache") == "hit"
+    summary["warnings"] = list(sequence.meta.get("warnings", []))
+    job.result["landmarks"] = summary
+    report(100, landmarks=summary)
+
+
+def load_job_landmarks(job: Job) -> Any:
+    """The LandmarkSequence the landmarks stage stored for this job."""
+    from landmarks.formats.npz import load_npz
+
+    if not job.landmarks_file:
+        raise StageError("Landmarks were not extracted for this job.")
+    return load_npz(job.landmarks_file)
+
+
+STAGES: dict[str, Stage] = {
+    "probe": Stage("probe", "landmarks", 5, run_probe),
+    "landmarks": Stage("landmarks", "landmarks", 75, run_landmarks),
+}
+
+
+def register_stage(stage: Stage) -> None:
+    """Inference apps add their stage at import (AppConfig.ready), keeping jobs free of ML code."""
+    STAGES[stage.name] = stage
+
+
+def plan_stages(language: str) -> list[str]:
+    """The stages a new job runs: always probe and landmarks, then each available model task."""
+    from registry.selectors import active_model
+
+    names = ["probe", "landmarks"]
+    for task, stage_name in (("isolated", "recognition"), ("translation", "translation")):
+        if stage_name in STAGES and active_model(language, task) is not None:
+            names.append(stage_name)
+    return names
