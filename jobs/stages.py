@@ -7,6 +7,7 @@ language has an active model for that task, so nothing pretends to recognise.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,12 +93,29 @@ def run_landmarks(job: Job, report: Report) -> None:
 
 
 def load_job_landmarks(job: Job) -> Any:
-    """The LandmarkSequence the landmarks stage stored for this job."""
-    from landmarks.formats.npz import load_npz
-
+    """The LandmarkSequence the landmarks stage stored for this job (read once per process)."""
     if not job.landmarks_file:
         raise StageError("Landmarks were not extracted for this job.")
-    return load_npz(job.landmarks_file)
+    return _load_landmarks(job.landmarks_file)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_landmarks(path: str) -> Any:
+    from landmarks.formats.npz import load_npz
+
+    return load_npz(path)
+
+
+def active_predictor(job: Job, task: str) -> tuple[Any, Any]:
+    """(model version, loaded predictor) serving `task` for the job's language, read per job so
+    that an activation in the admin reaches running workers without a restart."""
+    from registry.runtime import get_predictor
+    from registry.selectors import active_model
+
+    version = active_model(job.language, task)
+    if version is None:
+        raise StageError(f"No {task} model is active for sign language '{job.language}'.")
+    return version, get_predictor(version)
 
 
 STAGES: dict[str, Stage] = {

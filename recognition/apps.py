@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class RecognitionConfig(AppConfig):
     name = "recognition"
     verbose_name = "Isolated sign recognition"
+
+    def ready(self) -> None:
+        from jobs.stages import Stage, register_stage
+        from recognition.services import recognize_job
+
+        register_stage(Stage("recognition", "inference", 10, recognize_job))

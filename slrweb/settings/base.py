@@ -170,3 +170,5 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "recover-stale-jobs": {"task": "jobs.recover_stale_jobs", "schedule": 60.0},
 }
+# Where inference runs: "auto" (CUDA when present, else CPU), "cuda" or "cpu".
+SLRWEB_DEVICE = os.environ.get("SLRWEB_DEVICE", "auto")

@@ -1,0 +1,18 @@
+"""The recognition stage of a job: the active isolated-sign model over the job's landmarks."""
+
+from __future__ import annotations
+
+from jobs.models import Job
+from jobs.stages import Report, active_predictor, load_job_landmarks
+
+TOP_K = 5
+
+
+def recognize_job(job: Job, report: Report) -> None:
+    """Spot signs in the job's landmarks and store result.recognition with model provenance."""
+    version, predictor = active_predictor(job, "isolated")
+    sequence = load_job_landmarks(job)
+    result = predictor.recognize(sequence, top_k=TOP_K, on_progress=lambda p: report(min(99, p)))
+    result["model"] = version.label
+    job.result["recognition"] = result
+    report(100, recognition=result)
