@@ -1,0 +1,178 @@
+"""Sign languages, their vocabularies, and the versions of the models that serve them.
+
+Exactly one ModelVersion per (language, task) may be active; the database enforces it with a
+conditional unique constraint, and `registry.services.activate_version` switches it atomically.
+Every switch is written to ActivationEvent, which is never edited.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+TASK_CHOICES = [("isolated", _("isolated signs")), ("translation", _("continuous translation"))]
+
+
+class SignLanguage(models.Model):
+    """A sign language, keyed by its ISO 639-3 code (ase, gsg, bfi, ...)."""
+
+    code = models.CharField(
+        _("ISO 639-3 code"),
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z]{3}$", _("Use three lowercase letters (ISO 639-3)."))],
+        help_text=_("three lowercase letters, e.g. ase for American Sign Language"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sign language")
+        verbose_name_plural = _("sign languages")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+def reference_clip_path(gloss: Gloss, filename: str) -> str:
+    return f"registry/clips/{gloss.language.code}/{filename}"
+
+
+class Gloss(models.Model):
+    """One entry of a language's vocabulary; model outputs are glosses of this list."""
+
+    language = models.ForeignKey(
+        SignLanguage, on_delete=models.CASCADE, related_name="glosses", verbose_name=_("language")
+    )
+    gloss = models.CharField(_("gloss"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    reference_clip = models.FileField(
+        _("reference clip"), upload_to=reference_clip_path, blank=True
+    )
+
+    class Meta:
+        ordering = ["language", "gloss"]
+        verbose_name = _("gloss")
+        verbose_name_plural = _("glosses")
+        constraints = [
+            models.UniqueConstraint(fields=["language", "gloss"], name="registry_unique_gloss")
+        ]
+
+    def __str__(self) -> str:
+        return self.gloss
+
+
+class ModelVersion(models.Model):
+    """A validated bundle registered for one language and task, stored as an immutable copy."""
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", _("candidate")
+        ACTIVE = "active", _("active")
+        RETIRED = "retired", _("retired")
+
+    language = models.ForeignKey(
+        SignLanguage, on_delete=models.PROTECT, related_name="model_versions",
+        verbose_name=_("language"),
+    )
+    task = models.CharField(_("task"), max_length=16, choices=TASK_CHOICES)
+    name = models.CharField(_("name"), max_length=100)
+    version = models.PositiveIntegerField(_("version"))
+    # Relative to MEDIA_ROOT, so that a data folder can move between machines.
+    bundle_path = models.CharField(_("bundle folder"), max_length=255)
+    checksum = models.CharField(
+        _("checksum"), max_length=64, db_index=True,
+        help_text=_("sha256 over the bundle's files; the same bundle is registered only once"),
+    )
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    evaluation = models.JSONField(
+        _("evaluation on held-out corrections"), default=dict, blank=True
+    )
+    card = models.TextField(_("model card"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.CANDIDATE
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("uploaded by"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    activated = models.DateTimeField(_("last activated"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["language", "task", "-created"]
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
+        permissions = [("activate_modelversion", _("Can activate and roll back model versions"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "task"],
+                condition=Q(status="active"),
+                name="registry_one_active_version_per_language_task",
+            ),
+            models.UniqueConstraint(
+                fields=["language", "task", "name", "version"],
+                name="registry_unique_version_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} [{self.language.code}/{self.task}]"
+
+    @property
+    def label(self) -> str:
+        """What results show as the model that produced them, e.g. "silfa-letters@3"."""
+        return f"{self.name}@{self.version}"
+
+    @property
+    def bundle_dir(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.bundle_path
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class ActivationEvent(models.Model):
+    """Audit log: who switched which model version live, from which, and when."""
+
+    class Action(models.TextChoices):
+        ACTIVATE = "activate", _("activate")
+        ROLLBACK = "rollback", _("roll back")
+
+    language = models.ForeignKey(
+        SignLanguage, on_delete=models.PROTECT, related_name="+", verbose_name=_("language")
+    )
+    task = models.CharField(_("task"), max_length=16, choices=TASK_CHOICES)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    # PROTECT: a version that was ever live stays in the database, so the log keeps its meaning.
+    from_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("from version"),
+    )
+    to_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="activation_events",
+        verbose_name=_("to version"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("by"),
+    )
+    # Kept as text too, so the log still says who after the account is deleted.
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("activation event")
+        verbose_name_plural = _("activation log")
+
+    def __str__(self) -> str:
+        before = self.from_version.label if self.from_version else "none"
+        return f"{self.get_action_display()} {self.language.code}/{self.task}: {before} -> " + (
+            self.to_version.label
+        )

@@ -1,0 +1,90 @@
+"""Predictors in worker processes: loaded once per process, cached by model version id.
+
+The pipeline asks `registry.selectors.active_model` on every job and then `get_predictor` for
+that version, so an activation takes effect on the next job without restarting any worker:
+the new version id misses the cache and is loaded, and the versions it replaced for the same
+(language, task) are dropped from memory.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+# task -> "module:Class" with a `from_bundle(path)` classmethod. Imported lazily: torch is heavy.
+PREDICTOR_CLASSES = {
+    "isolated": "recognition.ml.infer:IsolatedPredictor",
+    "translation": "translation.ml.infer:TranslationPredictor",
+}
+DEFAULT_CACHE_SIZE = 4
+
+_lock = threading.Lock()
+# version id -> ((language id, task), predictor), least recently used first
+_cache: OrderedDict[int, tuple[tuple[int, str], Any]] = OrderedDict()
+
+
+def predictor_class(task: str) -> Any:
+    """The predictor class serving `task`."""
+    try:
+        module_name, class_name = PREDICTOR_CLASSES[task].split(":")
+    except KeyError:
+        raise ValueError(f"no predictor for task {task!r}") from None
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def inference_device() -> str:
+    """settings.SLRWEB_DEVICE resolved: "auto" means CUDA when this machine has it."""
+    device = str(getattr(settings, "SLRWEB_DEVICE", "auto"))
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_predictor(bundle_dir: str | Path, task: str) -> Any:
+    """Load a predictor straight from a bundle folder (no cache), on the inference device."""
+    cls = predictor_class(task)
+    if "device" in inspect.signature(cls.from_bundle).parameters:
+        return cls.from_bundle(Path(bundle_dir), device=inference_device())
+    return cls.from_bundle(Path(bundle_dir))
+
+
+def get_predictor(version: Any) -> Any:
+    """The predictor of a ModelVersion, loaded on first use in this process and then reused.
+
+    Loading happens under the lock so that concurrent threads of one worker never load the
+    same bundle twice.
+    """
+    with _lock:
+        hit = _cache.get(version.id)
+        if hit is not None:
+            _cache.move_to_end(version.id)
+            return hit[1]
+        predictor = load_predictor(version.bundle_dir, version.task)
+        slot = (version.language_id, version.task)
+        for stale_id in [vid for vid, (s, _) in _cache.items() if s == slot]:
+            del _cache[stale_id]  # replaced by an activation: its memory is never needed again
+        _cache[version.id] = (slot, predictor)
+        limit = max(1, int(getattr(settings, "SLRWEB_PREDICTOR_CACHE_SIZE", DEFAULT_CACHE_SIZE)))
+        while len(_cache) > limit:
+            _cache.popitem(last=False)
+        return predictor
+
+
+def cached_version_ids() -> list[int]:
+    """Ids of the versions whose predictors this process holds (oldest use first)."""
+    with _lock:
+        return list(_cache)
+
+
+def clear_predictor_cache() -> None:
+    """Forget every loaded predictor (tests; memory pressure)."""
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,42 @@
+"""Read-only queries other apps call (the job pipeline, the language picker, the admin)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from registry.models import Gloss, ModelVersion, SignLanguage
+
+TASKS = ("isolated", "translation")
+
+
+def active_model(language_code: str, task: str) -> ModelVersion | None:
+    """The version serving `task` for the language with this ISO 639-3 code, or None.
+
+    Read fresh from the database on every call: this is how a worker notices an activation.
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
+    return (
+        ModelVersion.objects.select_related("language")
+        .filter(language__code=language_code, task=task, status=ModelVersion.Status.ACTIVE)
+        .first()
+    )
+
+
+def active_languages() -> list[SignLanguage]:
+    """Languages with at least one active model, for the language picker (ordered by name)."""
+    return list(
+        SignLanguage.objects.filter(model_versions__status=ModelVersion.Status.ACTIVE)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def vocabulary(language: SignLanguage) -> list[str]:
+    """The language's glosses, sorted."""
+    return list(Gloss.objects.filter(language=language).order_by("gloss").values_list("gloss", flat=True))
+
+
+def versions_of(language: SignLanguage, task: str) -> QuerySet[ModelVersion]:
+    """Every registered version for (language, task), newest first."""
+    return ModelVersion.objects.filter(language=language, task=task).order_by("-created", "-id")
