@@ -1,4 +1,5 @@
-"""Who may see a job: its owner (or owning anonymous session) and staff."""
+"""Who may see a job: its owner (or owning anonymous session), staff, admins, and annotators
+when the job is queued for review."""
 
 from __future__ import annotations
 
@@ -11,7 +12,22 @@ def can_view_job(user: Any | None, session_key: str, job: Job) -> bool:
     if user is not None and getattr(user, "is_authenticated", False):
         if job.owner_id == user.pk:
             return True
-        return bool(user.is_staff or user.has_perm("jobs.view_job"))
+        if user.is_staff or user.has_perm("jobs.view_job"):
+            return True
+        # Annotators see the jobs queued for review; admins every job (annotation.access).
+        from annotation.access import can_annotate_job
+
+        return can_annotate_job(user, job)
+    return job.owner_id is None and bool(session_key) and job.session_key == session_key
+
+
+def can_delete_job(user: Any | None, session_key: str, job: Job) -> bool:
+    """Deleting is for the owner (or owning session), staff and admins; not for annotators,
+    who see shared jobs only to correct them."""
+    from accounts.roles import is_admin
+
+    if user is not None and getattr(user, "is_authenticated", False):
+        return job.owner_id == user.pk or bool(user.is_staff) or is_admin(user)
     return job.owner_id is None and bool(session_key) and job.session_key == session_key
 
 

@@ -12,3 +12,4 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("/", jobs_router)
+api.add_router("/", "annotation.api.router")

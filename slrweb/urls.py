@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("annotate/", include("annotation.urls")),
     path("", include("frontend.urls")),
 ]
 if settings.DEBUG:
