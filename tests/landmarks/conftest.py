@@ -20,3 +20,12 @@ def pose_test_sequence(pose_test_video: Path) -> LandmarkSequence:
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def silfa_samples(shared_data: Path) -> list[tuple[LandmarkSequence, str]]:
+    """All 558 SILFA GISLR samples (one Holistic frame each) with their letter, read once."""
+    from landmarks.formats.parquet import iter_gislr_dataset
+
+    root = shared_data / "isolated" / "silfa_fingerspelling"
+    return [(seq, sign) for seq, sign, _ in iter_gislr_dataset(root)]
