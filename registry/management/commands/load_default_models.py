@@ -69,6 +69,7 @@ class Command(BaseCommand):
         version = ModelVersion.objects.filter(
             language=language, task=bundle.task, checksum=bundle_checksum(folder)
         ).first()
+        new = version is None
         if version is None:
             try:
                 version = services.register_bundle(folder, language)
@@ -80,6 +81,6 @@ class Command(BaseCommand):
             if servable(bundle):
                 services.activate_version(version, None)
                 self.stdout.write(f"activated {version.label} for {language.code}/{bundle.task}")
-            else:
+            elif new:
                 self.stdout.write(f"{version.label} takes glosses, not landmarks: registered, "
                                   "not activated")
