@@ -28,7 +28,9 @@ def silfa_frame_paths(
     root = Path(shared_data) / "video" / "silfa_frames"
     paths: list[Path] = []
     for letter in letters.upper():
-        letter_frames = sorted((root / letter).glob("frame_*.jpg"))
+        letter_frames = sorted(
+            (root / letter).glob("frame_*.jpg"), key=lambda p: int(p.stem.split("_")[-1])
+        )
         if not letter_frames:
             raise FileNotFoundError(f"no SILFA frames for letter {letter!r} under {root}")
         paths.extend(letter_frames[:frames_per_letter] if frames_per_letter else letter_frames)
