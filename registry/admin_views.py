@@ -97,8 +97,8 @@ def confirm_activation(model_admin: admin.ModelAdmin, request: HttpRequest,
             _show_problems(request, exc)
             return HttpResponseRedirect(change_url)
         before = event.from_version.label if event.from_version else _("no model")
-        messages.success(request, _("%(label)s is now active for %(language)s (%(task)s), "
-                                    "replacing %(before)s.") % {
+        messages.success(request, _("%(label)s is now the active %(task)s model of "
+                                    "%(language)s, replacing %(before)s.") % {
             "label": version.label, "language": version.language, "task": version.task,
             "before": before})
         return HttpResponseRedirect(change_url)
@@ -138,7 +138,8 @@ def confirm_rollback(model_admin: admin.ModelAdmin, request: HttpRequest) -> Htt
             except RegistryError as exc:
                 _show_problems(request, exc)
                 continue
-            messages.success(request, _("Rolled back %(language)s (%(task)s) to %(label)s.") % {
+            messages.success(request, _("Rolled back the %(task)s model of %(language)s to "
+                                        "%(label)s.") % {
                 "language": slot["language"], "task": slot["task"],
                 "label": event.to_version.label})
         return HttpResponseRedirect(_changelist(model_admin))
