@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "translation.ml.cli",
     "slrweb.django_cli",
     "annotation.cli",
+    "registry.cli",
 )
 
 

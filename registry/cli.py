@@ -1,0 +1,84 @@
+"""`slrweb retrain`: a new candidate version from base data plus accepted corrections."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add the registry subcommands to the `slrweb` parser."""
+    p = subparsers.add_parser(
+        "retrain", help="train a candidate model version from base data + accepted corrections",
+        description="Trains the architecture of a registered version (the active one unless "
+                    "--from-version) on the base data plus the language's accepted corrections "
+                    "(held-out jobs excluded) and registers the result as a candidate version "
+                    "with its metrics. Activate it in the admin after comparing.",
+    )
+    p.add_argument("--language", required=True, help="ISO 639-3 code, e.g. ase")
+    p.add_argument("--task", choices=("isolated", "translation"), default="isolated")
+    p.add_argument("--base-data", type=Path, help="the base training data (file or folder)")
+    p.add_argument("--base-format", metavar="FORMAT",
+                   help="format of --base-data: asl-npz, gislr, pose or npz-dir "
+                        "(recognition.ml.data.load_runs)")
+    p.add_argument("--from-version", metavar="NAME@N",
+                   help="version whose config to start from (default: the active one)")
+    p.add_argument("--since", type=date.fromisoformat,
+                   help="only corrections accepted on or after this day (YYYY-MM-DD, UTC)")
+    p.add_argument("--epochs", type=int, help="override the base config's epochs")
+    p.add_argument("--steps-per-epoch", type=int, help="override the base config's steps")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--work-dir", type=Path,
+                   help="keep the exported corrections and the bundle here (default: temporary)")
+    p.set_defaults(func=cmd_retrain)
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.dev")
+    import django
+
+    django.setup()
+
+
+def cmd_retrain(args: argparse.Namespace) -> int:
+    """Handler of `slrweb retrain`; returns the exit code."""
+    if args.task != "translation" and bool(args.base_data) != bool(args.base_format):
+        print("--base-data and --base-format go together", file=sys.stderr)
+        return 2
+    if args.task == "translation":
+        print("retraining translation is not automated yet: run `slrweb export-dataset`, then "
+              "`slrweb train-translation` on its translation/ folder, and upload the bundle "
+              "in the admin", file=sys.stderr)
+        return 2
+    _setup_django()
+    from recognition.ml.data import load_runs
+    from registry.errors import RegistryError
+    from registry.metrics import format_value, headline
+    from registry.models import SignLanguage
+    from registry.retrain import base_version, retrain_isolated
+
+    try:
+        language = SignLanguage.objects.get(code=args.language.strip().lower())
+        base = base_version(language, args.task, args.from_version)
+        base_runs = load_runs(args.base_format, args.base_data) if args.base_data else []
+        overrides = {k: v for k, v in (("epochs", args.epochs),
+                                       ("steps_per_epoch", args.steps_per_epoch)) if v}
+        since = datetime.combine(args.since, time.min, tzinfo=UTC) if args.since else None
+        version = retrain_isolated(
+            language, base, base_runs, since=since, train_overrides=overrides,
+            device=args.device, work_dir=args.work_dir, progress=sys.stderr.isatty(),
+            log=lambda line: print(line, file=sys.stderr),
+        )
+    except SignLanguage.DoesNotExist:
+        print(f"no sign language {args.language!r} in the registry", file=sys.stderr)
+        return 2
+    except (RegistryError, ValueError, OSError) as exc:
+        print(f"retrain failed: {exc}", file=sys.stderr)
+        return 1
+    summary = ", ".join(f"{k} {format_value(v)}" for k, v in headline(version.metrics))
+    print(f"registered {version.label} as a candidate ({summary or 'no headline metrics'})")
+    return 0

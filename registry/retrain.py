@@ -1,0 +1,135 @@
+"""Retraining: base data plus accepted corrections -> a new candidate version with metrics.
+
+Corrections come from annotation.dataset.export_dataset (the same export `slrweb
+export-dataset` writes), minus the held-out jobs (registry.evaluation.is_held_out) that new
+versions are evaluated on, minus glosses outside the language's vocabulary (a bundle with them
+could not be registered). The new version starts from the config of a registered version (the
+active one by default) and keeps its name, so it becomes e.g. silfa-letters@2.
+"""
+
+from __future__ import annotations
+
+import csv
+import shlex
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from registry import selectors
+from registry.evaluation import is_held_out
+from registry.models import ModelVersion, SignLanguage
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class CorrectionData:
+    runs: list[Any] = field(default_factory=list)  # recognition.ml.data.Run
+    held_out: int = 0  # segments left out because their job is held out for evaluation
+    unknown_glosses: list[str] = field(default_factory=list)  # left out: not in the vocabulary
+    skipped: list[str] = field(default_factory=list)  # reasons the export gave
+
+
+def correction_runs(language: SignLanguage, out_dir: Path,
+                    since: datetime | None = None) -> CorrectionData:
+    """Accepted corrected segments of the language as training runs (held-out jobs excluded)."""
+    from annotation.dataset import export_dataset
+    from recognition.ml.data import load_runs
+
+    summary = export_dataset(language.code, out_dir, since=since)
+    data = CorrectionData(skipped=list(summary.skipped))
+    index = out_dir / "isolated" / "index.csv"
+    with open(index, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    vocabulary = set(selectors.vocabulary(language))
+    kept = []
+    for row in rows:
+        if is_held_out(row["job"]):
+            data.held_out += 1
+        elif row["sign"] not in vocabulary:
+            data.unknown_glosses.append(row["sign"])
+        else:
+            kept.append(row)
+    with open(index, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["path", "sign"])
+        writer.writeheader()
+        writer.writerows(kept)
+    if kept:
+        data.runs = load_runs("npz-dir", out_dir / "isolated")
+    data.unknown_glosses = sorted(set(data.unknown_glosses))
+    return data
+
+
+def base_version(language: SignLanguage, task: str, label: str | None) -> ModelVersion:
+    """The version a retrain starts from: `label` (name@N) or the active one."""
+    if label:
+        name, _, number = label.rpartition("@")
+        version = ModelVersion.objects.filter(
+            language=language, task=task, name=name, version=int(number or 0)).first()
+        if version is None:
+            raise ValueError(f"no {task} version {label!r} of {language}")
+        return version
+    active = selectors.active_model(language.code, task)
+    if active is None:
+        raise ValueError(f"no active {task} model of {language} to start from; "
+                         "activate one or pass --from-version NAME@N")
+    return active
+
+
+def retrain_isolated(
+    language: SignLanguage, base: ModelVersion, base_runs: list[Any], *,
+    since: datetime | None = None, train_overrides: dict[str, Any] | None = None,
+    device: str = "auto", work_dir: Path | None = None, progress: bool = False,
+    log: Log = print,
+) -> ModelVersion:
+    """Train the base version's architecture on base runs + corrections; register a candidate."""
+    from mlcore.bundle import read_bundle, write_bundle
+    from recognition.ml.config import IsolatedConfig
+    from recognition.ml.train import train_isolated
+    from registry.services import register_bundle
+
+    with tempfile.TemporaryDirectory(prefix="slrweb-retrain-") as tmp:
+        root = work_dir or Path(tmp)
+        corrections = correction_runs(language, root / "corrections", since)
+        log(f"corrections: {len(corrections.runs)} segments; {corrections.held_out} held out "
+            f"for evaluation; not in the vocabulary: {corrections.unknown_glosses or 'none'}")
+        runs = list(base_runs) + corrections.runs
+        if not runs:
+            raise ValueError("nothing to train on: no base data and no accepted corrections")
+        cfg = IsolatedConfig.from_dict(read_bundle(base.bundle_dir).config)
+        cfg = replace(cfg, train=replace(cfg.train, **(train_overrides or {})))
+        cfg, fitted, vocab, metrics = train_isolated(cfg, runs, device=device,
+                                                     progress=progress, log=log)
+        metrics["retrain"] = {
+            "from_version": base.label, "base_runs": len(base_runs),
+            "correction_runs": len(corrections.runs), "held_out_segments": corrections.held_out,
+            "unknown_glosses": corrections.unknown_glosses,
+            "since": since.isoformat() if since else None,
+        }
+        bundle = write_bundle(
+            root / "bundle", task="isolated", language=language.code, name=base.name,
+            config=cfg.to_dict(), state_dict=fitted.model.state_dict(), metrics=metrics,
+            card=_card(base, len(base_runs), corrections, since), vocabulary=vocab,
+        )
+        return register_bundle(bundle, language)
+
+
+def _card(base: ModelVersion, base_runs: int, corrections: CorrectionData,
+          since: datetime | None) -> str:
+    return "\n".join([
+        f"# {base.name} (retrained from {base.label})",
+        "",
+        "## Data",
+        f"- base data: {base_runs} runs (see the model card of {base.label} for the source and "
+        "its licence)",
+        f"- accepted corrections: {len(corrections.runs)} segments"
+        + (f" reviewed since {since.date()}" if since else ""),
+        f"- held out for evaluation, not trained on: {corrections.held_out} segments",
+        "",
+        "## Command",
+        "`" + shlex.join(["slrweb", *sys.argv[1:]]) + "`",
+    ])

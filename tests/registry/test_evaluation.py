@@ -1,0 +1,39 @@
+"""New versions are scored on the language's held-out corrections, beside the active one."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry import services
+from registry.evaluation import HELD_OUT_EVERY, evaluate_on_corrections, is_held_out
+from tests.registry.corrections import accepted_annotation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_held_out_bucket_is_stable_and_about_one_in_five():
+    ids = [f"job-{i}" for i in range(2000)]
+    share = sum(map(is_held_out, ids)) / len(ids)
+    assert abs(share - 1 / HELD_OUT_EVERY) < 0.03
+    assert [is_held_out(i) for i in ids] == [is_held_out(i) for i in ids]
+
+
+def test_without_corrections_there_is_no_evaluation(ase, make_bundle):
+    version = services.register_bundle(make_bundle(), ase)
+    assert version.evaluation == {}
+    assert evaluate_on_corrections(version) == {}
+
+
+def test_translation_is_scored_on_held_out_clips_only(ase, make_bundle, shared_data, tmp_path):
+    accepted_annotation(shared_data, tmp_path / "lm", 0, ["A", "B"], held_out=True,
+                        translation="ab")
+    accepted_annotation(shared_data, tmp_path / "lm", 1, ["C"], held_out=False,
+                        translation="c")
+    active = services.register_bundle(make_bundle("a"), ase)
+    services.activate_version(active)
+    candidate = services.register_bundle(make_bundle("b", seed=1), ase)
+    for version in (candidate, active):
+        version.refresh_from_db()
+        assert version.evaluation["clips"] == 1
+        assert set(version.evaluation) >= {"bleu", "chrf", "wer", "bleu_signature"}
+        assert 0.0 <= version.evaluation["chrf"] <= 100.0

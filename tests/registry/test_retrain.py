@@ -1,0 +1,34 @@
+"""Corrections -> training runs for `slrweb retrain` (held-out jobs and foreign glosses left out)."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.retrain import base_version, correction_runs
+from tests.registry.corrections import accepted_annotation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_correction_runs_leave_out_held_out_jobs_and_unknown_glosses(ase, shared_data,
+                                                                     tmp_path):
+    accepted_annotation(shared_data, tmp_path / "lm", 0, ["A", "B"], held_out=False)
+    accepted_annotation(shared_data, tmp_path / "lm", 1, ["C"], held_out=True)
+    accepted_annotation(shared_data, tmp_path / "lm", 2, ["HELLO"], held_out=False)
+    data = correction_runs(ase, tmp_path / "export")
+    assert sorted(run.label for run in data.runs) == ["A", "B"]
+    assert all(len(run) > 0 and run.points.shape[1:] == (543, 3) for run in data.runs)
+    assert data.held_out == 1
+    assert data.unknown_glosses == ["HELLO"]
+
+
+def test_no_corrections_give_no_runs(ase, tmp_path):
+    data = correction_runs(ase, tmp_path / "export")
+    assert (data.runs, data.held_out, data.unknown_glosses) == ([], 0, [])
+
+
+def test_retrain_needs_a_version_to_start_from(ase):
+    with pytest.raises(ValueError, match="no active isolated model"):
+        base_version(ase, "isolated", None)
+    with pytest.raises(ValueError, match="no isolated version 'x@3'"):
+        base_version(ase, "isolated", "x@3")
