@@ -1,0 +1,76 @@
+"""The model card of an isolated-sign bundle: every number comes from the run's metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recognition.ml.config import IsolatedConfig
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _results_table(metrics: dict[str, Any]) -> list[str]:
+    lines = ["| model | clip length | test clips | top-1 | top-5 |", "|---|---|---|---|---|"]
+    for who, section in (("transformer", metrics["test"]), ("logistic baseline",
+                                                           metrics["baseline"])):
+        for key, m in section.items():
+            if isinstance(m, dict):
+                lines.append(f"| {who} | {key[4:]} frames | {m['n']} | {_pct(m['top1'])} | "
+                             f"{_pct(m['top5'])} |")
+    return lines
+
+
+def _ablation_table(ablation: dict[str, dict[str, Any]]) -> list[str]:
+    lengths = [k for k in next(iter(ablation.values())) if k.startswith("clip")]
+    head = " | ".join(f"test top-1 ({k[4:]} fr)" for k in lengths)
+    lines = [f"| variant | parameters | val top-1 | {head} | train s |",
+             "|---|---|---|" + "---|" * len(lengths) + "---|"]
+    for name, row in ablation.items():
+        cells = " | ".join(_pct(row[k]["top1"]) for k in lengths)
+        lines.append(f"| {name} | {row['parameters']:,} | {_pct(row['val_top1'])} | {cells} | "
+                     f"{row['train_seconds']} |")
+    return lines
+
+
+def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],
+                notes: str = "") -> str:
+    """Markdown card: data, licence (from notes), split, results vs baseline, command."""
+    m = cfg.model
+    split = metrics["split"]
+    lines = [
+        f"# {cfg.name}",
+        "",
+        f"Isolated-sign classifier ({cfg.language}), {len(vocab)} glosses: {' '.join(vocab)}.",
+        "",
+        notes.strip(),
+        "",
+        "## Model",
+        f"ST-Transformer (seed 000): parts {', '.join(cfg.features.parts)}"
+        f"{' (dominant hand only, mirrored into the right-hand slot)' if cfg.features.dominant_hand else ''}; "
+        f"d_model {m.d_model}, {m.n_layers} layers, {m.n_heads} heads; cross-modal attention "
+        f"(seed 003) {'on' if m.cross_modal else 'off'}; velocity features "
+        f"{'on' if m.velocity else 'off'}; {metrics['parameters']:,} parameters.",
+        "",
+        "## Data split",
+        f"Data: `{metrics['data']['path']}` ({metrics['data']['format']}, "
+        f"{metrics['data']['frames']} frames in {metrics['data']['runs']} runs). "
+        f"Split `{cfg.train.split}`: "
+        + ", ".join(f"{k} {v['frames']} frames / {v['runs']} runs" for k, v in split.items())
+        + (f". Every run is cut into {cfg.train.n_blocks} contiguous blocks; block "
+           f"{cfg.train.val_block} is validation, block {cfg.train.test_block} is test, and "
+           f"{cfg.train.gap} frame(s) next to a held-out block are left out of training, because "
+           "neighbouring frames are near-duplicates." if cfg.train.split == "blocks" else "."),
+        "",
+        "## Results (held-out test split, measured in the training run)",
+        *_results_table(metrics),
+        "",
+        f"Best epoch {metrics['best_epoch']} of {cfg.train.epochs} by validation top-1 "
+        f"({_pct(metrics['val_top1'])}); training took {metrics['train_seconds']} s.",
+    ]
+    if "ablation" in metrics:
+        lines += ["", "## Ablation (same split, seed and schedule)",
+                  *_ablation_table(metrics["ablation"])]
+    lines += ["", "## Command", "", "```", metrics["command"], "```"]
+    return "\n".join(lines)

@@ -1,0 +1,191 @@
+"""`slrweb train-isolated`, `slrweb evaluate-isolated` and `slrweb recognize`.
+
+Heavy imports (torch, numpy, mediapipe) happen inside the handlers so `slrweb --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_BUNDLE = REPO_ROOT / "models" / "silfa-letters"
+FORMATS = ("asl-npz", "gislr", "pose", "npz-dir")
+
+# flag dest -> (config section, field); only flags given on the command line override.
+OVERRIDES = {
+    "epochs": ("train", "epochs"), "steps_per_epoch": ("train", "steps_per_epoch"),
+    "batch_size": ("train", "batch_size"), "lr": ("train", "lr"), "seed": ("train", "seed"),
+    "split": ("train", "split"), "clip_max": ("train", "clip_max"),
+    "d_model": ("model", "d_model"), "layers": ("model", "n_layers"),
+    "heads": ("model", "n_heads"), "cross_modal": ("model", "cross_modal"),
+    "cross_modal_heads": ("model", "cross_modal_heads"), "velocity": ("model", "velocity"),
+    "dominant_hand": ("features", "dominant_hand"),
+    "hand_location": ("features", "hand_location"), "mirror_prob": ("augment", "mirror"),
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the isolated-recognition subcommands to the slrweb parser."""
+    _register_train(subparsers)
+    ev = subparsers.add_parser("evaluate-isolated", help="evaluate an isolated-sign bundle")
+    ev.add_argument("--model", required=True, help="bundle folder")
+    _data_args(ev)
+    ev.add_argument("--split-part", choices=("train", "val", "test", "all"), default="test",
+                    help="which part of the bundle's own split to score (default test)")
+    ev.add_argument("--clip-len", type=int, default=1, help="frames per evaluation clip")
+    ev.add_argument("--out", type=Path, help="folder for metrics.json and confusion.png")
+    ev.set_defaults(func=evaluate_command)
+    rec = subparsers.add_parser("recognize", help="spot isolated signs in a video")
+    rec.add_argument("video", type=Path)
+    rec.add_argument("--model", type=Path, help=f"bundle folder (default {DEFAULT_BUNDLE})")
+    rec.add_argument("--top-k", type=int, default=5)
+    rec.add_argument("--json", action="store_true", help="print the result as JSON")
+    rec.set_defaults(func=recognize_command)
+
+
+def _data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-format", choices=FORMATS, required=True)
+    parser.add_argument("--data", type=Path, required=True, help="data file or folder")
+    parser.add_argument("--no-source-mirror", dest="source_mirror", action="store_false",
+                        help="asl-npz: keep x as stored (its images are selfie-mirrored)")
+
+
+def _register_train(subparsers: argparse._SubParsersAction) -> None:
+    tr = subparsers.add_parser("train-isolated", help="train an isolated-sign bundle")
+    tr.add_argument("--config", type=Path, help="JSON config (IsolatedConfig.to_dict layout)")
+    _data_args(tr)
+    tr.add_argument("--out", type=Path, required=True, help="bundle folder to write")
+    tr.add_argument("--name", help="bundle name (default: the --out folder name)")
+    tr.add_argument("--language", help="ISO 639-3 sign language code, e.g. ase")
+    tr.add_argument("--parts", help="comma-separated parts, e.g. pose,face,left_hand,right_hand")
+    tr.add_argument("--checkpoint-dir", type=Path, help="default var/train/<name>")
+    tr.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    tr.add_argument("--device", default="auto", help="auto, cpu or cuda (AMP on CUDA)")
+    tr.add_argument("--ablate", action="store_true",
+                    help="also train cross-modal/velocity on-off variants for the model card")
+    tr.add_argument("--card-notes", type=Path, help="markdown (data, licence) for the card")
+    for flag, kind in (("epochs", int), ("steps-per-epoch", int), ("batch-size", int),
+                       ("lr", float), ("seed", int), ("d-model", int), ("layers", int),
+                       ("heads", int), ("cross-modal-heads", int), ("clip-max", int),
+                       ("mirror-prob", float)):
+        tr.add_argument(f"--{flag}", type=kind)
+    tr.add_argument("--split", choices=("blocks", "sequences"))
+    for flag in ("cross-modal", "velocity", "dominant-hand", "hand-location"):
+        tr.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction)
+    tr.set_defaults(func=train_command)
+
+
+def build_config(args: argparse.Namespace) -> Any:
+    """Config file (if any) overridden by the flags that were given."""
+    from recognition.ml.config import IsolatedConfig
+
+    data: dict[str, Any] = json.loads(args.config.read_text()) if args.config else {}
+    for dest, (section, field) in OVERRIDES.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            data.setdefault(section, {})[field] = value
+    if args.parts:
+        data.setdefault("features", {})["parts"] = args.parts.split(",")
+    data["name"] = args.name or data.get("name") or args.out.name
+    if args.language:
+        data["language"] = args.language
+    return IsolatedConfig.from_dict(data)
+
+
+def _load(args: argparse.Namespace) -> list:
+    from recognition.ml.data import load_asl_npz, load_runs
+
+    if args.data_format == "asl-npz":
+        return load_asl_npz(args.data, mirror=args.source_mirror)
+    return load_runs(args.data_format, args.data)
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """Train, evaluate against the baseline, write the bundle; prints the test summary."""
+    from mlcore.bundle import write_bundle
+    from recognition.ml.card import render_card
+    from recognition.ml.train import train_isolated
+
+    cfg = build_config(args)
+    runs = _load(args)
+    ckpt_dir = args.checkpoint_dir or REPO_ROOT / "var" / "train" / cfg.name
+    cfg, result, vocab, metrics = train_isolated(
+        cfg, runs, device=args.device, checkpoint_dir=ckpt_dir, resume=args.resume,
+        ablate=args.ablate, log=lambda line: print(line, file=sys.stderr))
+    command = "slrweb " + shlex.join(sys.argv[1:])
+    data_info = {"format": args.data_format, "path": _display_path(args.data),
+                 "runs": len(runs), "frames": int(sum(len(r) for r in runs))}
+    metrics["data"] = data_info
+    metrics["command"] = command
+    notes = args.card_notes.read_text() if args.card_notes else ""
+    write_bundle(args.out, task="isolated", language=cfg.language, name=cfg.name,
+                 config=cfg.to_dict(), state_dict=result.model.state_dict(), metrics=metrics,
+                 card=render_card(cfg, vocab, metrics, notes), vocabulary=vocab)
+    summary = {"bundle": str(args.out), "test": _short(metrics["test"]),
+               "baseline": _short(metrics["baseline"])}
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _short(section: dict[str, Any]) -> dict[str, Any]:
+    return {k: {m: v[m] for m in ("n", "top1", "top5")} for k, v in section.items()
+            if isinstance(v, dict)}
+
+
+def _display_path(path: Path) -> str:
+    """Data paths relative to the repository's parent (../shared/...), never absolute."""
+    try:
+        return os.path.relpath(path.resolve(), REPO_ROOT)
+    except ValueError:
+        return str(path)
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    """Score a bundle on (a split of) a data set; writes metrics.json and confusion.png."""
+    from recognition.ml.data import split_runs
+    from recognition.ml.evaluate import evaluate_model, save_confusion_png, summarize
+    from recognition.ml.infer import IsolatedPredictor
+
+    predictor = IsolatedPredictor.from_bundle(args.model)
+    runs = _load(args)
+    if args.split_part != "all":
+        runs = split_runs(runs, predictor.config.train)[args.split_part]
+    vocab = predictor.vocabulary
+    unknown = sorted({r.label for r in runs} - set(vocab))
+    runs = [r for r in runs if r.label in vocab]
+    metrics = evaluate_model(predictor.model, runs, vocab, predictor.config.features,
+                             args.clip_len, predictor.device)
+    metrics["skipped_labels"] = unknown
+    print(json.dumps({**summarize(metrics), "per_class": metrics["per_class"]}, indent=2))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        png = save_confusion_png(metrics["confusion"], vocab, args.out / "confusion.png",
+                                 title=f"{predictor.name} ({args.split_part}, top-1 "
+                                       f"{metrics['top1']:.3f})")
+        print(f"wrote {args.out / 'metrics.json'} and {png}", file=sys.stderr)
+    return 0
+
+
+def recognize_command(args: argparse.Namespace) -> int:
+    """Extract landmarks from a video and print the spotted signs."""
+    from landmarks.extract import extract_landmarks
+    from recognition.ml.infer import IsolatedPredictor
+
+    predictor = IsolatedPredictor.from_bundle(
+        args.model or os.environ.get("SLRWEB_ISOLATED_MODEL") or DEFAULT_BUNDLE)
+    sequence = extract_landmarks(args.video)
+    result = predictor.recognize(sequence, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for seg in result["segments"]:
+            best = seg["topk"][0]
+            print(f"{seg['start']:7.2f}-{seg['end']:7.2f}s  {best['gloss']}  {best['prob']:.2f}")
+    return 0

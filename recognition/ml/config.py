@@ -1,0 +1,141 @@
+"""Configuration of the isolated-sign recognizer: one frozen dataclass per concern.
+
+The whole IsolatedConfig is what a bundle's config.json holds (dataclasses.asdict), so a
+predictor rebuilds exactly the features, model and spotting rules it was trained with.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+# Upper body of the 33 pose points (0-22: face, shoulders, arms, hands; 23-24: hips). Legs are
+# mostly out of frame when people sign to a camera.
+UPPER_BODY = tuple(range(25))
+
+# A small face subset with known left/right counterparts (so mirroring can swap them): lips,
+# eyes, eyebrows, nose, face outline. The full 468-point mesh costs 1404 inputs per frame for
+# little gain on hand-shape vocabularies.
+FACE_SUBSET = (
+    61, 291, 0, 17, 13, 14, 78, 308, 40, 270, 91, 321,  # lips
+    33, 263, 133, 362, 159, 386, 145, 374,  # eyes
+    70, 300, 105, 334, 107, 336,  # eyebrows
+    1, 4, 10, 152, 234, 454,  # nose, forehead, chin, cheeks
+)
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    # Part tokens of the model, in order; any subset of pose, face, left_hand, right_hand.
+    parts: tuple[str, ...] = ("pose", "face", "left_hand", "right_hand")
+    pose_points: tuple[int, ...] = UPPER_BODY
+    face_points: tuple[int, ...] = FACE_SUBSET
+    # Append each wrist's position relative to the shoulders (needs pose; 0 when absent).
+    hand_location: bool = True
+    # Keep only the signing hand, mirrored into the right-hand slot (hands-only models trained
+    # on one-handed data, e.g. the ASL alphabet images).
+    dominant_hand: bool = False
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    part_names: tuple[str, ...] = ()  # filled from FeatureConfig.parts
+    part_dims: tuple[int, ...] = ()  # static features per part, filled from features.py
+    num_classes: int = 0  # filled from the vocabulary
+    d_model: int = 64
+    n_heads: int = 4
+    n_layers: int = 2
+    mlp_ratio: int = 2
+    dropout: float = 0.1
+    max_frames: int = 128  # longer clips are resampled to this many frames
+    velocity: bool = True  # append frame-to-frame differences (motion features, seed 002)
+    cross_modal: bool = True  # seed 003 gated cross-modal attention (hands <-> body)
+    cross_modal_heads: int = 4  # reduced with a warning until it divides every width
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    speed: tuple[float, float] = (0.7, 1.4)  # temporal resampling factor range
+    frame_drop: float = 0.1  # probability of dropping each frame (at least one is kept)
+    noise: float = 0.003  # std of Gaussian noise on image-normalised coordinates
+    rotate_deg: float = 12.0  # max in-plane rotation
+    scale: tuple[float, float] = (0.85, 1.15)  # x and y scaled independently (aspect ratios)
+    mirror: float = 0.5  # probability of mirroring with hand swap (left-handed signers)
+    shift: float = 0.05  # max translation, image fraction
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 30
+    steps_per_epoch: int = 100
+    batch_size: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 1e-2
+    warmup_steps: int = 100
+    label_smoothing: float = 0.1
+    clip_min: int = 1  # training clip length range, frames (T=1 = a single image)
+    clip_max: int = 16
+    # Evaluation clip lengths (non-overlapping pieces of held-out runs); the first one selects
+    # the best epoch on the validation split. 1 = single frames, as the baseline sees them.
+    eval_clip_lens: tuple[int, ...] = (1, 8)
+    seed: int = 0
+    # Split of each run into contiguous blocks ("blocks") or of whole runs ("sequences").
+    split: str = "blocks"
+    n_blocks: int = 5
+    val_block: int = 1
+    test_block: int = 3
+    gap: int = 1  # frames dropped from training on each side of a held-out block
+
+
+@dataclass(frozen=True)
+class SpottingConfig:
+    window: int = 8  # frames per sliding window
+    stride: int = 2
+    min_prob: float = 0.5  # below this top-1 probability a window is "no sign"
+    min_active: float = 0.5  # fraction of a window's frames that need a hand in signing space
+    rest_margin: float = 1.6  # a wrist lower than this many shoulder widths below them rests
+    min_windows: int = 2  # shorter runs of one gloss are dropped as noise
+
+
+@dataclass(frozen=True)
+class IsolatedConfig:
+    name: str = "isolated"
+    language: str = "ase"  # ISO 639-3 sign language code
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    spotting: SpottingConfig = field(default_factory=SpottingConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IsolatedConfig:
+        """Rebuild from to_dict() output (JSON lists become tuples; unknown keys are errors)."""
+        sections = {f.name: f.type for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in sections:
+                raise ValueError(f"unknown config key {key!r}")
+            sub = _SECTIONS.get(key)
+            kwargs[key] = _build(sub, value) if sub else value
+        return cls(**kwargs)
+
+
+_SECTIONS: dict[str, type] = {
+    "features": FeatureConfig,
+    "model": ModelConfig,
+    "augment": AugmentConfig,
+    "train": TrainConfig,
+    "spotting": SpottingConfig,
+}
+
+
+def _build(kind: type, values: dict[str, Any]) -> Any:
+    names = {f.name for f in dataclasses.fields(kind)}
+    unknown = set(values) - names
+    if unknown:
+        raise ValueError(f"unknown {kind.__name__} keys: {sorted(unknown)}")
+    return kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})

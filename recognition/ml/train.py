@@ -1,0 +1,215 @@
+"""Training of the isolated-sign transformer: resumable loop, baseline, ablations, bundle.
+
+`train_isolated` is what `slrweb train-isolated` runs: split the runs, train the configured model
+(best epoch by validation top-1), train a logistic-regression baseline on the same frames,
+optionally train the seed-003/motion ablation variants with the same split and seed, and write
+one bundle with every number measured in this run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from recognition.ml.config import IsolatedConfig
+from recognition.ml.data import Run, TrainClips, collate, split_runs
+from recognition.ml.evaluate import LogisticBaseline, evaluate_model, summarize
+from recognition.ml.features import feature_widths
+from recognition.ml.model import IsolatedSignTransformer
+
+Log = Callable[[str], None]
+ABLATIONS = {
+    "no_cross_modal": {"cross_modal": False},
+    "no_velocity": {"velocity": False},
+    "neither": {"cross_modal": False, "velocity": False},
+}
+
+
+def complete_config(cfg: IsolatedConfig, vocab: list[str]) -> IsolatedConfig:
+    """Fill the model's part names/widths and class count from the features and vocabulary."""
+    model = dataclasses.replace(
+        cfg.model, part_names=cfg.features.parts, part_dims=feature_widths(cfg.features),
+        num_classes=len(vocab),
+    )
+    return dataclasses.replace(cfg, model=model)
+
+
+def pick_device(requested: str = "auto") -> str:
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return requested
+
+
+def _schedule(step: int, warmup: int, total: int) -> float:
+    """Linear warm-up, then cosine decay to 5% of the peak learning rate."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _save_atomic(state: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+@dataclasses.dataclass
+class FitResult:
+    model: IsolatedSignTransformer
+    best_epoch: int
+    best_val: float
+    history: list[dict[str, float]]
+    seconds: float
+
+
+def fit(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str], *,
+        device: str = "cpu", checkpoint: Path | None = None, resume: bool = False,
+        progress: bool = True, log: Log = print) -> FitResult:
+    """Train cfg's model on splits['train'], keeping the epoch with the best val top-1."""
+    tcfg = cfg.train
+    torch.manual_seed(tcfg.seed)
+    model = IsolatedSignTransformer(cfg.model, tcfg.label_smoothing).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
+    total = tcfg.epochs * tcfg.steps_per_epoch
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: _schedule(s, tcfg.warmup_steps, total))
+    use_amp = device.startswith("cuda")
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    clips = TrainClips(splits["train"], vocab, cfg.features, cfg.augment, tcfg,
+                       size=tcfg.steps_per_epoch * tcfg.batch_size)
+    state = {"epoch": 0, "best_val": -1.0, "best_epoch": 0, "best_model": None, "history": []}
+    if resume and checkpoint is not None and checkpoint.is_file():
+        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        if saved["config"] != cfg.to_dict():
+            raise ValueError(f"{checkpoint} was written by a different config; not resuming")
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        sched.load_state_dict(saved["scheduler"])
+        scaler.load_state_dict(saved["scaler"])
+        clips.rng.bit_generator.state = saved["rng"]
+        state = saved["state"]
+        log(f"resumed from {checkpoint} after epoch {state['epoch']}")
+    started = time.perf_counter()
+    for epoch in range(state["epoch"] + 1, tcfg.epochs + 1):
+        loss = _train_epoch(model, clips, opt, sched, scaler, tcfg.batch_size, device, use_amp,
+                            desc=f"epoch {epoch}/{tcfg.epochs}" if progress else None)
+        val = evaluate_model(model, splits["val"], vocab, cfg.features,
+                             tcfg.eval_clip_lens[0], device)["top1"] if splits["val"] else 0.0
+        state["history"].append({"epoch": epoch, "loss": round(loss, 4), "val_top1": val})
+        if val > state["best_val"]:
+            state.update(best_val=val, best_epoch=epoch,
+                         best_model={k: v.detach().cpu().clone()
+                                     for k, v in model.state_dict().items()})
+        state["epoch"] = epoch
+        log(f"epoch {epoch}: loss {loss:.4f}  val top-1 {val:.4f}")
+        if checkpoint is not None:
+            _save_atomic({"config": cfg.to_dict(), "model": model.state_dict(),
+                          "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                          "scaler": scaler.state_dict(), "rng": clips.rng.bit_generator.state,
+                          "state": state}, checkpoint)
+    if state["best_model"] is not None:
+        model.load_state_dict(state["best_model"])
+    return FitResult(model.eval(), state["best_epoch"], state["best_val"], state["history"],
+                     round(time.perf_counter() - started, 1))
+
+
+def _train_epoch(model: IsolatedSignTransformer, clips: TrainClips, opt: torch.optim.Optimizer,
+                 sched: Any, scaler: torch.amp.GradScaler, batch_size: int, device: str,
+                 use_amp: bool, desc: str | None) -> float:
+    from tqdm import tqdm
+
+    model.train()
+    loader = torch.utils.data.DataLoader(clips, batch_size=batch_size, collate_fn=collate)
+    bar = tqdm(loader, desc=desc, leave=False, disable=desc is None)
+    losses = []
+    for x, mask, y in bar:
+        x, mask, y = x.to(device), mask.to(device), y.to(device)
+        with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
+            _, loss = model(x, mask, y)
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.unscale_(opt)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        scaler.step(opt)
+        scaler.update()
+        sched.step()
+        losses.append(loss.item())
+        bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+    return float(np.mean(losses))
+
+
+def test_metrics(model: IsolatedSignTransformer, cfg: IsolatedConfig, runs: list[Run],
+                 vocab: list[str], device: str) -> dict[str, dict]:
+    """Metrics per evaluation clip length, keyed 'clip<N>'."""
+    return {f"clip{n}": evaluate_model(model, runs, vocab, cfg.features, n, device)
+            for n in cfg.train.eval_clip_lens}
+
+
+def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto",
+                   checkpoint_dir: Path | None = None, resume: bool = False,
+                   ablate: bool = False, progress: bool = True,
+                   log: Log = print) -> tuple[IsolatedConfig, FitResult, list[str], dict]:
+    """Train the model (+ baseline, + ablations); returns config, fit, vocab and metrics."""
+    device = pick_device(device)
+    vocab = sorted({r.label for r in runs})
+    cfg = complete_config(cfg, vocab)
+    splits = split_runs(runs, cfg.train)
+    sizes = {k: {"runs": len(v), "frames": int(sum(len(r) for r in v))} for k, v in splits.items()}
+    log(f"vocabulary {len(vocab)}; split {sizes}; device {device}")
+    ckpt = checkpoint_dir / "last.pt" if checkpoint_dir else None
+    result = fit(cfg, splits, vocab, device=device, checkpoint=ckpt, resume=resume,
+                 progress=progress, log=log)
+    metrics: dict[str, Any] = {
+        "split": sizes, "best_epoch": result.best_epoch, "val_top1": result.best_val,
+        "train_seconds": result.seconds, "history": result.history,
+        "parameters": sum(p.numel() for p in result.model.parameters()),
+        "test": test_metrics(result.model, cfg, splits["test"], vocab, device),
+    }
+    started = time.perf_counter()
+    baseline = LogisticBaseline(cfg.features, vocab, cfg.train.seed).fit(splits["train"])
+    metrics["baseline"] = {f"clip{n}": baseline.evaluate(splits["test"], n)
+                           for n in cfg.train.eval_clip_lens}
+    metrics["baseline"]["train_seconds"] = round(time.perf_counter() - started, 1)
+    if ablate:
+        metrics["ablation"] = run_ablations(cfg, splits, vocab, device, result, metrics, log)
+    return cfg, result, vocab, metrics
+
+
+def run_ablations(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str],
+                  device: str, main: FitResult, main_metrics: dict, log: Log) -> dict:
+    """Seed 003 (cross-modal) and motion (velocity) on/off, same split, seed and schedule."""
+    table = {_variant_name(cfg.model.cross_modal, cfg.model.velocity):
+             _ablation_row(main, main_metrics["test"])}
+    for overrides in ABLATIONS.values():
+        model_cfg = dataclasses.replace(cfg.model, **overrides)
+        name = _variant_name(model_cfg.cross_modal, model_cfg.velocity)
+        if name in table:
+            continue
+        log(f"ablation: {name}")
+        variant = dataclasses.replace(cfg, model=model_cfg)
+        fitted = fit(variant, splits, vocab, device=device, progress=False, log=lambda _: None)
+        table[name] = _ablation_row(fitted, test_metrics(fitted.model, variant, splits["test"],
+                                                         vocab, device))
+    return table
+
+
+def _variant_name(cross_modal: bool, velocity: bool) -> str:
+    return f"cross_modal={'on' if cross_modal else 'off'},velocity={'on' if velocity else 'off'}"
+
+
+def _ablation_row(fitted: FitResult, test: dict[str, dict]) -> dict[str, Any]:
+    row: dict[str, Any] = {"val_top1": fitted.best_val, "best_epoch": fitted.best_epoch,
+                           "train_seconds": fitted.seconds,
+                           "parameters": sum(p.numel() for p in fitted.model.parameters())}
+    row.update({k: summarize(v) for k, v in test.items()})
+    return row
