@@ -21,10 +21,14 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--language", required=True, help="ISO 639-3 code, e.g. ase")
     p.add_argument("--task", choices=("isolated", "translation"), default="isolated")
-    p.add_argument("--base-data", type=Path, help="the base training data (file or folder)")
+    p.add_argument("--base-data", type=Path,
+                   help="the base training data (default: the data the starting version "
+                        "records in its metrics, when it is on this machine)")
     p.add_argument("--base-format", metavar="FORMAT",
                    help="format of --base-data: asl-npz, gislr, pose or npz-dir "
                         "(recognition.ml.data.load_runs)")
+    p.add_argument("--no-base-data", action="store_true",
+                   help="train on the accepted corrections alone")
     p.add_argument("--from-version", metavar="NAME@N",
                    help="version whose config to start from (default: the active one)")
     p.add_argument("--since", type=date.fromisoformat,
@@ -55,7 +59,6 @@ def cmd_retrain(args: argparse.Namespace) -> int:
               "in the admin", file=sys.stderr)
         return 2
     _setup_django()
-    from recognition.ml.data import load_runs
     from registry.errors import RegistryError
     from registry.metrics import format_value, headline
     from registry.models import SignLanguage
@@ -64,7 +67,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     try:
         language = SignLanguage.objects.get(code=args.language.strip().lower())
         base = base_version(language, args.task, args.from_version)
-        base_runs = load_runs(args.base_format, args.base_data) if args.base_data else []
+        base_runs = _base_runs(args, base)
         overrides = {k: v for k, v in (("epochs", args.epochs),
                                        ("steps_per_epoch", args.steps_per_epoch)) if v}
         since = datetime.combine(args.since, time.min, tzinfo=UTC) if args.since else None
@@ -73,6 +76,9 @@ def cmd_retrain(args: argparse.Namespace) -> int:
             device=args.device, work_dir=args.work_dir, progress=sys.stderr.isatty(),
             log=lambda line: print(line, file=sys.stderr),
         )
+    except BaseDataMissing as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except SignLanguage.DoesNotExist:
         print(f"no sign language {args.language!r} in the registry", file=sys.stderr)
         return 2
@@ -82,3 +88,23 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{k} {format_value(v)}" for k, v in headline(version.metrics))
     print(f"registered {version.label} as a candidate ({summary or 'no headline metrics'})")
     return 0
+
+
+class BaseDataMissing(Exception):
+    """No base data was named and the starting version's own data is not on this machine."""
+
+
+def _base_runs(args: argparse.Namespace, base: Any) -> list[Any]:
+    from recognition.ml.data import load_runs
+    from registry.retrain import recorded_base_data
+
+    if args.no_base_data:
+        return []
+    if args.base_data:
+        return load_runs(args.base_format, args.base_data)
+    recorded = recorded_base_data(base)
+    if recorded is None:
+        raise BaseDataMissing(
+            f"the base data of {base.label} is not recorded or not on this machine; pass "
+            "--base-data PATH --base-format FORMAT, or --no-base-data")
+    return load_runs(*recorded)

@@ -40,12 +40,16 @@ def evaluate_on_corrections(version: Any) -> dict[str, Any]:
     annotations = held_out_annotations(version.language.code)
     if not annotations:
         return {}
-    from registry.runtime import get_predictor
+    from registry.runtime import load_predictor, release_predictor
 
-    predictor = get_predictor(version)
-    if version.task == "isolated":
-        return evaluate_isolated(predictor, annotations)
-    return evaluate_translation(predictor, annotations)
+    # Not get_predictor: this runs in the web process, which should not keep models in memory.
+    predictor = load_predictor(version.bundle_dir, version.task)
+    try:
+        if version.task == "isolated":
+            return evaluate_isolated(predictor, annotations)
+        return evaluate_translation(predictor, annotations)
+    finally:
+        release_predictor(predictor)
 
 
 def _landmarks(annotation: Any) -> Any | None:
@@ -78,7 +82,7 @@ def evaluate_isolated(predictor: Any, annotations: list[Any]) -> dict[str, Any]:
             clip = clip_segment(sequence, float(segment["start"]), float(segment["end"]))
             if not segment.get("gloss") or len(clip) == 0:
                 continue
-            ranked = [entry["gloss"] for entry in predictor.classify(clip, top_k=5)]
+            ranked = [entry["gloss"] for entry in predictor.predict_clip(clip, top_k=5)]
             total += 1
             hits1 += ranked[:1] == [segment["gloss"]]
             hits5 += segment["gloss"] in ranked[:5]

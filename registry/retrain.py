@@ -80,6 +80,19 @@ def base_version(language: SignLanguage, task: str, label: str | None) -> ModelV
     return active
 
 
+def recorded_base_data(version: ModelVersion) -> tuple[str, Path] | None:
+    """(format, path) of the data a version was trained on, as `slrweb train-isolated` records
+    it in metrics["data"] (path relative to the repository root), when it is on this machine."""
+    from django.conf import settings
+
+    data = version.metrics.get("data") or {}
+    if not data.get("format") or not data.get("path"):
+        return None
+    path = Path(data["path"])
+    path = path if path.is_absolute() else Path(settings.BASE_DIR) / path
+    return (str(data["format"]), path) if path.exists() else None
+
+
 def retrain_isolated(
     language: SignLanguage, base: ModelVersion, base_runs: list[Any], *,
     since: datetime | None = None, train_overrides: dict[str, Any] | None = None,

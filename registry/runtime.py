@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -70,12 +71,33 @@ def get_predictor(version: Any) -> Any:
         predictor = load_predictor(version.bundle_dir, version.task)
         slot = (version.language_id, version.task)
         for stale_id in [vid for vid, (s, _) in _cache.items() if s == slot]:
-            del _cache[stale_id]  # replaced by an activation: its memory is never needed again
+            _evict(stale_id)  # replaced by an activation: its memory is never needed again
         _cache[version.id] = (slot, predictor)
         limit = max(1, int(getattr(settings, "SLRWEB_PREDICTOR_CACHE_SIZE", DEFAULT_CACHE_SIZE)))
         while len(_cache) > limit:
-            _cache.popitem(last=False)
+            _evict(next(iter(_cache)))
         return predictor
+
+
+def _evict(version_id: int) -> None:
+    _, predictor = _cache.pop(version_id)
+    release_predictor(predictor)
+
+
+def release_predictor(predictor: Any) -> None:
+    """Drop a predictor from its module's own load cache, if it keeps one (call this after a
+    one-off load_predictor, e.g. validation, so the web process does not keep the model).
+
+    recognition.ml.infer caches loaded bundles in a module-level `_CACHE` (keyed by folder,
+    device, mtime) for callers outside the web stack; without this an evicted version would
+    stay in memory there. Registered bundles live in per-version folders, so dropping the
+    entries that hold this very object is exact.
+    """
+    module = sys.modules.get(type(predictor).__module__)
+    class_cache = getattr(module, "_CACHE", None)
+    if isinstance(class_cache, dict):
+        for key in [k for k, v in class_cache.items() if v is predictor]:
+            class_cache.pop(key, None)
 
 
 def cached_version_ids() -> list[int]:
@@ -87,4 +109,5 @@ def cached_version_ids() -> list[int]:
 def clear_predictor_cache() -> None:
     """Forget every loaded predictor (tests; memory pressure)."""
     with _lock:
-        _cache.clear()
+        for version_id in list(_cache):
+            _evict(version_id)

@@ -16,7 +16,7 @@ import numpy as np
 from landmarks.layout import NUM_POINTS
 from landmarks.sequence import LandmarkSequence
 from mlcore.bundle import Bundle
-from registry.runtime import load_predictor
+from registry.runtime import load_predictor, release_predictor
 
 DUMMY_FRAMES = 16
 DUMMY_FPS = 30.0
@@ -33,15 +33,24 @@ def dummy_sequence(frames: int = DUMMY_FRAMES, seed: int = 0) -> LandmarkSequenc
 def run_smoke_test(bundle: Bundle) -> Any:
     """Run the bundle's predictor once; raise on any failure; return its output."""
     predictor = load_predictor(bundle.path, bundle.task)
-    if bundle.task == "isolated":
-        output = predictor.recognize(dummy_sequence(), top_k=min(5, len(bundle.vocabulary)))
-    elif getattr(predictor, "input_kind", "landmarks") == "gloss":
-        glosses = [g for g in bundle.vocabulary if not g.startswith("<")][:3]
-        output = predictor.translate_text([" ".join(glosses)], beam_size=1)
-    else:
-        output = predictor.translate(dummy_sequence())
+    try:
+        output = _forward(predictor, bundle)
+    finally:
+        release_predictor(predictor)
     try:
         json.dumps(output, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"the output is not plain JSON without NaN: {exc}") from exc
     return output
+
+
+def _forward(predictor: Any, bundle: Bundle) -> Any:
+    if bundle.task == "isolated":
+        # predict_clip exposes the probabilities; recognize is what a job calls.
+        top_k = min(5, len(bundle.vocabulary))
+        return {"clip": predictor.predict_clip(dummy_sequence(), top_k=top_k),
+                "spotting": predictor.recognize(dummy_sequence(), top_k=top_k)}
+    if getattr(predictor, "input_kind", "landmarks") == "gloss":
+        glosses = [g for g in bundle.vocabulary if not g.startswith("<")][:3]
+        return predictor.translate_text([" ".join(glosses)], beam_size=1)
+    return predictor.translate(dummy_sequence())

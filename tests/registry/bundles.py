@@ -70,3 +70,36 @@ def zip_folder(folder: Path, out_zip: Path) -> Path:
     """A .zip of a bundle folder as an admin would upload it."""
     return Path(shutil.make_archive(str(out_zip.with_suffix("")), "zip", folder.parent,
                                     folder.name))
+
+
+def isolated_bundle(
+    out: Path,
+    *,
+    glosses: list[str] | None = None,
+    language: str = "ase",
+    name: str = "tiny-letters",
+    seed: int = 0,
+    metrics: dict | None = None,
+) -> Path:
+    """An isolated-sign classifier (recognition.ml) at toy size with random weights."""
+    import dataclasses
+
+    from recognition.ml.config import IsolatedConfig, ModelConfig
+    from recognition.ml.model import IsolatedSignTransformer
+    from recognition.ml.train import complete_config
+
+    vocab = LETTERS if glosses is None else glosses
+    cfg = IsolatedConfig(name=name, language=language,
+                         model=ModelConfig(d_model=16, n_heads=2, n_layers=1, max_frames=32,
+                                           cross_modal_heads=2))
+    cfg = complete_config(cfg, vocab)
+    cfg = dataclasses.replace(cfg, train=dataclasses.replace(
+        cfg.train, epochs=1, steps_per_epoch=2, batch_size=8, warmup_steps=1))
+    torch.manual_seed(seed)
+    model = IsolatedSignTransformer(cfg.model)
+    return write_bundle(
+        out, task="isolated", language=language, name=name, config=cfg.to_dict(),
+        state_dict=model.state_dict(),
+        metrics=metrics or {"test": {"clip1": {"top1": 0.5 + seed / 100, "top5": 0.9}}},
+        card=f"Tiny test classifier, seed {seed}.", vocabulary=list(vocab),
+    )

@@ -37,3 +37,14 @@ def test_translation_is_scored_on_held_out_clips_only(ase, make_bundle, shared_d
         assert version.evaluation["clips"] == 1
         assert set(version.evaluation) >= {"bleu", "chrf", "wer", "bleu_signature"}
         assert 0.0 <= version.evaluation["chrf"] <= 100.0
+
+
+def test_isolated_versions_are_scored_per_corrected_segment(ase, shared_data, tmp_path):
+    from tests.registry.bundles import isolated_bundle
+
+    accepted_annotation(shared_data, tmp_path / "lm", 0, ["A", "B"], held_out=True)
+    accepted_annotation(shared_data, tmp_path / "lm", 3, ["C"], held_out=True)
+    accepted_annotation(shared_data, tmp_path / "lm", 1, ["D"], held_out=False)
+    version = services.register_bundle(isolated_bundle(tmp_path / "b"), ase)
+    assert version.evaluation["segments"] == 3 and version.evaluation["clips"] == 2
+    assert 0.0 <= version.evaluation["top1"] <= version.evaluation["top5"] <= 1.0

@@ -126,3 +126,20 @@ def test_a_zip_without_a_bundle_is_refused(ase, tmp_path: Path):
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("readme.txt", "nothing here")
     assert rejected(archive, ase) == ["archive must contain exactly one bundle.json"]
+
+
+def test_an_isolated_bundle_is_validated_with_its_real_predictor(ase, tmp_path):
+    from tests.registry.bundles import isolated_bundle
+
+    version = services.register_bundle(isolated_bundle(tmp_path / "ok"), ase)
+    assert (version.task, version.label) == ("isolated", "tiny-letters@1")
+    bundle = isolated_bundle(tmp_path / "bad", name="bad")
+    (bundle / "vocab.txt").write_text("\n".join(LETTERS[:-1]) + "\n")  # 25 glosses, 26 classes
+    (problem,) = rejected_again(bundle, ase)
+    assert "the test forward pass failed" in problem and "number of classes" in problem
+
+
+def rejected_again(source, language) -> list[str]:
+    with pytest.raises(BundleRejected) as info:
+        services.register_bundle(source, language)
+    return info.value.problems
