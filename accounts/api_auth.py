@@ -35,7 +35,7 @@ class TokenAuth(APIKeyHeader):
         user = user_for_token(token) if token else None
         if user is None:
             return None
-        request.user = user
+        request.user = user  # type: ignore[assignment]
         return Requester(user=user)
 
 

@@ -7,6 +7,7 @@ from its first unfinished stage, at most MAX_ATTEMPTS times, then failed with a 
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 
@@ -46,5 +47,5 @@ def recover_stale_jobs(stale_after: float | None = None) -> list[str]:
             job.heartbeat = timezone.now()
             job.save(update_fields=["stages", "attempts", "heartbeat", "updated"])
             log.warning("re-queueing job %s from stage %s", job.id, first_unfinished)
-            transaction.on_commit(lambda j=job, s=first_unfinished: enqueue(j, s))
+            transaction.on_commit(functools.partial(enqueue, job, first_unfinished))
     return recovered

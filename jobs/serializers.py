@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from datetime import datetime
+
 from django.utils import timezone
 
 from jobs.models import Job
@@ -14,7 +16,7 @@ def stage_eta_seconds(stage: dict[str, Any]) -> float | None:
     started, percent = stage.get("started"), stage.get("percent", 0)
     if stage.get("status") != "running" or not started or not percent:
         return None
-    elapsed = (timezone.now() - timezone.datetime.fromisoformat(started)).total_seconds()
+    elapsed = (timezone.now() - datetime.fromisoformat(started)).total_seconds()
     return round(max(0.0, elapsed * (100 - percent) / percent), 1)
 
 

@@ -63,7 +63,8 @@ def _wait(children: list[subprocess.Popen[Any]]) -> int:
         for child in children:
             code = child.poll()
             if code is not None:
-                print(f"slrweb: {child.args[0]} exited with {code}; stopping", flush=True)
+                name = Path(str(child.args[0] if isinstance(child.args, list) else child.args)).name
+                print(f"slrweb: {name} exited with {code}; stopping", flush=True)
                 return code or 1
         time.sleep(0.5)
 
