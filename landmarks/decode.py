@@ -202,8 +202,8 @@ def _clockwise_rotation(frame: av.VideoFrame) -> int:
 
 
 def _upright_rgb(frame: av.VideoFrame) -> np.ndarray:
-    image = frame.to_ndarray(format="rgb24")
+    image: np.ndarray = frame.to_ndarray(format="rgb24")
     quarter_turns = _clockwise_rotation(frame) // 90
     if quarter_turns:
-        image = np.ascontiguousarray(np.rot90(image, k=-quarter_turns))
+        return np.ascontiguousarray(np.rot90(image, k=-quarter_turns))
     return image

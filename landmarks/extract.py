@@ -116,18 +116,23 @@ def extract_landmarks(
     meta["warnings"].
     """
     info = probe_video(path)
-    total = info.frame_count if start <= 0 and end is None else None
-    frames_points: list[np.ndarray] = []
+    whole = start <= 0 and end is None
+    total = info.frame_count if whole else None
+    span = (end if end is not None else info.duration) - start
+    # Preallocated to the expected length so a long clip never holds two copies of its output.
+    points = np.empty((max(1, total or int(span * info.fps) + 8), NUM_POINTS, 3), np.float32)
     timestamps: list[float] = []
     with new_holistic(model_complexity) as holistic:
         for frame in iter_frames(path, start=start, end=end):
-            frames_points.append(results_to_points(holistic.process(frame.image)))
+            if len(timestamps) == len(points):
+                points = np.concatenate([points, np.empty_like(points)])
+            points[len(timestamps)] = results_to_points(holistic.process(frame.image))
             timestamps.append(frame.timestamp)
             if progress is not None and len(timestamps) % PROGRESS_EVERY == 0:
                 progress(len(timestamps), total)
     if progress is not None:
         progress(len(timestamps), total)
-    points = np.stack(frames_points) if frames_points else np.zeros((0, NUM_POINTS, 3), np.float32)
+    points = points if len(points) == len(timestamps) else points[: len(timestamps)].copy()
     sequence = LandmarkSequence.from_points(points, fps=info.fps, timestamps=np.array(timestamps))
     sequence.meta.update(
         extractor_settings(model_complexity),
