@@ -128,8 +128,9 @@
       const name = document.createElement("span"); name.textContent = `${k + 1}. ${entry.gloss}`;
       const bar = document.createElement("span"); bar.className = "ws-bar";
       bar.innerHTML = `<span style="width:${Math.round(entry.prob * 100)}%"></span>`;
-      bar.setAttribute("aria-label", Math.round(entry.prob * 100) + "%");
-      label.append(radio, name, bar);
+      bar.setAttribute("aria-hidden", "true");
+      const percent = document.createElement("span"); percent.textContent = Math.round(entry.prob * 100) + "%";
+      label.append(radio, name, bar, percent);
       box.appendChild(label);
     });
   }
@@ -169,13 +170,20 @@
   // ---- edits ----
   function changed() { layoutTimeline(); renderList(); renderPanel(); renderStatus(); }
   function setGloss(gloss) { const seg = selected(); if (!seg) return; seg.gloss = gloss.trim(); changed(); say(fmt(_("Gloss set to %(g)s."), { g: seg.gloss })); }
+  // Move one boundary, clamped so segments keep MIN_LEN and never overlap. A boundary two
+  // segments share (one ends where the next starts) moves for both.
   function moveEdge(id, edge, t) {
     const i = index(id), seg = state.segments[i];
     const prev = state.segments[i - 1], next = state.segments[i + 1];
-    const lo = edge === "start" ? (prev ? prev.end : 0) : seg.start + MIN_LEN;
-    const hi = edge === "start" ? seg.end - MIN_LEN : (next ? next.start : clipEnd());
-    seg[edge] = round(Math.min(hi, Math.max(lo, snap(t))));
-    return seg[edge];
+    const other = edge === "start" ? prev : next;
+    const joined = !!other && Math.abs((edge === "start" ? other.end : other.start) - seg[edge]) < 1e-6;
+    let lo, hi;
+    if (edge === "start") { lo = prev ? (joined ? prev.start + MIN_LEN : prev.end) : 0; hi = seg.end - MIN_LEN; }
+    else { lo = seg.start + MIN_LEN; hi = next ? (joined ? next.end - MIN_LEN : next.start) : clipEnd(); }
+    const value = round(Math.min(hi, Math.max(lo, snap(t))));
+    seg[edge] = value;
+    if (joined) other[edge === "start" ? "end" : "start"] = value;
+    return value;
   }
   function split() {
     const seg = selected(), t = snap(video.currentTime);
