@@ -101,7 +101,9 @@ def queue(request: HttpRequest) -> list[dict[str, Any]]:
     statuses = dict(
         Annotation.objects.filter(job__in=[j.pk for j in jobs]).values_list("job_id", "status")
     )
-    return [{**job_summary(job), "shared": job.shared, "status": statuses.get(job.pk, "new")}
+    # `shared` is annotated on the queryset by review_queue.
+    return [{**job_summary(job), "shared": job.shared,  # type: ignore[attr-defined]
+             "status": statuses.get(job.pk, "new")}
             for job in jobs]
 
 

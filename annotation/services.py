@@ -99,18 +99,18 @@ def save_draft(
     locked = _lock(annotation, revision)
     _require_editable(locked)
     job = locked.job
-    new_state = {
-        "segments": clean_segments(segments, clip_duration(job), len(model_segments(job.result))),
-        "translation": clean_translation(translation),
-        "flags": clean_flags(flags),
-    }
-    changes = diff_states(annotation_state(locked), new_state)
+    new_segments = clean_segments(segments, clip_duration(job), len(model_segments(job.result)))
+    new_translation, new_flags = clean_translation(translation), clean_flags(flags)
+    changes = diff_states(
+        annotation_state(locked),
+        {"segments": new_segments, "translation": new_translation, "flags": new_flags},
+    )
     if not changes and locked.status == Annotation.Status.DRAFT:
         return locked
     locked.revision += 1
-    locked.segments = new_state["segments"]
-    locked.translation = new_state["translation"]
-    locked.flags = new_state["flags"]
+    locked.segments = new_segments
+    locked.translation = new_translation
+    locked.flags = new_flags
     locked.status = Annotation.Status.DRAFT
     locked.save()
     username = getattr(user, "get_username", lambda: "")()
