@@ -122,6 +122,18 @@ def test_pick_move_submit_accept(stack, browser):  # noqa: ANN001
     page.keyboard.press("ArrowLeft")
     assert float(segment_cells(page)[1][1]) < moved
 
+    # Split the last segment at the playhead and merge it back, with the keyboard shortcuts.
+    last_start, last_end = stack.job["spans"][2]
+    page.evaluate(f"document.getElementById('ws-video').currentTime = {(last_start + last_end) / 2}")
+    page.keyboard.press("]")  # select the next segment (the last one)
+    page.keyboard.press("s")
+    cells = segment_cells(page)
+    assert len(cells) == 4 and cells[2][3] == cells[3][3] == "Y"
+    assert float(cells[2][2]) == float(cells[3][1])
+    page.keyboard.press("m")
+    assert [(c[1], c[2], c[3]) for c in segment_cells(page)][2] == (
+        f"{last_start:.2f}", f"{last_end:.2f}", "Y")
+
     page.fill("#ws-translation", "hiy")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
