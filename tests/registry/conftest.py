@@ -43,3 +43,19 @@ def ase(db):  # noqa: ANN001
     language = services.ensure_language("ase")
     services.add_glosses(language, bundles.LETTERS)
     return language
+
+
+@pytest.fixture(scope="session")
+def registry_stack(tmp_path_factory: pytest.TempPathFactory, spm_path: Path):
+    """One live stack (Redis, Daphne, a Celery worker) for the registry's integration and
+    browser tests, its default models being one tiny translator: ase translation tiny-a@1."""
+    from tests.integration.live import start_stack
+
+    models = tmp_path_factory.mktemp("models")
+    bundles.translation_bundle(models / "tiny-a", spm_path, name="tiny-a", seed=0)
+    live = start_stack(tmp_path_factory.mktemp("live-registry"),
+                       SLRWEB_MODELS_DIR=str(models))
+    live.models_dir = models  # type: ignore[attr-defined]
+    yield live
+    live.stop()
+

@@ -11,25 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.integration.helpers import upload, wait_for_job
-from tests.integration.live import start_stack
 from tests.registry.bundles import translation_bundle
+from tests.registry.stack import bundle_dir_of, register_in_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
-
-
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory: pytest.TempPathFactory, spm_path: Path) -> Path:
-    root = tmp_path_factory.mktemp("models")
-    translation_bundle(root / "tiny-a", spm_path, name="tiny-a", seed=0)
-    return root
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, models_dir: Path):
-    live = start_stack(tmp_path_factory.mktemp("live-registry"),
-                       SLRWEB_MODELS_DIR=str(models_dir))
-    yield live
-    live.stop()
 
 
 def run_job(stack, token: str, video: Path) -> dict:
@@ -40,28 +25,20 @@ def run_job(stack, token: str, video: Path) -> dict:
     return job
 
 
-def activate_in_stack(stack, bundle: Path) -> str:
-    """Register and activate a bundle in the live stack's database, as the admin would."""
-    code = (
-        "from registry import services; from registry.models import SignLanguage; "
-        f"v = services.register_bundle({str(bundle)!r}, SignLanguage.objects.get(code='ase')); "
-        "services.activate_version(v); print(v.label)"
-    )
-    return stack.manage("shell", "-c", code).strip().splitlines()[-1]
-
-
-def test_next_job_uses_the_newly_activated_version(stack, models_dir, spm_path, tmp_path,
+def test_next_job_uses_the_newly_activated_version(registry_stack, spm_path, tmp_path,
                                                    pose_test_video):
     from landmarks.formats.npz import load_npz
     from translation.ml.infer import TranslationPredictor
 
+    stack = registry_stack
     token = stack.token_for("alice")
     worker = stack.processes["worker"]
     first = run_job(stack, token, pose_test_video)
-    assert first["result"]["translation"]["model"] == "tiny-a@1"
+    before = first["result"]["translation"]["model"]
+    assert before.startswith("tiny-")
 
     bundle_b = translation_bundle(tmp_path / "tiny-b", spm_path, name="tiny-b", seed=1)
-    assert activate_in_stack(stack, bundle_b) == "tiny-b@1"
+    assert register_in_stack(stack, bundle_b, activate=True) == "tiny-b@1"
     second = run_job(stack, token, pose_test_video)
     assert second["result"]["translation"]["model"] == "tiny-b@1"
     assert worker.poll() is None and stack.processes["worker"] is worker  # never restarted
@@ -69,7 +46,8 @@ def test_next_job_uses_the_newly_activated_version(stack, models_dir, spm_path, 
     # Not only the label: the tokens are what B's weights produce on these landmarks.
     (landmarks_file,) = list(stack.media_root.rglob("*.npz"))
     sequence = load_npz(landmarks_file)
-    expected_a = TranslationPredictor.from_bundle(models_dir / "tiny-a").translate(sequence)
+    expected_a = TranslationPredictor.from_bundle(bundle_dir_of(stack, before)).translate(
+        sequence)
     expected_b = TranslationPredictor.from_bundle(bundle_b).translate(sequence)
     assert expected_a["tokens"] != expected_b["tokens"]
     assert first["result"]["translation"]["tokens"] == expected_a["tokens"]
