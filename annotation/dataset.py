@@ -10,8 +10,9 @@ Layout written under the output folder:
     translation/index.csv          split,job,path,glosses,text (path: the whole clip's landmarks)
     translation/landmarks/<job>.npz
 
-`isolated/` is the `npz-dir` format of recognition.ml.data.load_runs (train-isolated); the
-.gloss/.text pairs are the line-aligned gloss input of train-translation (--train-src/--train-tgt,
+`isolated/` is the `npz-dir` format of recognition.ml.data.load_runs
+(`slrweb train-isolated --data-format npz-dir --data OUT/isolated`); the .gloss/.text pairs are the
+line-aligned gloss input of `slrweb train-translation --input-kind gloss` (--train-src/--train-tgt,
 --dev-src/--dev-tgt). Clips flagged as a bad extraction give no landmarks (their glosses and text
 still make a gloss->text pair); clips flagged as the wrong language give nothing.
 """
@@ -194,9 +195,12 @@ def export_dataset(
         "format": "slrweb-corrections/1",
         "language": language,
         "since": since.isoformat() if since else None,
-        "train_isolated": "data format npz-dir, data path isolated/",
-        "train_translation": "--input-kind gloss --train-src translation/train.gloss "
-                             "--train-tgt translation/train.text --dev-src translation/dev.gloss "
-                             "--dev-tgt translation/dev.text",
+        # Run from the export folder.
+        "train_isolated": "slrweb train-isolated --data-format npz-dir --data isolated "
+                          "--language " + language + " --out BUNDLE",
+        "train_translation": "slrweb train-translation --input-kind gloss "
+                             "--train-src translation/train.gloss --train-tgt translation/train.text "
+                             "--dev-src translation/dev.gloss --dev-tgt translation/dev.text "
+                             "--language " + language + " --name NAME --out BUNDLE",
     })
     return summary
