@@ -68,13 +68,12 @@ def sync_roles(apps: Any = None) -> None:
     `apps` is a migration's historical registry; None means the live models.
     """
     if apps is None:
-        from django.contrib.auth.models import Group, Permission
-    else:
-        Group = apps.get_model("auth", "Group")  # noqa: N806 - a model class
-        Permission = apps.get_model("auth", "Permission")  # noqa: N806
+        from django.apps import apps
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
     for role in ROLES:
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(*Permission.objects.filter(role_permissions_query(role)))
+        group, _ = group_model.objects.get_or_create(name=role)
+        group.permissions.add(*permission_model.objects.filter(role_permissions_query(role)))
 
 
 def has_role(user: Any, role: str) -> bool:

@@ -128,7 +128,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def has_activate_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("registry.activate_modelversion")
+        return admin_views.can_activate(request)
 
     def delete_model(self, request: HttpRequest, obj: ModelVersion) -> None:
         services.delete_version(obj)
@@ -189,7 +189,7 @@ class ActivationEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("by"), ordering="username")
     def who(self, obj: ActivationEvent) -> str:
-        return obj.username or _("system")
+        return obj.username or str(_("system"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -22,6 +22,14 @@ from registry.models import ModelVersion, SignLanguage
 from registry.selectors import TASKS
 
 
+ACTIVATE_PERMISSION = "registry.activate_modelversion"
+
+
+def can_activate(request: HttpRequest) -> bool:
+    """Whether the user may activate and roll back model versions."""
+    return request.user.has_perm(ACTIVATE_PERMISSION)
+
+
 def _context(model_admin: admin.ModelAdmin, request: HttpRequest, title: str,
              **extra: Any) -> dict[str, Any]:
     return {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta,
@@ -77,7 +85,7 @@ def version_context(model_admin: admin.ModelAdmin, request: HttpRequest,
         "metric_rows": comparison(version.metrics, active.metrics if active else None),
         "evaluation_rows": comparison(version.evaluation,
                                       active.evaluation if active else None),
-        "can_activate": model_admin.has_activate_permission(request),
+        "can_activate": can_activate(request),
         "rollback_url": reverse("admin:registry_modelversion_rollback")
         + f"?slot={version.language_id}:{version.task}",
     }
@@ -86,7 +94,7 @@ def version_context(model_admin: admin.ModelAdmin, request: HttpRequest,
 def confirm_activation(model_admin: admin.ModelAdmin, request: HttpRequest,
                        pk: int) -> HttpResponse:
     """GET: what would change (metrics side by side); POST: activate."""
-    if not model_admin.has_activate_permission(request):
+    if not can_activate(request):
         raise PermissionDenied
     version = get_object_or_404(ModelVersion.objects.select_related("language"), pk=pk)
     change_url = reverse("admin:registry_modelversion_change", args=[version.pk])
@@ -126,7 +134,7 @@ def _rollback_slots(request: HttpRequest) -> list[dict[str, Any]]:
 
 def confirm_rollback(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     """GET: which version each slot would return to; POST: roll each back."""
-    if not model_admin.has_activate_permission(request):
+    if not can_activate(request):
         raise PermissionDenied
     slots = _rollback_slots(request)
     if not slots:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 # Shown first (and in the list of versions) when a bundle reports them, in this order.
 HEADLINE = ("top1", "top5", "accuracy", "bleu", "chrf", "wer", "cer")
@@ -59,5 +59,5 @@ def comparison(candidate: dict[str, Any], active: dict[str, Any] | None) -> list
     return rows
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)

@@ -19,7 +19,7 @@ from registry.errors import RegistryError
 from registry.models import Gloss, SignLanguage
 
 COLUMNS = ["gloss", "description", "reference_clip"]
-MAX_GLOSS = Gloss._meta.get_field("gloss").max_length
+MAX_GLOSS: int = Gloss._meta.get_field("gloss").max_length or 100
 
 
 @dataclass
@@ -95,7 +95,9 @@ def _parse(text: str) -> list[tuple[str, str | None, str]]:
     if "gloss" not in header:
         raise RegistryError(f"the CSV needs a header row with a 'gloss' column ({COLUMNS})")
     reader.fieldnames = header
-    rows, problems, seen = [], [], {}
+    rows: list[tuple[str, str | None, str]] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     for line, row in enumerate(reader, start=2):
         gloss = (row.get("gloss") or "").strip()
         if not gloss:
