@@ -87,7 +87,7 @@ class LiveStack:
             try:
                 requests.get(self.url + "/api/v1/openapi.json", timeout=2)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or slow to answer under load
                 time.sleep(0.3)
         raise RuntimeError("daphne did not start:\n" + (self.base_dir / "daphne.log").read_text())
 
