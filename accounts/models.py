@@ -27,3 +27,21 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.key[:6]}…)"
+
+
+class Preference(models.Model):
+    """Per-user choices the pages remember (the sign language picked for new jobs)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    # An ISO 639-3 code, not a foreign key: a retired language must not delete the preference.
+    language = models.CharField(_("sign language"), max_length=8, blank=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language or '-'}"

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from accounts.api_auth import API_AUTH, Requester
-from jobs import services
+from jobs import exports, services
 from jobs.access import can_view_job, visible_jobs
 from jobs.models import Job
 from jobs.schemas import ErrorOut, JobOut
 from jobs.serializers import job_to_dict
-from jobs.stages import video_path
+from jobs.stages import StageError, load_job_landmarks, video_path
 
 router = Router(tags=["jobs"], auth=API_AUTH)
 
@@ -71,7 +76,136 @@ def delete_job(request: HttpRequest, job_id: uuid.UUID) -> tuple[int, None]:
     return 204, None
 
 
-@router.get("/jobs/{job_id}/video", response={200: None, 404: ErrorOut})
-def job_video(request: HttpRequest, job_id: uuid.UUID) -> FileResponse:
+@router.get("/jobs/{job_id}/video", response={200: None, 206: None, 404: ErrorOut})
+def job_video(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse | StreamingHttpResponse:
+    """The uploaded clip; honours `Range` so that a <video> element can seek in it."""
     job = get_visible_job(request, job_id)
-    return FileResponse(open(video_path(job), "rb"), content_type=job.video.content_type or None)
+    return ranged_file_response(request, video_path(job), job.video.content_type or None)
+
+
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def ranged_file_response(
+    request: HttpRequest, path: Path, content_type: str | None
+) -> HttpResponse | StreamingHttpResponse:
+    """The whole file (200), or the one byte range asked for (206, or 416 when unsatisfiable).
+
+    Browsers seek in a video by asking for byte ranges; without them Chrome cannot seek in a
+    clip it has not fully buffered. Multi-range requests get the whole file, as RFC 9110 allows.
+    """
+    size = path.stat().st_size
+    match = RANGE_RE.match(request.headers.get("Range", "").strip())
+    if not match or match.groups() == ("", ""):
+        whole = FileResponse(open(path, "rb"), content_type=content_type)
+        whole["Accept-Ranges"] = "bytes"
+        return whole
+    first, last = match.groups()
+    if first:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    else:  # "bytes=-N": the last N bytes
+        start, end = max(0, size - int(last)), size - 1
+    if start >= size or start > end:
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        return refused
+    response = StreamingHttpResponse(
+        _read_range(path, start, end), status=206, content_type=content_type
+    )
+    response["Content-Length"] = str(end - start + 1)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _read_range(path: Path, start: int, end: int, chunk: int = 256 * 1024) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        left = end - start + 1
+        while left > 0:
+            data = handle.read(min(chunk, left))
+            if not data:
+                return
+            left -= len(data)
+            yield data
+
+
+# Downloads and page data (issue 7). Each reads what the pipeline stored; none changes the job.
+
+LANDMARK_FORMATS = {"npz": "application/octet-stream", "pose": "application/octet-stream"}
+
+
+def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _stored_landmarks(job: Job):  # type: ignore[no-untyped-def]
+    try:
+        return load_job_landmarks(job)
+    except (StageError, FileNotFoundError, OSError) as exc:
+        raise HttpError(404, "This job has no stored landmarks.") from exc
+
+
+@router.get("/jobs/{job_id}/landmarks.{fmt}", response={200: None, 404: ErrorOut})
+def job_landmarks_file(request: HttpRequest, job_id: uuid.UUID, fmt: str) -> HttpResponse:
+    """The extracted landmarks as `npz` (our storage format) or `pose` (pose-format)."""
+    job = get_visible_job(request, job_id)
+    if fmt not in LANDMARK_FORMATS:
+        raise HttpError(404, f"Unknown landmark format; use one of {', '.join(LANDMARK_FORMATS)}.")
+    name = exports.download_name(job.video.original_name, f"-landmarks.{fmt}")
+    return _attachment(
+        exports.landmarks_bytes(_stored_landmarks(job), f".{fmt}"), LANDMARK_FORMATS[fmt], name
+    )
+
+
+@router.get("/jobs/{job_id}/overlay.json", response={200: None, 404: ErrorOut})
+def job_overlay(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """Skeleton points per frame with their timestamps, for drawing over the video."""
+    job = get_visible_job(request, job_id)
+    body = json.dumps(exports.overlay_landmarks(_stored_landmarks(job)), separators=(",", ":"))
+    data = body.encode()
+    response = HttpResponse(content_type="application/json")
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        data = gzip.compress(data, compresslevel=5)  # ~5x smaller: these are long integer lists
+        response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
+    response.content = data
+    return response
+
+
+@router.get("/jobs/{job_id}/result.json", response={200: None, 404: ErrorOut})
+def job_result_file(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """The job JSON (status, stages, result with model names) as a file."""
+    job = get_visible_job(request, job_id)
+    body = json.dumps(job_to_dict(job), indent=2, ensure_ascii=False).encode()
+    name = exports.download_name(job.video.original_name, "-result.json")
+    return _attachment(body, "application/json", name)
+
+
+@router.get("/jobs/{job_id}/subtitles.vtt", response={200: None, 404: ErrorOut})
+def job_subtitles(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """WebVTT subtitles: a cue per recognised sign and one with the translation.
+
+    `?download=1` adds Content-Disposition; without it a <track> element can load it inline."""
+    job = get_visible_job(request, job_id)
+    body = exports.webvtt_from_result(job.result, job.video.info.get("duration")).encode()
+    response = HttpResponse(body, content_type="text/vtt; charset=utf-8")
+    if request.GET.get("download"):
+        name = exports.download_name(job.video.original_name, ".vtt")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.get("/jobs/{job_id}/thumbnail.jpg", response={200: None, 404: ErrorOut})
+def job_thumbnail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """A small still of the clip, decoded on request (nothing extra is stored to delete later)."""
+    job = get_visible_job(request, job_id)
+    try:
+        body = exports.thumbnail_jpeg(video_path(job))
+    except (ValueError, OSError) as exc:
+        raise HttpError(404, "No still can be taken from this video.") from exc
+    response = HttpResponse(body, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

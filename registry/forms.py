@@ -17,8 +17,8 @@ class BundleUploadForm(forms.Form):
     bundle = forms.FileField(
         label=_("Bundle (.zip)"),
         validators=[FileExtensionValidator(["zip"])],
-        help_text=_("A .zip of a bundle folder as `slrweb train-isolated` or "
-                    "`slrweb train-translation` writes it (bundle.json, config.json, "
+        help_text=_("A .zip of a bundle folder as 'slrweb train-isolated' or "
+                    "'slrweb train-translation' writes it (bundle.json, config.json, "
                     "model.safetensors, vocab.txt or spm.model, metrics.json)."),
     )
     activate = forms.BooleanField(

@@ -1,5 +1,21 @@
+// Home page: the language picker (remembered on change) and the file upload form.
 "use strict";
 (function () {
+  const t = slrweb.t;
+
+  // Language picker: remember the choice as soon as it changes; the button is the no-script path.
+  const languageForm = document.getElementById("language-form");
+  if (languageForm) {
+    const select = document.getElementById("language-select");
+    const saved = document.getElementById("language-saved");
+    document.getElementById("language-save").hidden = true;
+    select.addEventListener("change", async function () {
+      saved.textContent = (await slrweb.rememberLanguage())
+        ? t("Saved: %(name)s", { name: select.options[select.selectedIndex].text })
+        : t("Could not save the choice.");
+    });
+  }
+
   const form = document.getElementById("upload-form");
   const input = document.getElementById("video-input");
   const zone = document.getElementById("drop-zone");
@@ -7,23 +23,31 @@
   const status = document.getElementById("upload-status");
   let chosen = null;
 
-  function choose(file) { chosen = file; status.textContent = file ? file.name : ""; }
+  function choose(file) {
+    chosen = file;
+    status.textContent = file ? t("Chosen: %(name)s", { name: file.name }) : "";
+  }
   input.addEventListener("change", () => choose(input.files[0] || null));
-  ["dragenter", "dragover"].forEach((t) => zone.addEventListener(t, (e) => { e.preventDefault(); zone.classList.add("over"); }));
-  ["dragleave", "drop"].forEach((t) => zone.addEventListener(t, (e) => { e.preventDefault(); zone.classList.remove("over"); }));
+  ["dragenter", "dragover"].forEach((type) => zone.addEventListener(type, (e) => {
+    e.preventDefault(); zone.classList.add("over");
+  }));
+  ["dragleave", "drop"].forEach((type) => zone.addEventListener(type, (e) => {
+    e.preventDefault(); zone.classList.remove("over");
+  }));
   zone.addEventListener("drop", (e) => choose(e.dataTransfer.files[0] || null));
 
   form.addEventListener("submit", async function (e) {
     e.preventDefault();
-    if (!chosen) { status.textContent = "Choose a video first."; return; }
+    if (!chosen) { status.textContent = t("Choose a video first."); input.focus(); return; }
     bar.hidden = false;
     try {
-      const job = await slrweb.uploadVideo(chosen, chosen.name, {}, (p) => {
-        bar.value = p; status.textContent = "Uploading… " + p + "%";
+      const job = await slrweb.uploadVideo(chosen, chosen.name, { language: slrweb.chosenLanguage() }, (p) => {
+        bar.value = p; status.textContent = t("Uploading… %(percent)s%", { percent: p });
       });
+      status.textContent = t("Uploaded. Opening the job…");
       location.href = "/jobs/" + job.id + "/";
     } catch (err) {
-      status.textContent = "Upload failed: " + err.message;
+      status.textContent = t("Upload failed: %(reason)s", { reason: err.message });
     }
   });
 })();
