@@ -93,7 +93,8 @@ def evaluate_isolated(predictor: Any, annotations: list[Any]) -> dict[str, Any]:
 
 
 def evaluate_translation(predictor: Any, annotations: list[Any]) -> dict[str, Any]:
-    """BLEU and chrF of the text (sacreBLEU, with signature); WER of CTC glosses if any."""
+    """BLEU-4 and chrF of the text (sacreBLEU, with signature), WER of the CTC glosses if any;
+    named as translation.ml.evaluate names them, so they line up with the bundle's metrics."""
     import sacrebleu
 
     hyps, refs, gloss_hyps, gloss_refs = [], [], [], []
@@ -113,7 +114,7 @@ def evaluate_translation(predictor: Any, annotations: list[Any]) -> dict[str, An
     bleu = sacrebleu.metrics.BLEU()
     chrf = sacrebleu.metrics.CHRF()
     metrics: dict[str, Any] = {
-        "bleu": round(bleu.corpus_score(hyps, [refs]).score, 2),
+        "bleu4": round(bleu.corpus_score(hyps, [refs]).score, 2),
         "chrf": round(chrf.corpus_score(hyps, [refs]).score, 2),
         "bleu_signature": str(bleu.get_signature()),
         "clips": len(refs),
@@ -121,5 +122,5 @@ def evaluate_translation(predictor: Any, annotations: list[Any]) -> dict[str, An
     if gloss_refs:
         import jiwer
 
-        metrics["wer"] = round(float(jiwer.wer(gloss_refs, gloss_hyps)), 4)
+        metrics["ctc_gloss_wer"] = round(float(jiwer.wer(gloss_refs, gloss_hyps)), 4)
     return metrics

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any, TypeGuard
 
 # Shown first (and in the list of versions) when a bundle reports them, in this order.
-HEADLINE = ("top1", "top5", "accuracy", "bleu", "chrf", "wer", "cer")
-LOWER_IS_BETTER = ("wer", "cer", "loss")
+# Names as the trainers write them (recognition.ml.evaluate, translation.ml.evaluate).
+HEADLINE = ("top1", "top5", "accuracy", "bleu4", "bleu", "chrf", "ctc_gloss_wer", "wer", "cer")
+LOWER_IS_BETTER = ("ctc_gloss_wer", "wer", "cer", "loss")
+# Sections of metrics.json that describe something else than the model itself.
+NOT_HEADLINE = ("baseline", "ablation", "history", "retrain")
 
 
 def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -28,7 +31,7 @@ def _rank(name: str) -> tuple[int, str]:
 
 def headline(metrics: dict[str, Any], limit: int = 3) -> list[tuple[str, Any]]:
     """The few numbers that summarise a version (for the list of versions)."""
-    flat = flatten(metrics)
+    flat = {k: v for k, v in flatten(metrics).items() if k.split(".")[0] not in NOT_HEADLINE}
     picked = [k for k in sorted(flat, key=_rank) if _rank(k)[0] < len(HEADLINE)
               and isinstance(flat[k], int | float) and not isinstance(flat[k], bool)]
     return [(k, flat[k]) for k in picked[:limit]]

@@ -60,7 +60,7 @@ def translation_bundle(
     return write_bundle(
         out, task="translation", language=language, name=name,
         config={"model": cfg.to_dict(), "features": {"set": FEATURE_SET}},
-        state_dict=state, metrics={"bleu": 1.0 + seed, "chrf": 10.0 + seed, "split": "dev"},
+        state_dict=state, metrics={"bleu4": 1.0 + seed, "chrf": 10.0 + seed, "split": "dev"},
         card=f"Tiny test translator, seed {seed}.", vocabulary=vocab.glosses,
         spm_model=spm_path,
     )

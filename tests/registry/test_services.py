@@ -29,7 +29,7 @@ def test_register_stores_a_candidate_copy_with_metrics(ase, make_bundle, admin_u
     assert version.status == ModelVersion.Status.CANDIDATE
     assert version.label == "tiny-fingerspelling@1"
     assert version.task == "translation"
-    assert version.metrics["bleu"] == 1.0
+    assert version.metrics["bleu4"] == 1.0
     assert version.uploaded_by == admin_user
     assert version.bundle_dir.is_dir() and version.bundle_dir != source
     assert sorted(p.name for p in version.bundle_dir.iterdir()) == sorted(
