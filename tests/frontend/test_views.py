@@ -130,3 +130,13 @@ def test_anonymous_session_sees_its_own_jobs(client, settings, pose_test_video):
 def test_javascript_catalogue_is_served(client):
     response = client.get("/jsi18n/")
     assert response.status_code == 200 and b"gettext" in response.content
+
+
+def test_pages_and_script_strings_are_translated(alice_client, client):
+    html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<html lang="de">' in html
+    assert "Aufgenommene Gebärden übersetzen" in html and "Abmelden" in html
+    catalogue = alice_client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Aufnahme beginnt in %(seconds)s" in catalogue
+    login = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Noch kein Konto?" in login

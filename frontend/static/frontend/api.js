@@ -2,13 +2,12 @@
 "use strict";
 window.slrweb = window.slrweb || {};
 
-// Django's JavaScript catalogue (/jsi18n/) defines gettext/interpolate; keep pages usable without.
-slrweb.t = function (text, values) {
-  const translated = typeof window.gettext === "function" ? window.gettext(text) : text;
+// Django's JavaScript catalogue (/jsi18n/, loaded by base.html) defines gettext and interpolate.
+// Call sites write t(gettext("text %(name)s"), {name}) so that makemessages finds the strings.
+if (typeof window.gettext !== "function") window.gettext = (text) => text;
+slrweb.t = function (translated, values) {
   if (!values) return translated;
-  return typeof window.interpolate === "function"
-    ? window.interpolate(translated, values, true)
-    : translated.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
+  return translated.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
 };
 
 slrweb.csrfToken = function () {
@@ -49,7 +48,7 @@ slrweb.uploadVideo = function (file, filename, extraFields, onProgress) {
       if (xhr.status === 201) resolve(body);
       else reject(new Error(body.detail || ("HTTP " + xhr.status)));
     };
-    xhr.onerror = () => reject(new Error(slrweb.t("network error")));
+    xhr.onerror = () => reject(new Error(slrweb.t(gettext("network error"))));
     slrweb.rememberLanguage();
     xhr.send(form);
   });

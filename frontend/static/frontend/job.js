@@ -15,8 +15,8 @@
 
   function formatEta(seconds) {
     if (seconds == null) return "";
-    if (seconds < 60) return t("about %(seconds)s s left", { seconds: Math.max(1, Math.ceil(seconds)) });
-    return t("about %(minutes)s min left", { minutes: Math.ceil(seconds / 60) });
+    if (seconds < 60) return t(gettext("about %(seconds)s s left"), { seconds: Math.max(1, Math.ceil(seconds)) });
+    return t(gettext("about %(minutes)s min left"), { minutes: Math.ceil(seconds / 60) });
   }
 
   function renderStages() {
@@ -60,10 +60,10 @@
     const bucket = Math.floor(state.progress / 25);
     if (bucket !== announced.bucket && state.status === "running") {
       announced.bucket = bucket;
-      messages.push(t("%(percent)s% done", { percent: state.progress }));
+      messages.push(t(gettext("%(percent)s% done"), { percent: state.progress }));
     }
-    if (state.status === "succeeded") messages.push(t("Finished: 100%. The result is shown below."));
-    if (state.status === "failed") messages.push(t("Failed: %(reason)s", { reason: state.error || "" }));
+    if (state.status === "succeeded") messages.push(t(gettext("Finished: 100%. The result is shown below.")));
+    if (state.status === "failed") messages.push(t(gettext("Failed: %(reason)s"), { reason: state.error || "" }));
     if (messages.length) live.textContent = messages.join(". ");
   }
 
@@ -86,7 +86,7 @@
     const text = pieces.join("").replace(/\u2581/g, " ").trim();
     const partial = $("partial-translation");
     partial.hidden = !text;
-    partial.textContent = t("Translating: %(text)s", { text });
+    partial.textContent = t(gettext("Translating: %(text)s"), { text });
   }
 
   function onEvent(event) {
@@ -102,8 +102,8 @@
   function onConnection(what, delay) {
     const el = $("connection");
     el.hidden = what === "open";
-    if (what === "retrying") el.textContent = t("Connection lost; reconnecting in %(seconds)s s…", { seconds: Math.ceil(delay / 1000) });
-    if (what === "refused") el.textContent = t("Live updates are not available for this job.");
+    if (what === "retrying") el.textContent = t(gettext("Connection lost; reconnecting in %(seconds)s s…"), { seconds: Math.ceil(delay / 1000) });
+    if (what === "refused") el.textContent = t(gettext("Live updates are not available for this job."));
   }
 
   let watcher = { close() {}, drop() {} };

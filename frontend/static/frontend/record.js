@@ -26,7 +26,7 @@
   }
 
   function setButtons(state) {
-    cameraButton.textContent = stream ? t("Turn camera off") : t("Turn camera on");
+    cameraButton.textContent = stream ? t(gettext("Turn camera off")) : t(gettext("Turn camera on"));
     cameraButton.disabled = state === "countdown" || state === "recording" || state === "uploading";
     recordButton.disabled = !stream || state !== "ready";
     stopButton.disabled = state !== "recording" && state !== "countdown";
@@ -35,13 +35,13 @@
 
   async function cameraOn() {
     if (!navigator.mediaDevices || !window.MediaRecorder) {
-      status.textContent = t("This browser cannot record video. Upload a file instead.");
+      status.textContent = t(gettext("This browser cannot record video. Upload a file instead."));
       return;
     }
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
     } catch (err) {
-      status.textContent = t("The camera could not be opened: %(reason)s", { reason: err.message || err.name });
+      status.textContent = t(gettext("The camera could not be opened: %(reason)s"), { reason: err.message || err.name });
       return;
     }
     preview.srcObject = stream;
@@ -50,7 +50,7 @@
     if (preview.videoWidth) preview.parentElement.style.aspectRatio = preview.videoWidth + " / " + preview.videoHeight;
     $("camera-off").hidden = true;
     stopHint = slrweb.handHint.watch(preview, (show) => { hint.hidden = !show; });
-    status.textContent = t("Camera on. Press “Start recording” when you are ready.");
+    status.textContent = t(gettext("Camera on. Press “Start recording” when you are ready."));
     setButtons("ready");
     recordButton.focus();
   }
@@ -62,7 +62,7 @@
     preview.srcObject = null;
     $("camera-off").hidden = false;
     hint.hidden = true;
-    status.textContent = t("Camera off.");
+    status.textContent = t(gettext("Camera off."));
     setButtons("off");
   }
 
@@ -76,7 +76,7 @@
       if (left <= 0) { countdown.hidden = true; startRecording(); return; }
       countdown.hidden = false;
       countdown.textContent = String(left);
-      status.textContent = t("Recording starts in %(seconds)s…", { seconds: left });
+      status.textContent = t(gettext("Recording starts in %(seconds)s…"), { seconds: left });
       left -= 1;
       countdownTimer = setTimeout(step, 1000);
     };
@@ -98,7 +98,7 @@
       timer.textContent = formatClock(seconds);
       if (seconds >= maxSeconds) stop();
     }, 250);
-    status.textContent = t("Recording. Press “Stop” when you are done.");
+    status.textContent = t(gettext("Recording. Press “Stop” when you are done."));
     setButtons("recording");
   }
 
@@ -106,7 +106,7 @@
     if (countdownTimer) { clearTimeout(countdownTimer); countdownTimer = null; }
     countdown.hidden = true;
     if (recorder && recorder.state !== "inactive") { recorder.stop(); return; }
-    status.textContent = t("Recording cancelled.");
+    status.textContent = t(gettext("Recording cancelled."));
     setButtons("ready");
   }
 
@@ -115,11 +115,11 @@
     indicator.hidden = true;
     const seconds = (performance.now() - startedAt) / 1000;
     clip = new Blob(chunks, { type: recorder.mimeType || "video/webm" });
-    summary.textContent = t("Recorded %(duration)s (%(size)s kB).", {
+    summary.textContent = t(gettext("Recorded %(duration)s (%(size)s kB)."), {
       duration: formatClock(seconds), size: Math.max(1, Math.round(clip.size / 1024)),
     });
     recorded.hidden = false;
-    status.textContent = t("Recording stopped.");
+    status.textContent = t(gettext("Recording stopped."));
     setButtons("ready");
     $("recorded-upload").focus();
   }
@@ -132,13 +132,13 @@
     setButtons("uploading");
     try {
       const job = await slrweb.uploadVideo(clip, name, { language: slrweb.chosenLanguage() }, (p) => {
-        bar.value = p; status.textContent = t("Uploading… %(percent)s%", { percent: p });
+        bar.value = p; status.textContent = t(gettext("Uploading… %(percent)s%"), { percent: p });
       });
-      status.textContent = t("Uploaded. Opening the job…");
+      status.textContent = t(gettext("Uploaded. Opening the job…"));
       if (stream) cameraOff();
       location.href = "/jobs/" + job.id + "/";
     } catch (err) {
-      status.textContent = t("Upload failed: %(reason)s", { reason: err.message });
+      status.textContent = t(gettext("Upload failed: %(reason)s"), { reason: err.message });
       setButtons("ready");
     }
   }
@@ -148,7 +148,7 @@
   stopButton.addEventListener("click", stop);
   $("recorded-upload").addEventListener("click", uploadClip);
   $("recorded-discard").addEventListener("click", function () {
-    clip = null; recorded.hidden = true; status.textContent = t("Recording discarded.");
+    clip = null; recorded.hidden = true; status.textContent = t(gettext("Recording discarded."));
     (recordButton.disabled ? cameraButton : recordButton).focus();
   });
   document.addEventListener("keydown", function (e) {

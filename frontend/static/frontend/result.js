@@ -22,14 +22,14 @@ slrweb.result = (function () {
     list.replaceChildren();
     if (!landmarks) return;
     const rows = [
-      [t("Frames"), landmarks.frames],
+      [t(gettext("Frames")), landmarks.frames],
       // Frames over seconds, not the container's nominal rate (WebM recordings declare none).
-      [t("Frames per second"), landmarks.duration ? (landmarks.frames / landmarks.duration).toFixed(1) : landmarks.fps],
-      [t("Duration"), landmarks.duration != null ? secs(landmarks.duration) + " s" : null],
-      [t("Body found in"), landmarks.pose_detected_fraction != null ? pct(landmarks.pose_detected_fraction) : null],
-      [t("Face found in"), landmarks.face_detected_fraction != null ? pct(landmarks.face_detected_fraction) : null],
-      [t("A hand found in"), landmarks.hands_detected_fraction != null ? pct(landmarks.hands_detected_fraction) : null],
-      [t("Warnings"), (landmarks.warnings || []).join(" ") || t("none")],
+      [t(gettext("Frames per second")), landmarks.duration ? (landmarks.frames / landmarks.duration).toFixed(1) : landmarks.fps],
+      [t(gettext("Duration")), landmarks.duration != null ? secs(landmarks.duration) + " s" : null],
+      [t(gettext("Body found in")), landmarks.pose_detected_fraction != null ? pct(landmarks.pose_detected_fraction) : null],
+      [t(gettext("Face found in")), landmarks.face_detected_fraction != null ? pct(landmarks.face_detected_fraction) : null],
+      [t(gettext("A hand found in")), landmarks.hands_detected_fraction != null ? pct(landmarks.hands_detected_fraction) : null],
+      [t(gettext("Warnings")), (landmarks.warnings || []).join(" ") || t(gettext("none"))],
     ];
     rows.filter(([, v]) => v != null).forEach(([k, v]) => list.append(el("dt", { textContent: k }), el("dd", { textContent: String(v) })));
   }
@@ -56,7 +56,7 @@ slrweb.result = (function () {
 
   function segmentName(segment) {
     const top = segment.topk[0] || { gloss: "?", prob: 0 };
-    return t("%(gloss)s (%(percent)s), %(start)s to %(end)s s", {
+    return t(gettext("%(gloss)s (%(percent)s), %(start)s to %(end)s s"), {
       gloss: top.gloss, percent: pct(top.prob), start: secs(segment.start), end: secs(segment.end),
     });
   }
@@ -84,8 +84,8 @@ slrweb.result = (function () {
       ])));
       list.append(el("li", { id: "segment-" + i }, [
         el("p", { className: "segment-head" }, [
-          el("span", { className: "segment-time", textContent: t("%(start)s–%(end)s s", { start: secs(segment.start), end: secs(segment.end) }) }),
-          el("span", { className: "now-marker", textContent: t("▶ now playing"), hidden: true }),
+          el("span", { className: "segment-time", textContent: t(gettext("%(start)s–%(end)s s"), { start: secs(segment.start), end: secs(segment.end) }) }),
+          el("span", { className: "now-marker", textContent: t(gettext("▶ now playing")), hidden: true }),
         ]),
         bars,
       ]));
@@ -132,21 +132,21 @@ slrweb.result = (function () {
     let list = words(tokens);
     if (!list.length && translation.text) list = [{ text: translation.text, prob: 1 }];
     if (!list.length) {
-      text.append(el("span", { className: "help", textContent: t("(The model produced no text for this clip.)") }));
+      text.append(el("span", { className: "help", textContent: t(gettext("(The model produced no text for this clip.)")) }));
     }
     let marked = 0;
     list.forEach(function (word, i) {
       if (i) text.append(" ");
       if (word.prob >= labels.low_confidence) { text.append(word.text); return; }
       marked++;
-      const note = t("low confidence: %(percent)s", { percent: pct(word.prob) });
+      const note = t(gettext("low confidence: %(percent)s"), { percent: pct(word.prob) });
       text.append(el("mark", { className: "low", title: note }, [
         word.text, el("sup", { textContent: "?", ariaHidden: "true" }), el("span", { className: "visually-hidden", textContent: " (" + note + ")" }),
       ]));
     });
     $("translation-legend").hidden = !marked;
     if (translation.glosses && translation.glosses.length) {
-      text.after(el("p", { className: "help glosses", textContent: t("Glosses: %(glosses)s", { glosses: translation.glosses.join(" ") }) }));
+      text.after(el("p", { className: "help glosses", textContent: t(gettext("Glosses: %(glosses)s"), { glosses: translation.glosses.join(" ") }) }));
     }
   }
 
@@ -154,9 +154,9 @@ slrweb.result = (function () {
     const status = $("overlay-status");
     try {
       overlay = await slrweb.Overlay.load(jobId, video, $("overlay"));
-      status.textContent = t("Skeleton of %(frames)s frames.", { frames: overlay.data.frames });
+      status.textContent = t(gettext("Skeleton of %(frames)s frames."), { frames: overlay.data.frames });
     } catch (err) {
-      status.textContent = t("The skeleton could not be loaded: %(reason)s", { reason: err.message });
+      status.textContent = t(gettext("The skeleton could not be loaded: %(reason)s"), { reason: err.message });
     }
     $("overlay-toggle").addEventListener("change", (e) => overlay && overlay.setEnabled(e.target.checked));
   }

@@ -11,8 +11,8 @@
     document.getElementById("language-save").hidden = true;
     select.addEventListener("change", async function () {
       saved.textContent = (await slrweb.rememberLanguage())
-        ? t("Saved: %(name)s", { name: select.options[select.selectedIndex].text })
-        : t("Could not save the choice.");
+        ? t(gettext("Saved: %(name)s"), { name: select.options[select.selectedIndex].text })
+        : t(gettext("Could not save the choice."));
     });
   }
 
@@ -25,7 +25,7 @@
 
   function choose(file) {
     chosen = file;
-    status.textContent = file ? t("Chosen: %(name)s", { name: file.name }) : "";
+    status.textContent = file ? t(gettext("Chosen: %(name)s"), { name: file.name }) : "";
   }
   input.addEventListener("change", () => choose(input.files[0] || null));
   ["dragenter", "dragover"].forEach((type) => zone.addEventListener(type, (e) => {
@@ -38,16 +38,16 @@
 
   form.addEventListener("submit", async function (e) {
     e.preventDefault();
-    if (!chosen) { status.textContent = t("Choose a video first."); input.focus(); return; }
+    if (!chosen) { status.textContent = t(gettext("Choose a video first.")); input.focus(); return; }
     bar.hidden = false;
     try {
       const job = await slrweb.uploadVideo(chosen, chosen.name, { language: slrweb.chosenLanguage() }, (p) => {
-        bar.value = p; status.textContent = t("Uploading… %(percent)s%", { percent: p });
+        bar.value = p; status.textContent = t(gettext("Uploading… %(percent)s%"), { percent: p });
       });
-      status.textContent = t("Uploaded. Opening the job…");
+      status.textContent = t(gettext("Uploaded. Opening the job…"));
       location.href = "/jobs/" + job.id + "/";
     } catch (err) {
-      status.textContent = t("Upload failed: %(reason)s", { reason: err.message });
+      status.textContent = t(gettext("Upload failed: %(reason)s"), { reason: err.message });
     }
   });
 })();
