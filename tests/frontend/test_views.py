@@ -140,3 +140,15 @@ def test_pages_and_script_strings_are_translated(alice_client, client):
     assert "Aufnahme beginnt in %(seconds)s" in catalogue
     login = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Noch kein Konto?" in login
+
+
+def test_a_failed_job_shows_its_reason(alice, alice_client, pose_test_video):
+    job = make_finished_job(pose_test_video, owner=alice)
+    job.status, job.error = Job.Status.FAILED, "The clip has no frames (zero length)."
+    job.stages = [{"name": "probe", "status": "failed", "percent": 0},
+                  {"name": "landmarks", "status": "pending", "percent": 0}]
+    job.save()
+    html = alice_client.get(f"/jobs/{job.id}/").content.decode()
+    assert re.search(r'id="job-error" class="error" role="alert"\s*>The clip has no frames', html)
+    assert re.search(r'<section id="result"[^>]*hidden', html)
+    assert 'data-stage="probe" data-status="failed"' in html
