@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 
 from accounts.api_auth import API_AUTH, Requester
 from jobs import exports, services
-from jobs.access import can_view_job, visible_jobs
+from jobs.access import can_delete_job, can_view_job, visible_jobs
 from jobs.models import Job
 from jobs.schemas import ErrorOut, JobOut
 from jobs.serializers import job_to_dict
@@ -72,7 +72,10 @@ def get_job(request: HttpRequest, job_id: uuid.UUID) -> dict:
 
 @router.delete("/jobs/{job_id}/", response={204: None, 404: ErrorOut})
 def delete_job(request: HttpRequest, job_id: uuid.UUID) -> tuple[int, None]:
-    services.delete_job(get_visible_job(request, job_id))
+    job, who = get_visible_job(request, job_id), requester(request)
+    if not can_delete_job(who.user, who.session_key, job):
+        raise HttpError(403, "Only the owner of a job can delete it.")
+    services.delete_job(job)
     return 204, None
 
 
