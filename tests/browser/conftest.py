@@ -7,16 +7,13 @@ Screenshots go to a temporary folder, and also to $SLRWEB_SCREENSHOTS when it is
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from tests.support.videos import make_y4m
 
@@ -28,28 +25,6 @@ PASSWORD = "signing-in-the-browser-7"
 LANGUAGE = "gsg"
 
 
-def serve_static_files(stack: Any) -> None:
-    """Collect the static files and restart Daphne when the stack does not serve them yet.
-
-    Test settings run with DEBUG off, so WhiteNoise serves STATIC_ROOT only, and it indexes that
-    folder when Daphne starts; start_stack does not run collectstatic.
-    """
-    if requests.get(stack.url + "/static/frontend/app.css", timeout=10).status_code == 200:
-        return
-    stack.manage("collectstatic", "--noinput", "--verbosity", "0")
-    stack.kill("daphne")
-    try:
-        stack.start_daphne()
-    except requests.ReadTimeout:  # started, but slow to answer on a busy machine: wait on
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(stack.url + "/static/frontend/app.css", timeout=10).ok:
-                    return
-            time.sleep(1)
-        raise
-
-
 def stack_value(stack: Any, code: str) -> str:
     """The last line a Python snippet prints in the live stack's Django shell."""
     return stack.manage("shell", "-c", code).strip().splitlines()[-1]
@@ -57,10 +32,9 @@ def stack_value(stack: Any, code: str) -> str:
 
 @pytest.fixture(scope="session")
 def site(live_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The shared live stack, serving static files, with a model active for LANGUAGE only."""
+    """The shared live stack with a model active for LANGUAGE only."""
     from tests.registry.bundles import LETTERS, spm_model, translation_bundle
 
-    serve_static_files(live_stack)
     folder = tmp_path_factory.mktemp("gsg-model")
     bundle = translation_bundle(folder / "tiny-gsg", spm_model(folder), language=LANGUAGE,
                                 name="tiny-gsg")

@@ -161,6 +161,7 @@ def start_stack(base_dir: Path, workers: bool = True, **extra_env: str) -> LiveS
     try:
         stack.manage("migrate", "--noinput")
         stack.manage("load_default_models")
+        stack.manage("collectstatic", "--noinput", "--verbosity", "0")
         stack.start_daphne()
         if workers:
             stack.start_worker()
