@@ -34,10 +34,18 @@ def _ablation_table(ablation: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _model_line(cfg: IsolatedConfig, parameters: int) -> str:
+    m, f = cfg.model, cfg.features
+    hands = " (dominant hand only, mirrored into the right-hand slot)" if f.dominant_hand else ""
+    return (f"ST-Transformer (seed 000): parts {', '.join(f.parts)}{hands}; d_model {m.d_model}, "
+            f"{m.n_layers} layers, {m.n_heads} heads; cross-modal attention (seed 003) "
+            f"{'on' if m.cross_modal else 'off'}; velocity features "
+            f"{'on' if m.velocity else 'off'}; {parameters:,} parameters.")
+
+
 def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],
                 notes: str = "") -> str:
     """Markdown card: data, licence (from notes), split, results vs baseline, command."""
-    m = cfg.model
     split = metrics["split"]
     lines = [
         f"# {cfg.name}",
@@ -47,11 +55,7 @@ def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],
         notes.strip(),
         "",
         "## Model",
-        f"ST-Transformer (seed 000): parts {', '.join(cfg.features.parts)}"
-        f"{' (dominant hand only, mirrored into the right-hand slot)' if cfg.features.dominant_hand else ''}; "
-        f"d_model {m.d_model}, {m.n_layers} layers, {m.n_heads} heads; cross-modal attention "
-        f"(seed 003) {'on' if m.cross_modal else 'off'}; velocity features "
-        f"{'on' if m.velocity else 'off'}; {metrics['parameters']:,} parameters.",
+        _model_line(cfg, metrics["parameters"]),
         "",
         "## Data split",
         f"Data: `{metrics['data']['path']}` ({metrics['data']['format']}, "
@@ -69,6 +73,13 @@ def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],
         f"Best epoch {metrics['best_epoch']} of {cfg.train.epochs} by validation top-1 "
         f"({_pct(metrics['val_top1'])}); training took {metrics['train_seconds']} s.",
     ]
+    if metrics.get("extra_eval"):
+        lines += ["", "## Other data, never trained on (single frames)",
+                  "| data | labels | frames | transformer top-1 | baseline top-1 |",
+                  "|---|---|---|---|---|"]
+        for name, row in metrics["extra_eval"].items():
+            lines.append(f"| `{name}` | {len(row['labels'])} | {row['model']['n']} | "
+                         f"{_pct(row['model']['top1'])} | {_pct(row['baseline']['top1'])} |")
     if "ablation" in metrics:
         lines += ["", "## Ablation (same split, seed and schedule)",
                   *_ablation_table(metrics["ablation"])]

@@ -67,8 +67,11 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
     tr.add_argument("--checkpoint-dir", type=Path, help="default var/train/<name>")
     tr.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     tr.add_argument("--device", default="auto", help="auto, cpu or cuda (AMP on CUDA)")
+    tr.add_argument("--threads", type=int, help="torch CPU threads (1 on a busy machine)")
     tr.add_argument("--ablate", action="store_true",
                     help="also train cross-modal/velocity on-off variants for the model card")
+    tr.add_argument("--extra-eval", action="append", metavar="FORMAT:PATH",
+                    help="also score on this data set (never trained on), e.g. another signer")
     tr.add_argument("--card-notes", type=Path, help="markdown (data, licence) for the card")
     for flag, kind in (("epochs", int), ("steps-per-epoch", int), ("batch-size", int),
                        ("lr", float), ("seed", int), ("d-model", int), ("layers", int),
@@ -78,7 +81,7 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
     tr.add_argument("--split", choices=("blocks", "sequences"))
     for flag in ("cross-modal", "velocity", "dominant-hand", "hand-location"):
         tr.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction)
-    tr.set_defaults(func=train_command)
+    tr.set_defaults(func=train_command, command_parser=tr)
 
 
 def build_config(args: argparse.Namespace) -> Any:
@@ -110,15 +113,24 @@ def train_command(args: argparse.Namespace) -> int:
     """Train, evaluate against the baseline, write the bundle; prints the test summary."""
     from mlcore.bundle import write_bundle
     from recognition.ml.card import render_card
+    from recognition.ml.data import load_runs
     from recognition.ml.train import train_isolated
 
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     cfg = build_config(args)
     runs = _load(args)
     ckpt_dir = args.checkpoint_dir or REPO_ROOT / "var" / "train" / cfg.name
+    extra = {}
+    for spec in args.extra_eval or []:
+        fmt, _, path = spec.partition(":")
+        extra[f"{fmt}:{_display_path(Path(path))}"] = load_runs(fmt, path)
     cfg, result, vocab, metrics = train_isolated(
         cfg, runs, device=args.device, checkpoint_dir=ckpt_dir, resume=args.resume,
-        ablate=args.ablate, log=lambda line: print(line, file=sys.stderr))
-    command = "slrweb " + shlex.join(sys.argv[1:])
+        ablate=args.ablate, log=lambda line: print(line, file=sys.stderr), extra_eval=extra)
+    command = command_line(args)
     data_info = {"format": args.data_format, "path": _display_path(args.data),
                  "runs": len(runs), "frames": int(sum(len(r) for r in runs))}
     metrics["data"] = data_info
@@ -131,6 +143,27 @@ def train_command(args: argparse.Namespace) -> int:
                "baseline": _short(metrics["baseline"])}
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as it was given (flags left at their defaults are omitted), from the parsed
+    arguments, so it is exact whether the handler ran from the shell or from slrweb.cli.main."""
+    parser: argparse.ArgumentParser = args.command_parser
+    words = ["slrweb", parser.prog.split()[-1]]
+    for action in parser._actions:
+        value = getattr(args, action.dest, None)
+        if not action.option_strings or value == action.default or action.dest == "help":
+            continue
+        flag = action.option_strings[0]
+        if isinstance(action, argparse._AppendAction):
+            words += [w for item in value for w in (flag, str(item))]
+        elif isinstance(action, argparse.BooleanOptionalAction):
+            words.append(flag if value else f"--no-{flag[2:]}")
+        elif isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
+            words.append(flag)
+        else:
+            words += [flag, str(value)]
+    return shlex.join(words)
 
 
 def _short(section: dict[str, Any]) -> dict[str, Any]:

@@ -173,7 +173,7 @@ class IsolatedSignTransformer(nn.Module):
         parts, present = self.split_parts(x)
         present = present & mask[..., None]  # (B, T, P)
         if self.cfg.velocity:
-            parts = [torch.cat([p, _velocity(p, present[..., i])], dim=-1)
+            parts = [torch.cat([p, velocity(p, present[..., i])], dim=-1)
                      for i, p in enumerate(parts)]
         h = self.embed(parts, present)  # (B, T, P, D)
         B, T, P, D = h.shape
@@ -199,7 +199,7 @@ class IsolatedSignTransformer(nn.Module):
         return logits, loss
 
 
-def _velocity(p: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+def velocity(p: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
     """Frame-to-frame difference (B, T, F); 0 at the first frame and wherever a side is absent."""
     prev = torch.cat([p[:, :1], p[:, :-1]], dim=1)
     prev_present = torch.cat([present[:, :1] & False, present[:, :-1]], dim=1)

@@ -87,17 +87,10 @@ def fit(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str], *,
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     clips = TrainClips(splits["train"], vocab, cfg.features, cfg.augment, tcfg,
                        size=tcfg.steps_per_epoch * tcfg.batch_size)
+    parts = {"model": model, "optimizer": opt, "scheduler": sched, "scaler": scaler}
     state = {"epoch": 0, "best_val": -1.0, "best_epoch": 0, "best_model": None, "history": []}
     if resume and checkpoint is not None and checkpoint.is_file():
-        saved = torch.load(checkpoint, map_location=device, weights_only=False)
-        if saved["config"] != cfg.to_dict():
-            raise ValueError(f"{checkpoint} was written by a different config; not resuming")
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["optimizer"])
-        sched.load_state_dict(saved["scheduler"])
-        scaler.load_state_dict(saved["scaler"])
-        clips.rng.bit_generator.state = saved["rng"]
-        state = saved["state"]
+        state = _restore(checkpoint, cfg, parts, clips, device)
         log(f"resumed from {checkpoint} after epoch {state['epoch']}")
     started = time.perf_counter()
     for epoch in range(state["epoch"] + 1, tcfg.epochs + 1):
@@ -106,21 +99,37 @@ def fit(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str], *,
         val = evaluate_model(model, splits["val"], vocab, cfg.features,
                              tcfg.eval_clip_lens[0], device)["top1"] if splits["val"] else 0.0
         state["history"].append({"epoch": epoch, "loss": round(loss, 4), "val_top1": val})
-        if val > state["best_val"]:
+        if val >= state["best_val"]:  # ties: the later, better-converged epoch
             state.update(best_val=val, best_epoch=epoch,
                          best_model={k: v.detach().cpu().clone()
                                      for k, v in model.state_dict().items()})
         state["epoch"] = epoch
         log(f"epoch {epoch}: loss {loss:.4f}  val top-1 {val:.4f}")
         if checkpoint is not None:
-            _save_atomic({"config": cfg.to_dict(), "model": model.state_dict(),
-                          "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                          "scaler": scaler.state_dict(), "rng": clips.rng.bit_generator.state,
-                          "state": state}, checkpoint)
+            _save_atomic({"config": cfg.to_dict(), "rng": clips.rng.bit_generator.state,
+                          "state": state, **{k: v.state_dict() for k, v in parts.items()}},
+                         checkpoint)
     if state["best_model"] is not None:
         model.load_state_dict(state["best_model"])
     return FitResult(model.eval(), state["best_epoch"], state["best_val"], state["history"],
                      round(time.perf_counter() - started, 1))
+
+
+def _restore(checkpoint: Path, cfg: IsolatedConfig, parts: dict[str, Any], clips: TrainClips,
+             device: str) -> dict[str, Any]:
+    """Load model/optimizer/scheduler/scaler/sampler state; returns the loop state."""
+    saved = torch.load(checkpoint, map_location=device, weights_only=False)
+    if _resumable(saved["config"]) != _resumable(cfg.to_dict()):
+        raise ValueError(f"{checkpoint} was written by a different config; not resuming")
+    for key, part in parts.items():
+        part.load_state_dict(saved[key])
+    clips.rng.bit_generator.state = saved["rng"]
+    return saved["state"]
+
+
+def _resumable(config: dict[str, Any]) -> dict[str, Any]:
+    """The config a checkpoint must share to be resumed: all but the number of epochs."""
+    return {**config, "train": {k: v for k, v in config["train"].items() if k != "epochs"}}
 
 
 def _train_epoch(model: IsolatedSignTransformer, clips: TrainClips, opt: torch.optim.Optimizer,
@@ -157,9 +166,14 @@ def test_metrics(model: IsolatedSignTransformer, cfg: IsolatedConfig, runs: list
 
 def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto",
                    checkpoint_dir: Path | None = None, resume: bool = False,
-                   ablate: bool = False, progress: bool = True,
-                   log: Log = print) -> tuple[IsolatedConfig, FitResult, list[str], dict]:
-    """Train the model (+ baseline, + ablations); returns config, fit, vocab and metrics."""
+                   ablate: bool = False, progress: bool = True, log: Log = print,
+                   extra_eval: dict[str, list[Run]] | None = None,
+                   ) -> tuple[IsolatedConfig, FitResult, list[str], dict]:
+    """Train the model (+ baseline, + ablations); returns config, fit, vocab and metrics.
+
+    extra_eval: other data sets (name -> runs, all frames, never trained on) on which the model
+    and the baseline are scored too, e.g. another signer; labels outside the vocabulary are
+    left out."""
     device = pick_device(device)
     vocab = sorted({r.label for r in runs})
     cfg = complete_config(cfg, vocab)
@@ -180,6 +194,14 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
     metrics["baseline"] = {f"clip{n}": baseline.evaluate(splits["test"], n)
                            for n in cfg.train.eval_clip_lens}
     metrics["baseline"]["train_seconds"] = round(time.perf_counter() - started, 1)
+    for name, extra in (extra_eval or {}).items():
+        known = [r for r in extra if r.label in vocab]
+        metrics.setdefault("extra_eval", {})[name] = {
+            "model": summarize(evaluate_model(result.model, known, vocab, cfg.features, 1,
+                                              device)),
+            "baseline": summarize(baseline.evaluate(known, 1)),
+            "labels": sorted({r.label for r in known}),
+        }
     if ablate:
         metrics["ablation"] = run_ablations(cfg, splits, vocab, device, result, metrics, log)
     return cfg, result, vocab, metrics

@@ -1,0 +1,99 @@
+"""Isolated-sign model speed: latency per 64-frame clip, clips/s at batch 32, spotting speed.
+
+For each bundle: forward-pass latency of one 64-frame clip (batch 1, median of --repeats), clips
+per second at batch 32 (64 frames each), and `IsolatedPredictor.recognize` on a 20-second 30 fps
+clip assembled from real SILFA landmarks (seconds of compute per second of video). The inputs of
+the first two are real landmark features too (SILFA frames repeated), so masks and parts are as
+in use.
+
+    .venv/bin/python bench/bench_isolated.py [--model models/silfa-letters ...] [--device cuda]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from landmarks.sequence import LandmarkSequence  # noqa: E402
+from recognition.ml.data import load_runs  # noqa: E402
+from recognition.ml.features import build_features  # noqa: E402
+from recognition.ml.infer import IsolatedPredictor  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def timed(fn, repeats: int, sync: bool) -> float:
+    """Median seconds of fn() over repeats, after two warm-up calls."""
+    for _ in range(2):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        if sync:
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_bundle(path: Path, points: np.ndarray, args: argparse.Namespace) -> dict:
+    predictor = IsolatedPredictor.from_bundle(path, device=args.device)
+    feats = build_features(points[: args.frames], predictor.config.features)  # (64, F)
+    sync = args.device.startswith("cuda")
+    one = torch.from_numpy(feats)[None].to(args.device)
+    many = one.expand(args.batch, -1, -1).contiguous()
+    mask1 = torch.ones(one.shape[:2], dtype=torch.bool, device=args.device)
+    mask32 = torch.ones(many.shape[:2], dtype=torch.bool, device=args.device)
+    with torch.no_grad():
+        latency = timed(lambda: predictor.model(one, mask1), args.repeats, sync)
+        batch = timed(lambda: predictor.model(many, mask32), args.repeats, sync)
+    fps = 30.0
+    long = np.concatenate([points] * int(np.ceil(20 * fps / len(points))))[: int(20 * fps)]
+    seq = LandmarkSequence.from_points(long, fps=fps)
+    spot = timed(lambda: predictor.recognize(seq), max(1, args.repeats // 10), sync)
+    return {
+        "bundle": predictor.name,
+        "params": sum(p.numel() for p in predictor.model.parameters()),
+        "latency_ms": 1000 * latency,
+        "clips_per_s": args.batch / batch,
+        "spot_s_per_video_s": spot / seq.duration,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, action="append")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--frames", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    runs = load_runs("gislr", SHARED / "isolated" / "silfa_fingerspelling")
+    points = np.concatenate([r.points for r in runs])  # 558 real frames, letter after letter
+    models = args.model or [ROOT / "models" / "silfa-letters", ROOT / "models" / "asl-alphabet"]
+    device = torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor()
+    print(f"device {args.device} ({device or platform.machine()}), torch {torch.__version__}, "
+          f"{args.threads} threads, {args.frames} frames per clip")
+    print("| bundle | parameters | latency per clip, batch 1 (ms) | clips/s at batch "
+          f"{args.batch} | spotting s per video s |")
+    print("|---|---|---|---|---|")
+    for path in models:
+        r = bench_bundle(path, points, args)
+        print(f"| {r['bundle']} | {r['params']:,} | {r['latency_ms']:.1f} | "
+              f"{r['clips_per_s']:.0f} | {r['spot_s_per_video_s']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The predictor: window bookkeeping, "no sign" decisions, spotting on real held-out landmarks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from landmarks.layout import LEFT_HAND, RIGHT_HAND
+from landmarks.sequence import LandmarkSequence
+from recognition.ml.data import Run, split_runs
+from recognition.ml.infer import IsolatedPredictor, merge_runs, ownership_bounds, window_starts
+
+REPO = Path(__file__).resolve().parents[3]
+SILFA_BUNDLE = REPO / "models" / "silfa-letters"
+
+
+def test_window_starts_cover_the_clip() -> None:
+    assert window_starts(0, 8, 2) == []
+    assert window_starts(5, 8, 2) == [0]  # shorter than a window: one short window
+    assert window_starts(13, 8, 2) == [0, 2, 4, 5]  # the last window ends at the last frame
+    assert ownership_bounds([0, 2, 4, 5], 8, 13) == [0, 5, 7, 8, 13]
+
+
+def test_merge_runs_joins_equal_neighbours_only() -> None:
+    assert merge_runs([None, 1, 1, None, 1, 2, 2, 2]) == [(1, 2), (4, 4), (5, 7)]
+    assert merge_runs([None, None]) == []
+
+
+@pytest.fixture(scope="module")
+def predictor() -> IsolatedPredictor:
+    return IsolatedPredictor.from_bundle(SILFA_BUNDLE)
+
+
+@pytest.fixture(scope="module")
+def held_out(silfa_runs: list[Run], predictor: IsolatedPredictor) -> dict[str, np.ndarray]:
+    """Each letter's test-block frames under the bundle's own split (never trained on)."""
+    test = split_runs(silfa_runs, predictor.config.train)["test"]
+    return {r.label: r.points for r in test}
+
+
+def spelled(held_out: dict[str, np.ndarray], word: str, idle: np.ndarray) -> LandmarkSequence:
+    pieces = [idle]
+    for letter in word:
+        pieces += [np.repeat(held_out[letter], 2, axis=0), idle]  # a held letter, then rest
+    return LandmarkSequence.from_points(np.concatenate(pieces), fps=15.0)
+
+
+def test_predict_clip_top_k(predictor: IsolatedPredictor, held_out: dict[str, np.ndarray]) -> None:
+    top = predictor.predict_clip(LandmarkSequence.from_points(held_out["W"], fps=30), top_k=3)
+    assert [t["gloss"] for t in top][0] == "W" and len(top) == 3
+    probs = [t["prob"] for t in top]
+    assert probs == sorted(probs, reverse=True) and sum(probs) <= 1.0001
+
+
+@pytest.mark.parametrize("idle_kind", ["no hands", "hands resting"])
+def test_spotting_spells_the_word_and_skips_idle_frames(
+    predictor: IsolatedPredictor, held_out: dict[str, np.ndarray], idle_kind: str
+) -> None:
+    idle = np.repeat(held_out["B"][:1], 10, axis=0).copy()
+    if idle_kind == "no hands":
+        idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan
+    else:  # the signing hand dropped by the hip, like the other one
+        idle[:, RIGHT_HAND, 1] += 0.6
+    seq = spelled(held_out, "CUB", idle)
+    seen: list[int] = []
+    result = predictor.recognize(seq, top_k=5, on_progress=seen.append)
+    assert result["model"] == "silfa-letters"
+    assert [s["topk"][0]["gloss"] for s in result["segments"]] == list("CUB")
+    assert seen[-1] == 100 and seen == sorted(seen)
+    idle_seconds = len(idle) / seq.fps
+    for seg in result["segments"]:
+        assert seg["end"] - seg["start"] < 2 * idle_seconds + 1.0
+        assert len(seg["topk"]) == 5 and seg["topk"][0]["prob"] >= 0.5
+    first = result["segments"][0]
+    assert first["start"] >= idle_seconds - 0.5  # nothing spotted in the leading idle frames
+
+
+def test_low_confidence_is_no_sign(held_out: dict[str, np.ndarray]) -> None:
+    import dataclasses
+
+    strict = IsolatedPredictor.from_bundle(SILFA_BUNDLE)
+    strict = IsolatedPredictor(strict.model, dataclasses.replace(
+        strict.config, spotting=dataclasses.replace(strict.config.spotting, min_prob=1.01)),
+        strict.vocabulary, strict.name)
+    seq = LandmarkSequence.from_points(held_out["C"], fps=30)
+    assert strict.recognize(seq)["segments"] == []
