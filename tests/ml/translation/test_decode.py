@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from translation.ml.config import tiny_model_config
+from translation.ml.decode import beam_search, greedy_decode
+from translation.ml.model import Translator
+from translation.ml.tokenizer import EOS_ID
+
+
+def _batch(kind: str) -> tuple[Translator, torch.Tensor, torch.Tensor]:
+    torch.manual_seed(3)
+    cfg = tiny_model_config(input_kind=kind, src_vocab_size=20, input_dim=5, velocity=True,
+                            tgt_vocab_size=14)
+    model = Translator(cfg)
+    mask = torch.ones(4, 8, dtype=torch.bool)
+    mask[1, 5:] = False
+    mask[3, 2:] = False
+    src = torch.randint(2, 20, (4, 8)) * mask if kind == "gloss" else torch.randn(4, 8, 5)
+    return model, src, mask
+
+
+@pytest.mark.parametrize("kind", ["gloss", "landmarks"])
+def test_cached_and_uncached_greedy_agree(kind: str) -> None:
+    model, src, mask = _batch(kind)
+    cached = greedy_decode(model, src, mask, max_len=15)
+    plain = greedy_decode(model, src, mask, max_len=15, use_cache=False)
+    assert [h.tokens for h in cached] == [h.tokens for h in plain]
+    for a, b in zip(cached, plain, strict=True):
+        assert a.logprobs == pytest.approx(b.logprobs, abs=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["gloss", "landmarks"])
+def test_cached_and_uncached_beam_agree(kind: str) -> None:
+    model, src, mask = _batch(kind)
+    cached = beam_search(model, src, mask, beam_size=3, max_len=15)
+    plain = beam_search(model, src, mask, beam_size=3, max_len=15, use_cache=False)
+    assert [h.tokens for h in cached] == [h.tokens for h in plain]
+    assert [h.score for h in cached] == pytest.approx([h.score for h in plain], abs=1e-5)
+
+
+def test_beam_size_one_equals_greedy() -> None:
+    model, src, mask = _batch("gloss")
+    greedy = greedy_decode(model, src, mask, max_len=15)
+    beam = beam_search(model, src, mask, beam_size=1, max_len=15)
+    assert [h.tokens for h in greedy] == [h.tokens for h in beam]
+    assert [h.logprobs for h in greedy] == [h.logprobs for h in beam]
+
+
+def test_beam_is_at_least_as_likely_as_greedy_without_length_penalty() -> None:
+    model, src, mask = _batch("gloss")
+    greedy = greedy_decode(model, src, mask, max_len=15)
+    beam = beam_search(model, src, mask, beam_size=4, alpha=0.0, max_len=15)
+    for g, b in zip(greedy, beam, strict=True):
+        if g.finished:
+            assert b.score >= g.score - 1e-5
+
+
+def test_per_token_logprobs_and_min_len() -> None:
+    model, src, mask = _batch("gloss")
+    streamed: list[tuple[int, int, float]] = []
+    hyps = greedy_decode(model, src, mask, max_len=12, min_len=12,
+                         on_token=lambda row, tok, lp: streamed.append((row, tok, lp)))
+    for row, h in enumerate(hyps):
+        assert len(h.tokens) == len(h.logprobs) == 12  # eos was masked for 12 steps
+        assert EOS_ID not in h.tokens
+        assert all(lp <= 0.0 for lp in h.logprobs)
+        assert [(tok, lp) for r, tok, lp in streamed if r == row] == list(
+            zip(h.tokens, h.logprobs, strict=True))
+    assert model.training  # decoding restores the caller's mode

@@ -1,0 +1,115 @@
+"""End to end on a tiny corpus: train-translation -> bundle -> predictor / translate-text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from mlcore.bundle import read_bundle
+from translation.ml.cli import main
+from translation.ml.config import TrainConfig, tiny_model_config
+from translation.ml.data import encode_gloss_pairs
+from translation.ml.decode import greedy_decode
+from translation.ml.infer import TranslationPredictor, load_translator
+from translation.ml.model import Translator
+from translation.ml.pipeline import write_translation_bundle
+from translation.ml.tokenizer import GlossVocab, TextTokenizer
+from translation.ml.train import fit
+
+from .conftest import TINY_PAIRS
+
+TINY_ARGS = ["--d-model", "32", "--heads", "2", "--enc-layers", "1", "--dec-layers", "1",
+             "--d-ff", "64", "--dropout", "0.0", "--attn-dropout", "0.0", "--lr", "3e-3",
+             "--warmup", "10", "--batch-size", "4", "--spm-type", "bpe", "--spm-vocab-size", "40",
+             "--beam", "2", "--threads", "1", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def tiny_bundle(tiny_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bundle")
+    files = [str(tiny_files["gloss"]), str(tiny_files["text"])]
+    code = main(["train-translation", "--out", str(out / "b"), "--name", "tiny",
+                 "--train-src", files[0], "--train-tgt", files[1], "--dev-src", files[0],
+                 "--dev-tgt", files[1], "--epochs", "3", "--share-gloss-text",
+                 "--checkpoint-dir", str(out / "ckpt"), *TINY_ARGS])
+    assert code == 0
+    return out / "b"
+
+
+def test_train_translation_writes_a_complete_bundle(tiny_bundle: Path) -> None:
+    bundle = read_bundle(tiny_bundle)
+    assert bundle.task == "translation" and bundle.name == "tiny"
+    assert bundle.spm_path.is_file()
+    assert bundle.vocabulary == GlossVocab.build(g for g, _ in TINY_PAIRS).glosses
+    assert bundle.config["gloss_vocab_role"] == "source"
+    assert bundle.config["model"]["share_gloss_text"] is True
+    metrics = bundle.metrics
+    assert {"bleu4", "chrf", "bleu_signature", "chrf_signature", "ctc_gloss_wer"} <= set(metrics)
+    assert metrics["bleu_signature"].startswith("nrefs:1|") and metrics["epochs"] == 3
+    assert "slrweb train-translation" in bundle.card and "CC BY-NC-SA 3.0" in bundle.card
+
+
+def test_bundle_round_trip_keeps_weights_and_outputs(tiny_spm: TextTokenizer,
+                                                     tiny_vocab: GlossVocab,
+                                                     tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    model = Translator(tiny_model_config(src_vocab_size=len(tiny_vocab),
+                                         tgt_vocab_size=len(tiny_spm))).eval()
+    write_translation_bundle(tmp_path / "b", model=model, tokenizer=tiny_spm, vocab=tiny_vocab,
+                             name="rt", language="dgs", metrics={}, card="test")
+    loaded, _ = load_translator(tmp_path / "b")
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, loaded.state_dict()[key]), key
+    assert loaded.out_proj.weight is loaded.tgt_embed.weight
+    src = torch.tensor([[2, 3, 4]])
+    mask = torch.ones_like(src, dtype=torch.bool)
+    assert greedy_decode(model, src, mask)[0].tokens == greedy_decode(loaded, src, mask)[0].tokens
+
+
+def test_translate_text_writes_one_line_per_input_line(tiny_bundle: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    lines = ["MORGEN REGEN", "", "NIEMALS GESEHEN", "   ", "heute sonne", "SUED WIND " * 30]
+    gloss_file = tmp_path / "in.gloss"
+    gloss_file.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    assert main(["translate-text", "--model", str(tiny_bundle), "--input", str(gloss_file),
+                 "--beam", "2", "--batch-size", "2", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("\n")
+    rows = out.split("\n")[:-1]
+    assert len(rows) == len(lines)
+    assert rows[1] == "" and rows[3] == ""
+    assert rows[0] and rows[2]  # unknown glosses still give a translation
+    predictor = TranslationPredictor.from_bundle(tiny_bundle)
+    assert predictor.translate_text(lines, beam_size=2) == [" ".join(r.split()) for r in rows]
+
+
+def test_evaluate_translation_prints_metrics(tiny_bundle: Path, tiny_files: dict[str, Path],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["evaluate-translation", "--model", str(tiny_bundle), "--src",
+                 str(tiny_files["gloss"]), "--ref", str(tiny_files["text"]), "--beam", "1",
+                 "--threads", "1"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["sentences"] == len(TINY_PAIRS) and 0.0 <= metrics["bleu4"] <= 100.0
+
+
+def test_fit_resumes_and_stops_early(tiny_spm: TextTokenizer, tiny_vocab: GlossVocab,
+                                     tmp_path: Path) -> None:
+    examples = encode_gloss_pairs(TINY_PAIRS, tiny_vocab, tiny_spm, 20)
+    cfg = tiny_model_config(src_vocab_size=len(tiny_vocab), tgt_vocab_size=len(tiny_spm))
+    first = TrainConfig(epochs=1, batch_size=4, warmup_steps=5, patience=100)
+    torch.manual_seed(0)
+    _, state = fit(Translator(cfg), lambda e: examples, examples, tiny_spm, first, tmp_path)
+    assert state.epoch == 1 and (tmp_path / "last.pt").is_file()
+    more = TrainConfig(epochs=3, batch_size=4, warmup_steps=5, patience=100)
+    _, state = fit(Translator(cfg), lambda e: examples, examples, tiny_spm, more, tmp_path,
+                   resume=True)
+    assert state.epoch == 3 and [h["epoch"] for h in state.history] == [1, 2, 3]
+    frozen = TrainConfig(epochs=10, batch_size=4, lr=0.0, patience=2)  # nothing can improve
+    _, state = fit(Translator(cfg), lambda e: examples, examples, tiny_spm, frozen,
+                   tmp_path / "other")
+    assert state.epoch == 3 and state.best_epoch == 1

@@ -1,0 +1,1 @@
+"""Continuous sign-language translation: pure PyTorch, no Django imports."""

@@ -1,0 +1,206 @@
+"""`slrweb` subcommands of the translator: train-spm, train-translation, evaluate-translation,
+translate-text. Heavy imports happen inside the handlers so that `slrweb --help` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+PHOENIX_LICENCE = (
+    "Research use only. Trained on RWTH-PHOENIX-Weather 2014 T (Koller et al. 2015; Camgoz et al. "
+    "2018), treated as CC BY-NC-SA 3.0: non-commercial use, attribution, share alike."
+)
+
+
+def register(subparsers: Any) -> None:
+    """Add the translator's subcommands to the `slrweb` parser."""
+    p = subparsers.add_parser("train-spm", help="train a SentencePiece model on a text file")
+    p.add_argument("--input", required=True, help="text file, one sentence per line")
+    p.add_argument("--model-prefix", required=True, help="writes PREFIX.model and PREFIX.vocab")
+    p.add_argument("--vocab-size", type=int, default=3000)
+    p.add_argument("--model-type", choices=["unigram", "bpe", "char"], default="unigram")
+    p.set_defaults(func=cmd_train_spm)
+
+    p = subparsers.add_parser("train-translation", help="train an encoder-decoder translator")
+    _add_train_arguments(p)
+    p.set_defaults(func=cmd_train_translation)
+
+    p = subparsers.add_parser("evaluate-translation",
+                              help="BLEU-4/chrF (+CTC gloss WER, CER) of a bundle on a test set")
+    p.add_argument("--model", required=True, help="bundle folder")
+    p.add_argument("--src", help="gloss file (gloss bundles)")
+    p.add_argument("--ref", help="reference text file, line-aligned with --src")
+    _add_fingerspelling_arguments(p)
+    p.add_argument("--beam", type=int, default=4)
+    p.add_argument("--alpha", type=float, default=None, help="length penalty (bundle's default)")
+    p.add_argument("--hyp-out", help="also write the hypotheses here")
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(func=cmd_evaluate_translation)
+
+    p = subparsers.add_parser("translate-text",
+                              help="translate gloss lines: one output line per input line")
+    p.add_argument("--model", required=True, help="gloss->text bundle folder")
+    p.add_argument("--input", required=True, help="gloss file, one sentence per line ('-' = stdin)")
+    p.add_argument("--beam", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=cmd_translate_text)
+
+
+def _add_fingerspelling_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("landmarks input (synthetic continuous fingerspelling)")
+    g.add_argument("--isolated-dir", help="folder with asl_alphabet_hands/ and silfa_fingerspelling/")
+    g.add_argument("--words", help="word list, one word per line (default: the bundled list)")
+    g.add_argument("--heldout-fraction", type=float, default=0.15,
+                   help="share of words never used in training (the CER test set)")
+    g.add_argument("--sequences-per-epoch", type=int, default=4000)
+    g.add_argument("--dev-sequences", type=int, default=600)
+
+
+def _add_train_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input-kind", choices=["gloss", "landmarks"], default="gloss")
+    p.add_argument("--out", required=True, help="bundle folder to write")
+    p.add_argument("--name", required=True, help="bundle name, e.g. phoenix-gloss2text")
+    p.add_argument("--language", default="dgs", help="sign language code of the bundle")
+    p.add_argument("--licence", default=PHOENIX_LICENCE, help="licence paragraph of the card")
+    g = p.add_argument_group("gloss input (line-aligned files)")
+    for split in ("train", "dev"):
+        g.add_argument(f"--{split}-src", help=f"{split} glosses, one sentence per line")
+        g.add_argument(f"--{split}-tgt", help=f"{split} text, line-aligned")
+    g.add_argument("--min-gloss-freq", type=int, default=1)
+    _add_fingerspelling_arguments(p)
+    g = p.add_argument_group("tokenizer")
+    g.add_argument("--spm-model", help="existing SentencePiece model (else one is trained)")
+    g.add_argument("--spm-vocab-size", type=int, default=3000)
+    g.add_argument("--spm-type", choices=["unigram", "bpe", "char"], default="unigram")
+    g = p.add_argument_group("model")
+    for flag, typ, default in [("--d-model", int, 256), ("--heads", int, 4),
+                               ("--enc-layers", int, 3), ("--dec-layers", int, 3),
+                               ("--d-ff", int, 1024), ("--dropout", float, 0.3),
+                               ("--attn-dropout", float, 0.1), ("--label-smoothing", float, 0.1),
+                               ("--ctc-weight", float, 0.0), ("--max-tgt-len", int, 128)]:
+        g.add_argument(flag, type=typ, default=default)
+    g.add_argument("--post-norm", action="store_true", help="post-LayerNorm (default pre-LN)")
+    g.add_argument("--velocity", action="store_true", help="add frame-to-frame velocity")
+    g.add_argument("--share-gloss-text", action="store_true",
+                   help="gloss input: add the target embedding of the word each gloss names")
+    g = p.add_argument_group("training")
+    for flag, typ, default in [("--epochs", int, 60), ("--batch-size", int, 64),
+                               ("--lr", float, 5e-4), ("--warmup", int, 800),
+                               ("--weight-decay", float, 0.0), ("--patience", int, 8),
+                               ("--eval-every", int, 1), ("--beam", int, 4),
+                               ("--alpha", float, 1.0), ("--seed", int, 1),
+                               ("--threads", int, 1), ("--max-minutes", float, 0.0)]:
+        g.add_argument(flag, type=typ, default=default)
+    g.add_argument("--select-metric", choices=["bleu4", "cer"], default="bleu4",
+                   help="dev metric for early stopping and the kept checkpoint")
+    g.add_argument("--device", default="cuda" if _cuda_available() else "cpu")
+    g.add_argument("--checkpoint-dir", help="default tmp/translation-runs/NAME")
+    g.add_argument("--resume", action="store_true", help="continue from CHECKPOINT_DIR/last.pt")
+
+
+def _cuda_available() -> bool:
+    # Avoid importing torch for `--help`: only probe when torch is already loaded.
+    torch = sys.modules.get("torch")
+    return bool(torch and torch.cuda.is_available())
+
+
+def cmd_train_spm(args: argparse.Namespace) -> int:
+    from translation.ml.tokenizer import TextTokenizer, train_spm
+
+    path = train_spm(Path(args.input), args.model_prefix, args.vocab_size, args.model_type)
+    print(f"{path}: {len(TextTokenizer(path))} pieces")
+    return 0
+
+
+def cmd_train_translation(args: argparse.Namespace) -> int:
+    from translation.ml.pipeline import prepare_gloss_data, run_training
+
+    work_dir = Path(args.checkpoint_dir or Path("tmp") / "translation-runs" / args.name)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    if args.input_kind == "gloss":
+        missing = [f for f in ("train_src", "train_tgt", "dev_src", "dev_tgt")
+                   if not getattr(args, f)]
+        if missing:
+            print(f"gloss input needs --{', --'.join(m.replace('_', '-') for m in missing)}",
+                  file=sys.stderr)
+            return 2
+        data = prepare_gloss_data(args, work_dir)
+    else:
+        from translation.ml.fingerspell import prepare_fingerspelling_data
+
+        if not args.isolated_dir:
+            print("landmarks input needs --isolated-dir", file=sys.stderr)
+            return 2
+        data = prepare_fingerspelling_data(args, work_dir)
+    out = run_training(args, data)
+    print(json.dumps(json.loads((out / "metrics.json").read_text()), indent=2))
+    return 0
+
+
+def cmd_evaluate_translation(args: argparse.Namespace) -> int:
+    import torch
+
+    from translation.ml.evaluate import evaluate_examples
+    from translation.ml.infer import TranslationPredictor
+
+    torch.set_num_threads(args.threads)
+    predictor = TranslationPredictor.from_bundle(args.model)
+    alpha = args.alpha if args.alpha is not None else float(
+        predictor.config.get("train", {}).get("length_penalty", 1.0))
+    if predictor.input_kind == "gloss":
+        if not (args.src and args.ref):
+            print("a gloss bundle needs --src and --ref", file=sys.stderr)
+            return 2
+        from translation.ml.data import encode_gloss_pairs, load_parallel
+
+        examples = encode_gloss_pairs(load_parallel(args.src, args.ref), predictor.vocab,
+                                      predictor.tokenizer, 10_000)
+    else:
+        from translation.ml.fingerspell import heldout_examples
+
+        if not args.isolated_dir:
+            print("a landmarks bundle needs --isolated-dir", file=sys.stderr)
+            return 2
+        examples = heldout_examples(args, predictor.tokenizer, predictor.vocab)
+    metrics, hyps = evaluate_examples(predictor.model, examples, predictor.tokenizer,
+                                      predictor.vocab, beam_size=args.beam, alpha=alpha,
+                                      progress=True)
+    if args.hyp_out:
+        Path(args.hyp_out).write_text("\n".join(hyps) + "\n")
+    print(json.dumps(metrics, indent=2))
+    return 0
+
+
+def cmd_translate_text(args: argparse.Namespace) -> int:
+    import torch
+
+    from translation.ml.infer import TranslationPredictor
+    from translation.ml.pipeline import read_gloss_lines
+
+    torch.set_num_threads(args.threads)
+    predictor = TranslationPredictor.from_bundle(args.model, device=args.device)
+    lines = read_gloss_lines(args.input)
+    outputs = predictor.translate_text(lines, beam_size=args.beam, batch_size=args.batch_size,
+                                       progress=True)
+    # Exactly one output line per input line, whatever the model produced.
+    sys.stdout.write("".join(" ".join(text.split()) + "\n" for text in outputs))
+    sys.stdout.flush()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run these subcommands without the other packages: `python -m translation.ml.cli ...`."""
+    parser = argparse.ArgumentParser(prog="slrweb")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # for the model card
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Configs of the continuous translator (seed 004 encoder-decoder + seed 002 joint CTC).
+
+Frozen dataclasses, serialised into bundles with `dataclasses.asdict` and read back with
+`from_dict`, which ignores unknown keys so that older bundles keep loading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+InputKind = Literal["gloss", "landmarks"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape of the encoder-decoder. The defaults are a small CPU model."""
+
+    input_kind: InputKind = "gloss"  # "gloss": token ids in; "landmarks": per-frame features in
+    src_vocab_size: int = 0  # gloss vocabulary incl. <pad>=0, <unk>=1 (input_kind="gloss")
+    input_dim: int = 0  # per-frame feature width before velocity (input_kind="landmarks")
+    velocity: bool = False  # append frame-to-frame differences of the features (seed 002 motion)
+    tgt_vocab_size: int = 1000  # SentencePiece pieces incl. pad=0, unk=1, bos=2, eos=3
+    d_model: int = 256  # reference size (seed 004): 512
+    n_heads: int = 4  # reference: 8
+    n_enc_layers: int = 3  # reference: 6
+    n_dec_layers: int = 3  # reference: 6
+    d_ff: int = 1024  # reference: 2048
+    dropout: float = 0.3  # small corpora overfit fast; 0.3 is the usual gloss2text setting
+    attn_dropout: float = 0.1  # dropout on attention weights
+    pre_norm: bool = True  # pre-LayerNorm trains without warm-up tricks; False = post-LN (2017)
+    max_src_len: int = 512  # positions of the sinusoidal table on the source side
+    max_tgt_len: int = 128  # longest decoded output (pieces, excl. bos)
+    ctc_vocab_size: int = 0  # CTC glosses incl. blank=0, <unk>=1; 0 = no CTC head
+    tie_embeddings: bool = True  # output projection shares the target embedding matrix
+    # Gloss input: add the target embedding of the German word a gloss spells (REGEN -> regen)
+    # to the gloss embedding, so the 70% of glosses that name a word start from its meaning.
+    share_gloss_text: bool = False
+    label_smoothing: float = 0.1  # of the text cross-entropy
+    ce_weight: float = 1.0  # weight of the text cross-entropy in the joint loss
+    ctc_weight: float = 0.0  # weight of the CTC gloss loss (seed 002); needs ctc_vocab_size > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def frame_dim(self) -> int:
+        """Width of one source frame as the model sees it (velocity doubles it)."""
+        return self.input_dim * (2 if self.velocity else 1)
+
+
+# The size of seed 004 (Vaswani base); far too slow to train on the 2-core CPU we have.
+REFERENCE_MODEL = ModelConfig(d_model=512, n_heads=8, n_enc_layers=6, n_dec_layers=6, d_ff=2048)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation and loss settings of `slrweb train-translation`."""
+
+    epochs: int = 60  # upper bound; early stopping usually ends sooner
+    batch_size: int = 64  # sentences (or sequences) per step
+    lr: float = 5e-4  # peak learning rate after warm-up
+    warmup_steps: int = 800  # linear warm-up, then inverse square-root decay
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    patience: int = 8  # evaluations without dev improvement before stopping
+    select_metric: str = "bleu4"  # "bleu4" (higher is better) or "cer" (single words: lower)
+    eval_every: int = 1  # epochs between dev evaluations (greedy, cheap)
+    final_beam_size: int = 4  # beam used for the reported dev metrics
+    length_penalty: float = 1.0  # GNMT alpha for the final beam search
+    seed: int = 1
+    num_threads: int = 1  # torch CPU threads; >1 thrashes when other jobs share the CPU
+    max_minutes: float = 0.0  # wall-clock budget; 0 = none
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def tiny_model_config(**overrides: Any) -> ModelConfig:
+    """A model small enough for unit tests (a few thousand parameters)."""
+    base = ModelConfig(
+        d_model=32, n_heads=4, n_enc_layers=2, n_dec_layers=2, d_ff=64, dropout=0.0,
+        attn_dropout=0.0, max_src_len=64, max_tgt_len=32,
+    )
+    return replace(base, **overrides)

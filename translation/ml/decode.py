@@ -1,0 +1,202 @@
+"""Greedy and beam-search decoding, batched, with an incremental key/value cache.
+
+`use_cache=False` re-runs the whole decoder on the prefix at every step (seed 004's way); it is
+kept only as the reference that the cached path must match and as the benchmark baseline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from translation.ml.model import Translator
+from translation.ml.tokenizer import BOS_ID, EOS_ID, PAD_ID
+
+# on_token(row, token_id, logprob): called as each non-eos token of a row is decoded.
+TokenCallback = Callable[[int, int, float], None]
+
+
+@dataclass
+class Hypothesis:
+    """One decoded output: piece ids (no bos/eos) and their log-probabilities."""
+
+    tokens: list[int]
+    logprobs: list[float]
+    score: float  # length-normalised total log-probability (incl. eos when emitted)
+    finished: bool = True  # False when max_len cut it before eos
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _eval_mode(model: Translator) -> Iterator[None]:
+    """Dropout off while decoding; the caller's train/eval mode is restored afterwards."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        model.train(was_training)
+
+
+class _Stepper:
+    """Next-token logits for a growing prefix, with or without the key/value cache."""
+
+    def __init__(self, model: Translator, memory: torch.Tensor, src_mask: torch.Tensor,
+                 use_cache: bool) -> None:
+        self.model, self.memory, self.src_mask = model, memory, src_mask
+        self.cache = model.start_cache(memory, src_mask) if use_cache else None
+
+    def __call__(self, prefix: torch.Tensor) -> torch.Tensor:  # prefix (N, t) -> (N, V)
+        if self.cache is not None:
+            return self.model.decode_step(prefix[:, -1], self.cache)
+        return self.model.decode(prefix, self.memory, self.src_mask)[:, -1]
+
+    def reorder(self, index: torch.Tensor) -> None:
+        if self.cache is not None:
+            self.cache.reorder(index)
+        else:
+            self.memory = self.memory.index_select(0, index)
+            self.src_mask = self.src_mask.index_select(0, index)
+
+
+def _next_log_probs(stepper: _Stepper, prefix: torch.Tensor, step: int, min_len: int) -> torch.Tensor:
+    logp = F.log_softmax(stepper(prefix).float(), dim=-1)
+    logp[:, PAD_ID] = float("-inf")  # padding is never an output
+    if step < min_len:
+        logp[:, EOS_ID] = float("-inf")
+    return logp
+
+
+def _max_len(model: Translator, max_len: int | None) -> int:
+    return int(max_len if max_len is not None else model.cfg.max_tgt_len)
+
+
+def greedy_decode(
+    model: Translator,
+    src: torch.Tensor,
+    src_mask: torch.Tensor,
+    max_len: int | None = None,
+    min_len: int = 0,
+    use_cache: bool = True,
+    on_token: TokenCallback | None = None,
+) -> list[Hypothesis]:
+    """Pick the most likely piece at every step for each row of the batch."""
+    with _eval_mode(model):
+        memory = model.encode(src, src_mask)
+        b = src.shape[0]
+        stepper = _Stepper(model, memory, src_mask, use_cache)
+        prefix = torch.full((b, 1), BOS_ID, dtype=torch.long, device=memory.device)
+        finished = torch.zeros(b, dtype=torch.bool, device=memory.device)
+        hyps = [Hypothesis([], [], 0.0, finished=False) for _ in range(b)]
+        for step in range(_max_len(model, max_len)):
+            logp, token = _next_log_probs(stepper, prefix, step, min_len).max(dim=-1)
+            token = token.masked_fill(finished, PAD_ID)
+            for row in (~finished).nonzero().flatten().tolist():
+                tok, lp = int(token[row]), float(logp[row])
+                hyps[row].score += lp
+                if tok == EOS_ID:
+                    hyps[row].finished = True
+                    continue
+                hyps[row].tokens.append(tok)
+                hyps[row].logprobs.append(lp)
+                if on_token is not None:
+                    on_token(row, tok, lp)
+            finished |= token == EOS_ID
+            prefix = torch.cat([prefix, token[:, None]], dim=1)
+            if bool(finished.all()):
+                break
+        return hyps
+
+
+def length_penalty(length: int, alpha: float) -> float:
+    """GNMT length penalty ((5 + |y|) / 6) ** alpha (Wu et al. 2016); alpha 0 = none."""
+    return ((5.0 + length) / 6.0) ** alpha
+
+
+def beam_search(
+    model: Translator,
+    src: torch.Tensor,
+    src_mask: torch.Tensor,
+    beam_size: int = 4,
+    alpha: float = 1.0,
+    max_len: int | None = None,
+    min_len: int = 0,
+    use_cache: bool = True,
+) -> list[Hypothesis]:
+    """Batched beam search; returns the best hypothesis of each row by length-normalised score.
+
+    Each step keeps the 2k best extensions per row: those ending in eos among the top k are
+    finished, the k best others continue (as in fairseq), so beam_size=1 equals greedy search.
+    A row stops once it has `beam_size` finished hypotheses.
+    """
+    with _eval_mode(model):
+        memory = model.encode(src, src_mask)
+        b, k = src.shape[0], beam_size
+        device = memory.device
+        stepper = _Stepper(model, memory.repeat_interleave(k, 0), src_mask.repeat_interleave(k, 0),
+                           use_cache)
+        prefix = torch.full((b * k, 1), BOS_ID, dtype=torch.long, device=device)
+        token_lp = torch.zeros(b * k, 0, device=device)
+        scores = torch.full((b, k), float("-inf"), device=device)
+        scores[:, 0] = 0.0  # all beams start identical: keep one alive to avoid duplicates
+        finals: list[list[Hypothesis]] = [[] for _ in range(b)]
+        offsets = torch.arange(b, device=device)[:, None] * k
+        for step in range(_max_len(model, max_len)):
+            logp = _next_log_probs(stepper, prefix, step, min_len)  # (B*K, V)
+            vocab = logp.shape[-1]
+            cand = (scores.reshape(-1, 1) + logp).view(b, k * vocab)
+            top_scores, top_idx = cand.topk(min(2 * k, k * vocab), dim=1)  # (B, 2K)
+            beam, tok = top_idx // vocab, top_idx % vocab
+            rows = offsets + beam  # flat row of the parent hypothesis, (B, 2K)
+            step_lp = logp[rows, tok]  # gathered, not subtracted, so beam 1 == greedy exactly
+            _collect_finished(finals, top_scores, tok, rows, step_lp, token_lp, prefix, k, alpha)
+            # The k best non-eos candidates continue (at least k exist among 2k, see docstring).
+            rank = torch.arange(tok.shape[1], device=device).expand_as(tok)
+            keep = (rank + (tok == EOS_ID).long() * tok.shape[1]).topk(k, dim=1, largest=False)[1]
+            pick = rows.gather(1, keep).flatten()
+            scores = top_scores.gather(1, keep)
+            stepper.reorder(pick)
+            prefix = torch.cat([prefix[pick], tok.gather(1, keep).reshape(-1, 1)], dim=1)
+            token_lp = torch.cat([token_lp[pick], step_lp.gather(1, keep).reshape(-1, 1)], dim=1)
+            if all(len(f) >= k for f in finals):
+                break
+        return [_best(finals[i], prefix, token_lp, scores, i, k, alpha) for i in range(b)]
+
+
+def _collect_finished(
+    finals: list[list[Hypothesis]], top_scores: torch.Tensor, tok: torch.Tensor,
+    rows: torch.Tensor, step_lp: torch.Tensor, token_lp: torch.Tensor, prefix: torch.Tensor,
+    k: int, alpha: float,
+) -> None:
+    """Move eos candidates among each row's top k into that row's finished list."""
+    is_eos = (tok[:, :k] == EOS_ID) & torch.isfinite(top_scores[:, :k])
+    for i, j in is_eos.nonzero().tolist():
+        if len(finals[i]) >= k:
+            continue  # this row is already done
+        r = int(rows[i, j])
+        tokens = prefix[r, 1:].tolist()
+        total = float(top_scores[i, j])
+        finals[i].append(Hypothesis(
+            tokens=tokens, logprobs=token_lp[r].tolist(),
+            score=total / length_penalty(len(tokens) + 1, alpha),
+            extra={"eos_logprob": float(step_lp[i, j])},
+        ))
+
+
+def _best(
+    finished: list[Hypothesis], prefix: torch.Tensor, token_lp: torch.Tensor,
+    scores: torch.Tensor, i: int, k: int, alpha: float,
+) -> Hypothesis:
+    """Best finished hypothesis of row i, or the best unfinished beam if none finished."""
+    if finished:
+        return max(finished, key=lambda h: h.score)
+    r = i * k + int(scores[i].argmax())
+    tokens = prefix[r, 1:].tolist()
+    return Hypothesis(tokens=tokens, logprobs=token_lp[r].tolist(),
+                      score=float(scores[i].max()) / length_penalty(len(tokens), alpha),
+                      finished=False)

@@ -1,0 +1,131 @@
+"""Metrics of the translator: BLEU-4/chrF (sacrebleu, with signatures), CTC gloss WER, CER.
+
+Also the batched decoding of a whole evaluation set, shared by training (dev BLEU for early
+stopping), `slrweb evaluate-translation` and `slrweb translate-text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from translation.ml.data import Example, bucket_batches, collate
+from translation.ml.decode import beam_search, greedy_decode
+from translation.ml.model import Translator
+from translation.ml.tokenizer import GlossVocab, TextTokenizer
+
+
+def text_metrics(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, Any]:
+    """Corpus BLEU-4 and chrF with their sacrebleu signatures (default 13a tokenisation)."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    bleu, chrf = BLEU(), CHRF()
+    refs = [list(references)]
+    b = bleu.corpus_score(list(hypotheses), refs)
+    c = chrf.corpus_score(list(hypotheses), refs)
+    return {
+        "bleu4": round(b.score, 2),
+        "bleu_signature": str(bleu.get_signature()),
+        "bleu_detail": str(b),
+        "chrf": round(c.score, 2),
+        "chrf_signature": str(chrf.get_signature()),
+        "sentences": len(hypotheses),
+    }
+
+
+def word_error_rate(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """jiwer WER over the pairs whose reference is non-empty (jiwer rejects empty ones)."""
+    import jiwer
+
+    pairs = [(h, r) for h, r in zip(hypotheses, references, strict=True) if r.strip()]
+    if not pairs:
+        return float("nan")
+    return float(jiwer.wer([r for _, r in pairs], [h for h, _ in pairs]))
+
+
+def char_error_rate(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """jiwer CER over the pairs whose reference is non-empty."""
+    import jiwer
+
+    pairs = [(h, r) for h, r in zip(hypotheses, references, strict=True) if r.strip()]
+    if not pairs:
+        return float("nan")
+    return float(jiwer.cer([r for _, r in pairs], [h for h, _ in pairs]))
+
+
+def ctc_greedy_glosses(log_probs: torch.Tensor, src_mask: torch.Tensor) -> list[list[int]]:
+    """Best-path CTC decoding: argmax per frame, merge repeats, drop blanks (id 0)."""
+    best = log_probs.argmax(dim=-1)  # (B, S)
+    out = []
+    for row, mask in zip(best.tolist(), src_mask.tolist(), strict=True):
+        ids, prev = [], -1
+        for tok, real in zip(row, mask, strict=True):
+            if real and tok != prev and tok != 0:
+                ids.append(tok)
+            prev = tok if real else prev
+        out.append(ids)
+    return out
+
+
+def decode_examples(
+    model: Translator,
+    examples: Sequence[Example],
+    tokenizer: TextTokenizer,
+    gloss_vocab: GlossVocab | None = None,
+    batch_size: int = 64,
+    beam_size: int = 1,
+    alpha: float = 1.0,
+    device: str | torch.device = "cpu",
+    progress: bool = False,
+) -> tuple[list[str], list[list[str]]]:
+    """Translate every example (in input order); also CTC glosses when the model has a head."""
+    texts: list[str] = [""] * len(examples)
+    glosses: list[list[str]] = [[] for _ in examples]
+    batches = bucket_batches([e.src_len for e in examples], batch_size, shuffle=False)
+    for idx in tqdm(batches, desc="decode", disable=not progress, leave=False):
+        batch = collate([examples[i] for i in idx]).to(device)
+        if beam_size > 1:
+            hyps = beam_search(model, batch.src, batch.src_mask, beam_size=beam_size, alpha=alpha)
+        else:
+            hyps = greedy_decode(model, batch.src, batch.src_mask)
+        for i, h in zip(idx, hyps, strict=True):
+            texts[i] = tokenizer.decode(h.tokens)
+        if model.ctc_head is not None and gloss_vocab is not None:
+            with torch.no_grad():
+                model.eval()
+                lp = model.ctc_log_probs(model.encode(batch.src, batch.src_mask))
+            assert lp is not None
+            for i, ids in zip(idx, ctc_greedy_glosses(lp, batch.src_mask), strict=True):
+                glosses[i] = gloss_vocab.decode(ids)
+    return texts, glosses
+
+
+def evaluate_examples(
+    model: Translator,
+    examples: Sequence[Example],
+    tokenizer: TextTokenizer,
+    gloss_vocab: GlossVocab | None = None,
+    beam_size: int = 1,
+    alpha: float = 1.0,
+    batch_size: int = 64,
+    device: str | torch.device = "cpu",
+    progress: bool = False,
+) -> tuple[dict[str, Any], list[str]]:
+    """Metrics of `model` on `examples` (refs = example.text, gloss refs = example.ctc)."""
+    texts, glosses = decode_examples(model, examples, tokenizer, gloss_vocab, batch_size,
+                                     beam_size, alpha, device, progress)
+    refs = [e.text for e in examples]
+    metrics = text_metrics(texts, refs)
+    metrics["cer"] = round(char_error_rate(texts, refs), 4)
+    metrics["beam_size"] = beam_size
+    metrics["length_penalty"] = alpha
+    if model.ctc_head is not None and gloss_vocab is not None:
+        gloss_refs = [" ".join(gloss_vocab.decode(e.ctc)) for e in examples]
+        metrics["ctc_gloss_wer"] = round(word_error_rate([" ".join(g) for g in glosses],
+                                                         gloss_refs), 4)
+    else:
+        metrics["ctc_gloss_wer"] = None  # no CTC head (e.g. gloss input: nothing to recognise)
+    return metrics, texts

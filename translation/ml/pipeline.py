@@ -1,0 +1,185 @@
+"""From command-line options to a trained translation bundle (both input kinds).
+
+Kept apart from cli.py so that the argument parsing stays thin and the steps (prepare data,
+train, evaluate, write the bundle) can be called from tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from translation.ml.config import ModelConfig, TrainConfig
+from translation.ml.data import Example, encode_gloss_pairs, load_parallel, read_lines
+from translation.ml.evaluate import evaluate_examples
+from translation.ml.model import Translator
+from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map, train_spm
+from translation.ml.train import EpochData, TrainState, fit
+
+
+@dataclass
+class PreparedData:
+    """What training needs besides the model: data, vocabularies, bundle metadata."""
+
+    train: EpochData
+    dev: list[Example]
+    tokenizer: TextTokenizer
+    vocab: GlossVocab
+    vocab_role: str  # "source" (gloss input) or "ctc" (landmark input)
+    model_overrides: dict[str, Any]  # vocabulary sizes / input width implied by the data
+    extra_config: dict[str, Any]  # e.g. the landmark feature spec, stored in config.json
+    data_card: str  # the "Data" paragraph of the model card
+    # Extra evaluation of the final model (e.g. CER on held-out fingerspelled words).
+    extra_eval: Callable[[Translator], dict[str, Any]] | None = None
+
+
+def model_config_from_args(args: argparse.Namespace, overrides: dict[str, Any]) -> ModelConfig:
+    return ModelConfig(
+        input_kind=args.input_kind, d_model=args.d_model, n_heads=args.heads,
+        n_enc_layers=args.enc_layers, n_dec_layers=args.dec_layers, d_ff=args.d_ff,
+        dropout=args.dropout, attn_dropout=args.attn_dropout, pre_norm=not args.post_norm,
+        velocity=args.velocity, label_smoothing=args.label_smoothing,
+        ctc_weight=args.ctc_weight, max_tgt_len=args.max_tgt_len,
+        share_gloss_text=args.share_gloss_text, **overrides,
+    )
+
+
+def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
+    return TrainConfig(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, warmup_steps=args.warmup,
+        weight_decay=args.weight_decay, patience=args.patience, eval_every=args.eval_every,
+        final_beam_size=args.beam, length_penalty=args.alpha, seed=args.seed,
+        num_threads=args.threads, max_minutes=args.max_minutes,
+        select_metric=args.select_metric,
+    )
+
+
+def tokenizer_for(args: argparse.Namespace, texts: Sequence[str], work_dir: Path) -> TextTokenizer:
+    """The given --spm-model, or one trained now on the training texts."""
+    if args.spm_model:
+        return TextTokenizer(args.spm_model)
+    path = train_spm(texts, work_dir / "spm", vocab_size=args.spm_vocab_size,
+                     model_type=args.spm_type)
+    return TextTokenizer(path)
+
+
+def prepare_gloss_data(args: argparse.Namespace, work_dir: Path) -> PreparedData:
+    """Line-aligned gloss/text files -> word-level gloss vocabulary, SentencePiece, examples."""
+    train_pairs = load_parallel(args.train_src, args.train_tgt)
+    dev_pairs = load_parallel(args.dev_src, args.dev_tgt)
+    vocab = GlossVocab.build((g for g, _ in train_pairs), min_freq=args.min_gloss_freq)
+    tokenizer = tokenizer_for(args, [t for _, t in train_pairs], work_dir)
+    train = encode_gloss_pairs(train_pairs, vocab, tokenizer, args.max_tgt_len)
+    dev = encode_gloss_pairs(dev_pairs, vocab, tokenizer, 10_000)
+    card = (f"Gloss->text pairs: {len(train)} training lines from `{args.train_src}` / "
+            f"`{args.train_tgt}`, {len(dev)} dev lines from `{args.dev_src}` / `{args.dev_tgt}`. "
+            f"Source vocabulary: {len(vocab.glosses)} glosses (word level, min frequency "
+            f"{args.min_gloss_freq}); target: SentencePiece {args.spm_type}, {len(tokenizer)} "
+            "pieces, trained on the training text.")
+    return PreparedData(
+        train=lambda epoch: train, dev=dev, tokenizer=tokenizer, vocab=vocab,
+        vocab_role="source", model_overrides={"src_vocab_size": len(vocab),
+                                              "tgt_vocab_size": len(tokenizer)},
+        extra_config={}, data_card=card,
+    )
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
+
+
+def model_card(args: argparse.Namespace, data: PreparedData, model: Translator,
+               metrics: dict[str, Any], state: TrainState, minutes: float) -> str:
+    """Markdown card: what the model is, its data and licence, metrics, the exact command."""
+    cfg = model.cfg
+    command = shlex.join(["slrweb", *(getattr(args, "argv", None) or sys.argv[1:])])
+    lines = [
+        f"# {args.name}", "",
+        f"Task: translation ({cfg.input_kind} -> text). Language: {args.language}.", "",
+        "## Data", "", data.data_card, "",
+        "## Licence", "", args.licence, "",
+        "## Model", "",
+        f"Encoder-decoder transformer (translation.ml.model.Translator): d_model {cfg.d_model}, "
+        f"{cfg.n_heads} heads, {cfg.n_enc_layers}+{cfg.n_dec_layers} layers, d_ff {cfg.d_ff}, "
+        f"dropout {cfg.dropout}, {'pre' if cfg.pre_norm else 'post'}-LayerNorm, tied target "
+        f"embeddings, {count_parameters(model):,} parameters; CTC weight {cfg.ctc_weight}, "
+        f"label smoothing {cfg.label_smoothing}, velocity features {cfg.velocity}.", "",
+        "## Metrics (dev set, beam search)", "",
+        f"BLEU-4 {metrics['bleu4']} ({metrics['bleu_signature']}); chrF {metrics['chrf']} "
+        f"({metrics['chrf_signature']}); CER {metrics['cer']}; CTC gloss WER "
+        f"{metrics['ctc_gloss_wer']}; beam {metrics['beam_size']}, length penalty "
+        f"{metrics['length_penalty']}.", "",
+        f"Best dev {args.select_metric} (greedy, selects the checkpoint) "
+        f"{abs(state.best_score)} at epoch {state.best_epoch} of "
+        f"{state.epoch}; {minutes:.1f} min of training on {platform.machine()} "
+        f"({torch.get_num_threads()} CPU threads, device {args.device}).", "",
+        "## Command", "", f"    {command}", "",
+    ]
+    return "\n".join(lines)
+
+
+def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
+    """Train, evaluate on dev with beam search, write the bundle; returns its folder."""
+    torch.set_num_threads(args.threads)
+    model_cfg = model_config_from_args(args, data.model_overrides)
+    train_cfg = train_config_from_args(args)
+    torch.manual_seed(train_cfg.seed)
+    model = Translator(model_cfg)
+    if model_cfg.share_gloss_text:
+        mapping = gloss_piece_map(data.vocab, data.tokenizer)
+        model.gloss_to_piece.copy_(torch.tensor(mapping))
+    ckpt_dir = Path(args.checkpoint_dir or Path("tmp") / "translation-runs" / args.name)
+    model, state = fit(model, data.train, data.dev, data.tokenizer, train_cfg, ckpt_dir,
+                       data.vocab, device=args.device, resume=args.resume)
+    minutes = sum(h["seconds"] for h in state.history) / 60  # all runs, resumes included
+    metrics, hyps = evaluate_examples(model, data.dev, data.tokenizer, data.vocab,
+                                      beam_size=train_cfg.final_beam_size,
+                                      alpha=train_cfg.length_penalty, device=args.device,
+                                      progress=True)
+    metrics.update(split="dev", training_minutes=round(minutes, 1), epochs=state.epoch,
+                   best_epoch=state.best_epoch, select_metric=args.select_metric,
+                   best_dev_score_greedy=state.best_score)
+    if data.extra_eval is not None:
+        metrics.update(data.extra_eval(model))
+    (ckpt_dir / "dev_hypotheses.txt").write_text("\n".join(hyps) + "\n")
+    card = model_card(args, data, model, metrics, state, minutes)
+    return write_translation_bundle(
+        args.out, model=model, tokenizer=data.tokenizer, vocab=data.vocab, name=args.name,
+        language=args.language, metrics=metrics, card=card,
+        extra_config={"train": train_cfg.to_dict(), "gloss_vocab_role": data.vocab_role,
+                      **data.extra_config},
+    )
+
+
+def write_translation_bundle(
+    out: str | Path, *, model: Translator, tokenizer: TextTokenizer, vocab: GlossVocab,
+    name: str, language: str, metrics: dict[str, Any], card: str,
+    extra_config: dict[str, Any] | None = None,
+) -> Path:
+    """Write `model` as a translation bundle (config, safetensors, spm.model, glosses.txt)."""
+    from mlcore.bundle import write_bundle
+
+    config = {"model": model.cfg.to_dict(), **(extra_config or {})}
+    # safetensors refuses shared tensors: the tied output matrix is stored once (tgt_embed).
+    state_dict = {k: v for k, v in model.state_dict().items()
+                  if not (k == "out_proj.weight" and model.cfg.tie_embeddings)}
+    return write_bundle(
+        out, task="translation", language=language, name=name, config=config,
+        state_dict=state_dict, metrics=metrics, card=card, vocabulary=vocab.glosses,
+        spm_model=tokenizer.model_path,
+    )
+
+
+def read_gloss_lines(path: str | Path) -> list[str]:
+    """Input lines of translate-text; '-' reads stdin."""
+    if str(path) == "-":
+        return sys.stdin.read().splitlines()
+    return read_lines(path)
