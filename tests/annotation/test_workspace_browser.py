@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.integration.live import REPO_ROOT, start_stack
+from tests.support.browser import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(600)]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"]
 PASSWORD = "correct-horse-battery"
 SCREENSHOT = REPO_ROOT / "docs" / "screenshots" / "annotation-workspace.png"
 
@@ -48,14 +46,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pose_test_video: Path):
 
 @pytest.fixture(scope="module")
 def browser(stack):  # noqa: ANN001
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def log_in(browser, stack, username: str):  # noqa: ANN001, ANN201

@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.browser import chromium
 from tests.support.videos import make_y4m
 
-CHROMIUM = "/usr/bin/chromium"
-BASE_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "signing-in-the-browser-7"
 # Served by a tiny translator with random weights (tests/registry/bundles): it gives the
 # language picker an entry and runs the translation stage end to end; its words mean nothing.
@@ -69,21 +68,15 @@ def fake_camera_file(shared_data: Path, tmp_path_factory: pytest.TempPathFactory
                     fps=30, size=(640, 360))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(fake_camera_file: Path) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (never playwright install)")
-    from playwright.sync_api import sync_playwright
-
-    args = BASE_ARGS + [
+    args = [
         "--use-fake-device-for-media-stream",
         "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={fake_camera_file}",
     ]
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield chromium
-        chromium.close()
+    with chromium(args) as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,16 @@ async def _collect(url: str, token: str, timeout: float) -> list[dict[str, Any]]
     return events
 
 
+def run_async(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own, so that it works even where the calling thread
+    already runs an event loop (a sync Playwright session does)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def collect_events(stack: LiveStack, token: str, job_id: str, timeout: float = 300) -> list[dict]:
     """Every WebSocket event of a job until its result or error."""
-    return asyncio.run(_collect(stack.ws_url + f"/ws/jobs/{job_id}/", token, timeout))
+    return run_async(_collect(stack.ws_url + f"/ws/jobs/{job_id}/", token, timeout))
 
 
 async def _refused_code(url: str, token: str) -> int | None:
@@ -74,4 +82,4 @@ async def _refused_code(url: str, token: str) -> int | None:
 
 def websocket_refusal(stack: LiveStack, token: str, job_id: str) -> int | None:
     """The close code (or HTTP status) a WebSocket to this job gets; None if it was served."""
-    return asyncio.run(_refused_code(stack.ws_url + f"/ws/jobs/{job_id}/", token))
+    return run_async(_refused_code(stack.ws_url + f"/ws/jobs/{job_id}/", token))

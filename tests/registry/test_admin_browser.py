@@ -12,12 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.registry.bundles import translation_bundle
+from tests.support.browser import chromium
 from tests.registry.stack import register_in_stack, shell
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(600)]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"]
 PASSWORD = "correct-horse-battery"
 
 
@@ -37,12 +35,7 @@ def stack(registry_stack, tmp_path_factory: pytest.TempPathFactory, spm_path: Pa
 
 @pytest.fixture(scope="module")
 def page(stack):
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+    with chromium() as browser:
         page = browser.new_page()
         page.set_default_timeout(30_000)
         page.goto(stack.url + "/admin/login/?next=/admin/")
@@ -51,7 +44,6 @@ def page(stack):
         page.click("input[type=submit]")
         page.wait_for_url(stack.url + "/admin/")
         yield page
-        browser.close()
 
 
 def state(stack) -> dict:
