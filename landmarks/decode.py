@@ -33,7 +33,7 @@ class VideoInfo:
     """What `probe_video` learned about a clip.
 
     duration:    seconds (from packet timestamps; falls back to the header)
-    fps:         nominal frames per second (average rate; frame_count / duration if unknown)
+    fps:         frames per second measured as frame_count / duration (header rate if unknown)
     frame_count: number of video packets found, None if it could not be counted
     width, height: size of the frames as `iter_frames` yields them, i.e. after rotation
     rotation:    degrees clockwise (0, 90, 180, 270) applied to decoded frames to show them
@@ -90,7 +90,7 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
             f"but only {packets} are present."
         )
     duration = scanned_duration if scanned_duration > 0 else header_duration
-    fps = float(average_rate) if average_rate else (packets / duration if duration else 0.0)
+    fps = _frame_rate(average_rate, packets, duration)
     rotation = _clockwise_rotation(first)
     width, height = first.width, first.height
     if rotation in (90, 270):
@@ -104,6 +104,16 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         rotation=rotation,
         codec=codec,
     )
+
+
+def _frame_rate(average_rate: Fraction | None, packets: int, duration: float) -> float:
+    """Frames per second as measured (frames / seconds) whenever the file can be scanned.
+
+    The header's rate is not trusted: MediaRecorder webm declares its 1/1000 time base (1000 fps).
+    """
+    if packets and duration > 0:
+        return packets / duration
+    return float(average_rate) if average_rate else 0.0
 
 
 def iter_frames(

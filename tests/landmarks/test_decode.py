@@ -116,6 +116,7 @@ def test_mediarecorder_like_webm_without_duration(tmp_path: Path, shared_data: P
     assert info.frame_count == 20
     assert info.duration == pytest.approx(20 / 30, abs=0.05)
     assert info.codec == "vp8"
+    assert info.fps == pytest.approx(30, rel=0.1)  # measured, not the 1/1000 time base
     assert len(list(iter_frames(path))) == 20
 
 
