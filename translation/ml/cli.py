@@ -150,8 +150,7 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     predictor = TranslationPredictor.from_bundle(args.model)
-    alpha = args.alpha if args.alpha is not None else float(
-        predictor.config.get("train", {}).get("length_penalty", 1.0))
+    alpha = args.alpha if args.alpha is not None else predictor.length_penalty
     if predictor.input_kind == "gloss":
         if not (args.src and args.ref):
             print("a gloss bundle needs --src and --ref", file=sys.stderr)

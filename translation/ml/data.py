@@ -41,9 +41,18 @@ class Batch:
                      self.targets.to(device), ctc)
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines as `wc -l` and line-aligned corpora count them: split on \\n only (str.splitlines
+    would also split on form feeds and U+2028), strip a trailing \\r, no phantom last line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def read_lines(path: str | Path) -> list[str]:
-    """Lines of a UTF-8 text file without their newline (empty lines kept)."""
-    return Path(path).read_text(encoding="utf-8").splitlines()
+    """Lines of a UTF-8 text file without their newline (empty lines kept, bad bytes replaced)."""
+    return split_lines(Path(path).read_text(encoding="utf-8", errors="replace"))
 
 
 def load_parallel(src_path: str | Path, tgt_path: str | Path) -> list[tuple[str, str]]:

@@ -136,8 +136,7 @@ def beam_search(
     """
     with _eval_mode(model):
         memory = model.encode(src, src_mask)
-        b, k = src.shape[0], beam_size
-        device = memory.device
+        b, k, device = src.shape[0], beam_size, memory.device
         stepper = _Stepper(model, memory.repeat_interleave(k, 0), src_mask.repeat_interleave(k, 0),
                            use_cache)
         prefix = torch.full((b * k, 1), BOS_ID, dtype=torch.long, device=device)
@@ -155,9 +154,7 @@ def beam_search(
             rows = offsets + beam  # flat row of the parent hypothesis, (B, 2K)
             step_lp = logp[rows, tok]  # gathered, not subtracted, so beam 1 == greedy exactly
             _collect_finished(finals, top_scores, tok, rows, step_lp, token_lp, prefix, k, alpha)
-            # The k best non-eos candidates continue (at least k exist among 2k, see docstring).
-            rank = torch.arange(tok.shape[1], device=device).expand_as(tok)
-            keep = (rank + (tok == EOS_ID).long() * tok.shape[1]).topk(k, dim=1, largest=False)[1]
+            keep = _continuing(tok, k)
             pick = rows.gather(1, keep).flatten()
             scores = top_scores.gather(1, keep)
             stepper.reorder(pick)
@@ -166,6 +163,13 @@ def beam_search(
             if all(len(f) >= k for f in finals):
                 break
         return [_best(finals[i], prefix, token_lp, scores, i, k, alpha) for i in range(b)]
+
+
+def _continuing(tok: torch.Tensor, k: int) -> torch.Tensor:
+    """Columns of the k best non-eos candidates per row (at least k exist among 2k: each of
+    the k beams contributes at most one eos)."""
+    rank = torch.arange(tok.shape[1], device=tok.device).expand_as(tok)
+    return (rank + (tok == EOS_ID).long() * tok.shape[1]).topk(k, dim=1, largest=False)[1]
 
 
 def _collect_finished(

@@ -79,7 +79,8 @@ class TranslationPredictor:
                 on_token(self.tokenizer.piece(tok), lp)
 
         if beam_size > 1:
-            hyp = beam_search(self.model, src, mask, beam_size=beam_size)[0]
+            hyp = beam_search(self.model, src, mask, beam_size=beam_size,
+                              alpha=self.length_penalty)[0]
         else:
             hyp = greedy_decode(self.model, src, mask, on_token=stream if on_token else None)[0]
         result["tokens"] = [{"piece": self.tokenizer.piece(t), "logprob": round(lp, 4)}
@@ -99,6 +100,12 @@ class TranslationPredictor:
         assert lp is not None
         return self.vocab.decode(ctc_greedy_glosses(lp, mask)[0])
 
+    @property
+    def length_penalty(self) -> float:
+        """The GNMT alpha the bundle was evaluated with (config "decode", else 1.0)."""
+        decode = self.config.get("decode") or {}
+        return float(decode.get("length_penalty", 1.0))
+
     def translate_text(self, lines: Sequence[str], beam_size: int = 4, batch_size: int = 64,
                        progress: bool = False) -> list[str]:
         """One translation per gloss line, in order; empty lines give empty strings."""
@@ -113,8 +120,7 @@ class TranslationPredictor:
             batch = collate([examples[i] for i in idx]).to(self.device)
             if beam_size > 1:
                 hyps = beam_search(self.model, batch.src, batch.src_mask, beam_size=beam_size,
-                                   alpha=float(self.config.get("train", {}).get("length_penalty",
-                                                                                1.0)))
+                                   alpha=self.length_penalty)
             else:
                 hyps = greedy_decode(self.model, batch.src, batch.src_mask)
             for j, hyp in zip(idx, hyps, strict=True):

@@ -18,7 +18,13 @@ from typing import Any
 import torch
 
 from translation.ml.config import ModelConfig, TrainConfig
-from translation.ml.data import Example, encode_gloss_pairs, load_parallel, read_lines
+from translation.ml.data import (
+    Example,
+    encode_gloss_pairs,
+    load_parallel,
+    read_lines,
+    split_lines,
+)
 from translation.ml.evaluate import evaluate_examples
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map, train_spm
@@ -96,11 +102,16 @@ def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
 
 
+def command_line(args: argparse.Namespace) -> str:
+    """The command that is running, as a user would type it."""
+    return shlex.join(["slrweb", *(getattr(args, "argv", None) or sys.argv[1:])])
+
+
 def model_card(args: argparse.Namespace, data: PreparedData, model: Translator,
                metrics: dict[str, Any], state: TrainState, minutes: float) -> str:
     """Markdown card: what the model is, its data and licence, metrics, the exact command."""
     cfg = model.cfg
-    command = shlex.join(["slrweb", *(getattr(args, "argv", None) or sys.argv[1:])])
+    commands = state.commands or [command_line(args)]
     lines = [
         f"# {args.name}", "",
         f"Task: translation ({cfg.input_kind} -> text). Language: {args.language}.", "",
@@ -121,7 +132,10 @@ def model_card(args: argparse.Namespace, data: PreparedData, model: Translator,
         f"{abs(state.best_score)} at epoch {state.best_epoch} of "
         f"{state.epoch}; {minutes:.1f} min of training on {platform.machine()} "
         f"({torch.get_num_threads()} CPU threads, device {args.device}).", "",
-        "## Command", "", f"    {command}", "",
+        "## Command", "",
+        "Run from the repository root" + (" (in this order; later runs resume the first):"
+                                          if len(commands) > 1 else ":"), "",
+        *[f"    {c}" for c in commands], "",
     ]
     return "\n".join(lines)
 
@@ -138,7 +152,8 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
         model.gloss_to_piece.copy_(torch.tensor(mapping))
     ckpt_dir = Path(args.checkpoint_dir or Path("tmp") / "translation-runs" / args.name)
     model, state = fit(model, data.train, data.dev, data.tokenizer, train_cfg, ckpt_dir,
-                       data.vocab, device=args.device, resume=args.resume)
+                       data.vocab, device=args.device, resume=args.resume,
+                       command=command_line(args))
     minutes = sum(h["seconds"] for h in state.history) / 60  # all runs, resumes included
     metrics, hyps = evaluate_examples(model, data.dev, data.tokenizer, data.vocab,
                                       beam_size=train_cfg.final_beam_size,
@@ -155,6 +170,8 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
         args.out, model=model, tokenizer=data.tokenizer, vocab=data.vocab, name=args.name,
         language=args.language, metrics=metrics, card=card,
         extra_config={"train": train_cfg.to_dict(), "gloss_vocab_role": data.vocab_role,
+                      "decode": {"beam_size": train_cfg.final_beam_size,
+                                 "length_penalty": train_cfg.length_penalty},
                       **data.extra_config},
     )
 
@@ -181,5 +198,5 @@ def write_translation_bundle(
 def read_gloss_lines(path: str | Path) -> list[str]:
     """Input lines of translate-text; '-' reads stdin."""
     if str(path) == "-":
-        return sys.stdin.read().splitlines()
+        return split_lines(sys.stdin.buffer.read().decode("utf-8", errors="replace"))
     return read_lines(path)

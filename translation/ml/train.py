@@ -39,6 +39,7 @@ class TrainState:
     best_epoch: int = 0
     bad_evals: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)  # every run that trained this model
 
 
 def inverse_sqrt_schedule(warmup: int) -> Callable[[int], float]:
@@ -147,6 +148,15 @@ class Trainer:
         return False
 
 
+def _evaluate_dev(trainer: Trainer, dev: Sequence[Example], tokenizer: TextTokenizer,
+                  gloss_vocab: GlossVocab | None) -> dict[str, Any]:
+    """Greedy dev metrics for the epoch log; also keeps the best weights."""
+    metrics, _ = evaluate_examples(trainer.model, dev, tokenizer, gloss_vocab,
+                                   device=trainer.device)
+    return {"dev_bleu": metrics["bleu4"], "dev_chrf": metrics["chrf"], "dev_cer": metrics["cer"],
+            "dev_ctc_wer": metrics["ctc_gloss_wer"], "best": trainer.note_dev(metrics)}
+
+
 def fit(
     model: Translator,
     train_data: EpochData,
@@ -157,6 +167,7 @@ def fit(
     gloss_vocab: GlossVocab | None = None,
     device: str = "cpu",
     resume: bool = False,
+    command: str = "",
 ) -> tuple[Translator, TrainState]:
     """Train until cfg.epochs, early stopping or the time budget; return the best model."""
     torch.manual_seed(cfg.seed)
@@ -164,6 +175,8 @@ def fit(
     trainer = Trainer(model, cfg, ckpt_dir, device)
     if resume and trainer.load_checkpoint():
         _log(f"resumed from {ckpt_dir / 'last.pt'} after epoch {trainer.state.epoch}")
+    if command:
+        trainer.state.commands.append(command)
     start = time.monotonic()
     while trainer.state.epoch < cfg.epochs and trainer.state.bad_evals < cfg.patience:
         rng = random.Random(cfg.seed * 1000 + trainer.state.epoch)
@@ -173,11 +186,7 @@ def fit(
         record: dict[str, Any] = {"epoch": trainer.state.epoch, "step": trainer.state.step,
                                   **losses}
         if trainer.state.epoch % cfg.eval_every == 0 or trainer.state.epoch == cfg.epochs:
-            metrics, _ = evaluate_examples(trainer.model, dev, tokenizer, gloss_vocab,
-                                           device=device)
-            record.update(dev_bleu=metrics["bleu4"], dev_chrf=metrics["chrf"],
-                          dev_cer=metrics["cer"], dev_ctc_wer=metrics["ctc_gloss_wer"],
-                          best=trainer.note_dev(metrics))
+            record.update(_evaluate_dev(trainer, dev, tokenizer, gloss_vocab))
         record["seconds"] = round(time.monotonic() - t0, 1)  # training + dev evaluation
         trainer.state.history.append(record)
         _log(json.dumps(record))

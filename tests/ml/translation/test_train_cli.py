@@ -11,7 +11,7 @@ import torch
 from mlcore.bundle import read_bundle
 from translation.ml.cli import main
 from translation.ml.config import TrainConfig, tiny_model_config
-from translation.ml.data import encode_gloss_pairs
+from translation.ml.data import encode_gloss_pairs, read_lines
 from translation.ml.decode import greedy_decode
 from translation.ml.infer import TranslationPredictor, load_translator
 from translation.ml.model import Translator
@@ -71,9 +71,10 @@ def test_bundle_round_trip_keeps_weights_and_outputs(tiny_spm: TextTokenizer,
 
 def test_translate_text_writes_one_line_per_input_line(tiny_bundle: Path, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    lines = ["MORGEN REGEN", "", "NIEMALS GESEHEN", "   ", "heute sonne", "SUED WIND " * 30]
+    lines = ["MORGEN REGEN", "", "NIEMALS GESEHEN", "   ", "heute sonne", "SUED WIND " * 30,
+             "NORD\x0cWIND"]  # a form feed is not a line break for line-aligned corpora
     gloss_file = tmp_path / "in.gloss"
-    gloss_file.write_text("\n".join(lines) + "\n")
+    gloss_file.write_bytes("\r\n".join(lines).encode() + b"\xff\r\n")  # CRLF, a bad byte
     capsys.readouterr()
     assert main(["translate-text", "--model", str(tiny_bundle), "--input", str(gloss_file),
                  "--beam", "2", "--batch-size", "2", "--threads", "1"]) == 0
@@ -84,7 +85,9 @@ def test_translate_text_writes_one_line_per_input_line(tiny_bundle: Path, tmp_pa
     assert rows[1] == "" and rows[3] == ""
     assert rows[0] and rows[2]  # unknown glosses still give a translation
     predictor = TranslationPredictor.from_bundle(tiny_bundle)
-    assert predictor.translate_text(lines, beam_size=2) == [" ".join(r.split()) for r in rows]
+    read = read_lines(gloss_file)
+    assert read[:-1] == lines[:-1] and read[-1] == lines[-1] + "\ufffd"
+    assert predictor.translate_text(read, beam_size=2) == [" ".join(r.split()) for r in rows]
 
 
 def test_evaluate_translation_prints_metrics(tiny_bundle: Path, tiny_files: dict[str, Path],
