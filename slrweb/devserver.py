@@ -38,7 +38,8 @@ def run(port: int, host: str = "127.0.0.1") -> int:
 
     try:
         manage("migrate", "--noinput")
-        manage("load_default_models")
+        # silfa-letters was trained on Holistic landmarks of video, like the jobs it will see.
+        manage("load_default_models", "--prefer", "silfa-letters")
         manage("collectstatic", "--noinput", "--verbosity", "0")
         children.append(subprocess.Popen(
             [str(bindir / "daphne"), "-b", host, "-p", str(port), "slrweb.asgi:application"],

@@ -22,6 +22,8 @@ from slrweb.services_runtime import EmbeddedRedis, free_port, start_embedded_red
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# The same default models `slrweb run` activates.
+DEFAULT_MODEL_PREFERENCE = ("--prefer", "silfa-letters")
 
 
 @dataclass
@@ -160,7 +162,7 @@ def start_stack(base_dir: Path, workers: bool = True, **extra_env: str) -> LiveS
     stack = LiveStack(base_dir=base_dir, env=env, redis=redis, pg_database=pg_name)
     try:
         stack.manage("migrate", "--noinput")
-        stack.manage("load_default_models")
+        stack.manage("load_default_models", *DEFAULT_MODEL_PREFERENCE)
         stack.manage("collectstatic", "--noinput", "--verbosity", "0")
         stack.start_daphne()
         if workers:
