@@ -23,14 +23,11 @@ from recognition.ml.config import IsolatedConfig
 from recognition.ml.data import Run, TrainClips, collate, split_runs
 from recognition.ml.evaluate import LogisticBaseline, evaluate_model, summarize
 from recognition.ml.features import feature_widths
-from recognition.ml.model import IsolatedSignTransformer
+from recognition.ml.model import CROSS_MODAL_PARTS, IsolatedSignTransformer
 
 Log = Callable[[str], None]
-ABLATIONS = {
-    "no_cross_modal": {"cross_modal": False},
-    "no_velocity": {"velocity": False},
-    "neither": {"cross_modal": False, "velocity": False},
-}
+# Seed 003 (cross-modal attention) x motion (velocity features): every combination is trained.
+ABLATIONS = [(cross, vel) for cross in (True, False) for vel in (True, False)]
 
 
 def complete_config(cfg: IsolatedConfig, vocab: list[str]) -> IsolatedConfig:
@@ -210,15 +207,16 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
 def run_ablations(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str],
                   device: str, main: FitResult, main_metrics: dict, log: Log) -> dict:
     """Seed 003 (cross-modal) and motion (velocity) on/off, same split, seed and schedule."""
-    table = {_variant_name(cfg.model.cross_modal, cfg.model.velocity):
+    applies = sum(p in CROSS_MODAL_PARTS for p in cfg.model.part_names) >= 2
+    table = {_variant_name(cfg.model.cross_modal and applies, cfg.model.velocity):
              _ablation_row(main, main_metrics["test"])}
-    for overrides in ABLATIONS.values():
-        model_cfg = dataclasses.replace(cfg.model, **overrides)
-        name = _variant_name(model_cfg.cross_modal, model_cfg.velocity)
-        if name in table:
-            continue
+    for cross, vel in ABLATIONS:
+        name = _variant_name(cross, vel)
+        if name in table or (cross and not applies):
+            continue  # already trained, or no two of hands/body to attend between
         log(f"ablation: {name}")
-        variant = dataclasses.replace(cfg, model=model_cfg)
+        variant = dataclasses.replace(
+            cfg, model=dataclasses.replace(cfg.model, cross_modal=cross, velocity=vel))
         fitted = fit(variant, splits, vocab, device=device, progress=False, log=lambda _: None)
         table[name] = _ablation_row(fitted, test_metrics(fitted.model, variant, splits["test"],
                                                          vocab, device))

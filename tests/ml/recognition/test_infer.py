@@ -86,3 +86,15 @@ def test_low_confidence_is_no_sign(held_out: dict[str, np.ndarray]) -> None:
         strict.vocabulary, strict.name)
     seq = LandmarkSequence.from_points(held_out["C"], fps=30)
     assert strict.recognize(seq)["segments"] == []
+
+
+def test_no_person_and_empty_clips_give_no_segments(predictor: IsolatedPredictor) -> None:
+    nobody = LandmarkSequence.from_points(np.full((20, 543, 3), np.nan, np.float32), fps=30)
+    seen: list[int] = []
+    assert predictor.recognize(nobody, on_progress=seen.append)["segments"] == []
+    assert seen[-1] == 100
+    empty = LandmarkSequence.from_points(np.zeros((0, 543, 3), np.float32), fps=30)
+    seen.clear()
+    assert predictor.recognize(empty, on_progress=seen.append) == {
+        "model": "silfa-letters", "segments": []}
+    assert seen == [100]
