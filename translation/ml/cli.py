@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--src", help="gloss file (gloss bundles)")
     p.add_argument("--ref", help="reference text file, line-aligned with --src")
     _add_fingerspelling_arguments(p)
-    p.add_argument("--beam", type=int, default=4)
+    p.add_argument("--beam", type=int, default=None, help="beam size (bundle's default)")
     p.add_argument("--alpha", type=float, default=None, help="length penalty (bundle's default)")
     p.add_argument("--hyp-out", help="also write the hypotheses here")
     p.add_argument("--threads", type=int, default=2)
@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
                               help="translate gloss lines: one output line per input line")
     p.add_argument("--model", required=True, help="gloss->text bundle folder")
     p.add_argument("--input", required=True, help="gloss file, one sentence per line ('-' = stdin)")
-    p.add_argument("--beam", type=int, default=4)
+    p.add_argument("--beam", type=int, default=None, help="beam size (bundle's default)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
@@ -94,7 +94,8 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
                                ("--weight-decay", float, 0.0), ("--patience", int, 8),
                                ("--eval-every", int, 1), ("--beam", int, 4),
                                ("--alpha", float, 1.0), ("--seed", int, 1),
-                               ("--threads", int, 1), ("--max-minutes", float, 0.0)]:
+                               ("--threads", int, 1), ("--max-minutes", float, 0.0),
+                               ("--plateau-factor", float, 1.0)]:
         g.add_argument(flag, type=typ, default=default)
     g.add_argument("--select-metric", choices=["bleu4", "cer"], default="bleu4",
                    help="dev metric for early stopping and the kept checkpoint")
@@ -166,8 +167,9 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
             print("a landmarks bundle needs --isolated-dir", file=sys.stderr)
             return 2
         examples = heldout_examples(args, predictor.tokenizer, predictor.vocab)
+    beam = args.beam if args.beam is not None else predictor.beam_size
     metrics, hyps = evaluate_examples(predictor.model, examples, predictor.tokenizer,
-                                      predictor.vocab, beam_size=args.beam, alpha=alpha,
+                                      predictor.vocab, beam_size=beam, alpha=alpha,
                                       progress=True)
     if args.hyp_out:
         Path(args.hyp_out).write_text("\n".join(hyps) + "\n")
@@ -184,7 +186,8 @@ def cmd_translate_text(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     predictor = TranslationPredictor.from_bundle(args.model, device=args.device)
     lines = read_gloss_lines(args.input)
-    outputs = predictor.translate_text(lines, beam_size=args.beam, batch_size=args.batch_size,
+    beam = args.beam if args.beam is not None else predictor.beam_size
+    outputs = predictor.translate_text(lines, beam_size=beam, batch_size=args.batch_size,
                                        progress=True)
     # Exactly one output line per input line, whatever the model produced.
     sys.stdout.write("".join(" ".join(text.split()) + "\n" for text in outputs))

@@ -70,6 +70,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     patience: int = 8  # evaluations without dev improvement before stopping
     select_metric: str = "bleu4"  # "bleu4" (higher is better) or "cer" (single words: lower)
+    plateau_factor: float = 1.0  # <1: on a dev plateau, restart from the best weights, lr x this
     eval_every: int = 1  # epochs between dev evaluations (greedy, cheap)
     final_beam_size: int = 4  # beam used for the reported dev metrics
     length_penalty: float = 1.0  # GNMT alpha for the final beam search

@@ -101,6 +101,12 @@ class TranslationPredictor:
         return self.vocab.decode(ctc_greedy_glosses(lp, mask)[0])
 
     @property
+    def beam_size(self) -> int:
+        """The beam the bundle was evaluated with (config "decode", else 4)."""
+        decode = self.config.get("decode") or {}
+        return int(decode.get("beam_size", 4))
+
+    @property
     def length_penalty(self) -> float:
         """The GNMT alpha the bundle was evaluated with (config "decode", else 1.0)."""
         decode = self.config.get("decode") or {}

@@ -64,7 +64,7 @@ def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
         weight_decay=args.weight_decay, patience=args.patience, eval_every=args.eval_every,
         final_beam_size=args.beam, length_penalty=args.alpha, seed=args.seed,
         num_threads=args.threads, max_minutes=args.max_minutes,
-        select_metric=args.select_metric,
+        select_metric=args.select_metric, plateau_factor=args.plateau_factor,
     )
 
 

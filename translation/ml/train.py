@@ -40,6 +40,7 @@ class TrainState:
     bad_evals: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)  # every run that trained this model
+    lr_scale: float = 1.0  # product of the plateau decays so far
 
 
 def inverse_sqrt_schedule(warmup: int) -> Callable[[int], float]:
@@ -63,11 +64,13 @@ class Trainer:
         ckpt_dir.mkdir(parents=True, exist_ok=True)
         self.opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-9,
                                      weight_decay=cfg.weight_decay)
-        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt,
-                                                       inverse_sqrt_schedule(cfg.warmup_steps))
+        self.state = TrainState()
+        schedule = inverse_sqrt_schedule(cfg.warmup_steps)
+        # lr_scale is read at every step, so plateau decay applies to the schedule from then on.
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.opt, lambda step: schedule(step) * self.state.lr_scale)
         self.use_amp = device.startswith("cuda")
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
-        self.state = TrainState()
         self.best_weights: dict[str, torch.Tensor] | None = None
 
     def train_step(self, batch: Batch) -> dict[str, float]:
@@ -145,6 +148,12 @@ class Trainer:
                                                for k, v in self.model.state_dict().items()})
             return True
         self.state.bad_evals += 1
+        if self.cfg.plateau_factor < 1.0 and self.best_weights is not None:
+            # Plateau: go back to the best weights and continue with a smaller step size.
+            self.state.lr_scale *= self.cfg.plateau_factor
+            self.model.load_state_dict(self.best_weights)
+            _log(f"no dev improvement: back to epoch {self.state.best_epoch}, "
+                 f"lr x{self.state.lr_scale:g}")
         return False
 
 

@@ -112,7 +112,8 @@ def test_fit_resumes_and_stops_early(tiny_spm: TextTokenizer, tiny_vocab: GlossV
     _, state = fit(Translator(cfg), lambda e: examples, examples, tiny_spm, more, tmp_path,
                    resume=True)
     assert state.epoch == 3 and [h["epoch"] for h in state.history] == [1, 2, 3]
-    frozen = TrainConfig(epochs=10, batch_size=4, lr=0.0, patience=2)  # nothing can improve
+    # nothing can improve: two plateau decays, then early stopping
+    frozen = TrainConfig(epochs=10, batch_size=4, lr=0.0, patience=2, plateau_factor=0.5)
     _, state = fit(Translator(cfg), lambda e: examples, examples, tiny_spm, frozen,
                    tmp_path / "other")
-    assert state.epoch == 3 and state.best_epoch == 1
+    assert state.epoch == 3 and state.best_epoch == 1 and state.lr_scale == 0.25
