@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
+
+from slrweb.django_cli import setup_django
 
 
 def register(subparsers: Any) -> None:
@@ -28,13 +29,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_export_dataset)
 
 
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.dev")
-    import django
-
-    django.setup()
-
-
 def cmd_export_dataset(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -43,7 +37,7 @@ def cmd_export_dataset(args: argparse.Namespace) -> int:
     if not 0.0 <= args.dev_fraction < 1.0:
         print("--dev-fraction must be in [0, 1)", file=sys.stderr)
         return 2
-    _setup_django()
+    setup_django()
     from annotation.dataset import export_dataset
     from registry.languages import normalise_code
 

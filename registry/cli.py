@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+
+from slrweb.django_cli import setup_django
 
 
 def register(subparsers: Any) -> None:
@@ -41,13 +42,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_retrain)
 
 
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.dev")
-    import django
-
-    django.setup()
-
-
 def cmd_retrain(args: argparse.Namespace) -> int:
     """Handler of `slrweb retrain`; returns the exit code."""
     if args.task != "translation" and bool(args.base_data) != bool(args.base_format):
@@ -58,7 +52,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
               "`slrweb train-translation` on its translation/ folder, and upload the bundle "
               "in the admin", file=sys.stderr)
         return 2
-    _setup_django()
+    setup_django()
     from registry.errors import RegistryError
     from registry.metrics import format_value, headline
     from registry.models import SignLanguage

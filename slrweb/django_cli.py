@@ -17,3 +17,11 @@ def _run(args: argparse.Namespace) -> int:
     from slrweb.devserver import run
 
     return run(port=args.port, host=args.host)
+
+
+def setup_django() -> None:
+    """Configure Django for a console command that needs the ORM (dev settings by default)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.dev")
+    import django
+
+    django.setup()
