@@ -12,6 +12,8 @@ in use.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import platform
 import statistics
 import sys
@@ -28,26 +30,43 @@ from landmarks.sequence import LandmarkSequence  # noqa: E402
 from recognition.ml.data import load_runs  # noqa: E402
 from recognition.ml.features import build_features  # noqa: E402
 from recognition.ml.infer import IsolatedPredictor  # noqa: E402
+from recognition.ml.model import IsolatedSignTransformer  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 
 
-def timed(fn, repeats: int, sync: bool) -> float:
-    """Median seconds of fn() over repeats, after two warm-up calls."""
+def timed(fn, repeats: int, sync: bool) -> tuple[float, float]:
+    """Median wall and process-CPU seconds of fn() over repeats, after two warm-up calls.
+
+    The machine is shared: CPU seconds (all threads of this process) do not grow with other
+    people's load the way wall seconds do."""
     for _ in range(2):
         fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         if sync:
             torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu)
 
 
-def bench_bundle(path: Path, points: np.ndarray, args: argparse.Namespace) -> dict:
+def with_seed003(predictor: IsolatedPredictor) -> IsolatedPredictor:
+    """The same bundle's architecture with cross-modal attention and velocity features on
+    (untrained weights: speed does not depend on their values)."""
+    model_cfg = dataclasses.replace(predictor.config.model, cross_modal=True, velocity=True)
+    config = dataclasses.replace(predictor.config, model=model_cfg)
+    return IsolatedPredictor(IsolatedSignTransformer(model_cfg), config, predictor.vocabulary,
+                             predictor.name + " + seed003 + velocity", predictor.device)
+
+
+def bench_bundle(path: Path, points: np.ndarray, args: argparse.Namespace,
+                 seed003: bool = False) -> dict:
     predictor = IsolatedPredictor.from_bundle(path, device=args.device)
+    if seed003:
+        predictor = with_seed003(predictor)
     feats = build_features(points[: args.frames], predictor.config.features)  # (64, F)
     sync = args.device.startswith("cuda")
     one = torch.from_numpy(feats)[None].to(args.device)
@@ -64,9 +83,11 @@ def bench_bundle(path: Path, points: np.ndarray, args: argparse.Namespace) -> di
     return {
         "bundle": predictor.name,
         "params": sum(p.numel() for p in predictor.model.parameters()),
-        "latency_ms": 1000 * latency,
-        "clips_per_s": args.batch / batch,
-        "spot_s_per_video_s": spot / seq.duration,
+        "latency_ms": 1000 * latency[0],
+        "latency_cpu_ms": 1000 * latency[1],
+        "clips_per_s": args.batch / batch[0],
+        "clips_per_cpu_s": args.batch / batch[1],
+        "spot_s_per_video_s": spot[0] / seq.duration,
     }
 
 
@@ -77,6 +98,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=64)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--seed003", action="store_true",
+                        help="also time the first bundle with cross-modal attention + velocity")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -86,13 +109,17 @@ def main() -> None:
     device = torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor()
     print(f"device {args.device} ({device or platform.machine()}), torch {torch.__version__}, "
           f"{args.threads} threads, {args.frames} frames per clip")
-    print("| bundle | parameters | latency per clip, batch 1 (ms) | clips/s at batch "
-          f"{args.batch} | spotting s per video s |")
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    print(f"| bundle | parameters | latency per clip, batch 1: wall ms (CPU ms) | clips/s at batch "
+          f"{args.batch}: wall (per CPU s) | spotting: s per video s |")
     print("|---|---|---|---|---|")
-    for path in models:
-        r = bench_bundle(path, points, args)
-        print(f"| {r['bundle']} | {r['params']:,} | {r['latency_ms']:.1f} | "
-              f"{r['clips_per_s']:.0f} | {r['spot_s_per_video_s']:.3f} |")
+    variants = [(path, False) for path in models] + [(models[0], True)] * args.seed003
+    for path, seed003 in variants:
+        r = bench_bundle(path, points, args, seed003)
+        print(f"| {r['bundle']} | {r['params']:,} | {r['latency_ms']:.1f} "
+              f"({r['latency_cpu_ms']:.1f}) | {r['clips_per_s']:.0f} ({r['clips_per_cpu_s']:.0f}) "
+              f"| {r['spot_s_per_video_s']:.3f} |")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
