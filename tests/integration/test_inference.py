@@ -1,4 +1,4 @@
-"""Issue 5 item 6 on the live stack: a real spelled clip goes through the job chain (Celery,
+"""Issues 5 (item 6) and 6 (item 7) on the live stack: a real spelled clip goes through the job chain (Celery,
 MediaPipe, the active isolated model on the `inference` queue) and comes back letter by letter.
 
 The clip is built from the held-out test-block frames of the silfa-letters bundle's own split
@@ -35,7 +35,8 @@ def test_job_recognises_the_spelled_letters_in_order(live_stack, spelled_clip):
     token = live_stack.token_for("speller")
     response = upload(live_stack, token, spelled_clip, language="ase")
     assert response.status_code == 201, response.text
-    assert [s["name"] for s in response.json()["stages"]] == ["probe", "landmarks", "recognition"]
+    assert [s["name"] for s in response.json()["stages"]] == [
+        "probe", "landmarks", "recognition", "translation"]
     events = collect_events(live_stack, token, response.json()["id"])
     final = events[-1]
     assert final["type"] == "result", final
@@ -46,3 +47,12 @@ def test_job_recognises_the_spelled_letters_in_order(live_stack, spelled_clip):
         probs = [g["prob"] for g in segment["topk"]]
         assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1 + 1e-6
     assert any(e["type"] == "progress" and e["stage"] == "recognition" for e in events)
+
+    translation = final["result"]["translation"]
+    assert translation["model"].startswith("fingerspelling-ase-text@")
+    tokens = [e for e in events if e["type"] == "token"]
+    assert tokens, "no token was streamed while decoding"
+    assert [t["index"] for t in tokens] == list(range(len(tokens)))
+    assert [t["piece"] for t in tokens] == [t["piece"] for t in translation["tokens"]]
+    assert all(t["logprob"] <= 0 for t in translation["tokens"])
+    assert translation["text"].strip()
