@@ -43,10 +43,22 @@ def _model_line(cfg: IsolatedConfig, parameters: int) -> str:
             f"{'on' if m.velocity else 'off'}; {parameters:,} parameters.")
 
 
+def _split_line(cfg: IsolatedConfig, metrics: dict[str, Any]) -> str:
+    data, t = metrics["data"], cfg.train
+    text = (f"Data: `{data['path']}` ({data['format']}, {data['frames']} frames in {data['runs']} "
+            f"runs). Split `{t.split}`: " + ", ".join(
+                f"{k} {v['frames']} frames / {v['runs']} runs" for k, v in metrics["split"].items()))
+    if t.split != "blocks":
+        return text + "."
+    return text + (f". Every run is cut into {t.n_blocks} contiguous blocks; block {t.val_block} "
+                   f"is validation, block {t.test_block} is test, and {t.gap} frame(s) next to a "
+                   "held-out block are left out of training, because neighbouring frames are "
+                   "near-duplicates.")
+
+
 def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],
                 notes: str = "") -> str:
     """Markdown card: data, licence (from notes), split, results vs baseline, command."""
-    split = metrics["split"]
     lines = [
         f"# {cfg.name}",
         "",
@@ -58,14 +70,7 @@ def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],
         _model_line(cfg, metrics["parameters"]),
         "",
         "## Data split",
-        f"Data: `{metrics['data']['path']}` ({metrics['data']['format']}, "
-        f"{metrics['data']['frames']} frames in {metrics['data']['runs']} runs). "
-        f"Split `{cfg.train.split}`: "
-        + ", ".join(f"{k} {v['frames']} frames / {v['runs']} runs" for k, v in split.items())
-        + (f". Every run is cut into {cfg.train.n_blocks} contiguous blocks; block "
-           f"{cfg.train.val_block} is validation, block {cfg.train.test_block} is test, and "
-           f"{cfg.train.gap} frame(s) next to a held-out block are left out of training, because "
-           "neighbouring frames are near-duplicates." if cfg.train.split == "blocks" else "."),
+        _split_line(cfg, metrics),
         "",
         "## Results (held-out test split, measured in the training run)",
         *_results_table(metrics),

@@ -156,7 +156,7 @@ def command_line(args: argparse.Namespace) -> str:
             continue
         flag = action.option_strings[0]
         if isinstance(action, argparse._AppendAction):
-            words += [w for item in value for w in (flag, str(item))]
+            words += [w for item in value or [] for w in (flag, str(item))]
         elif isinstance(action, argparse.BooleanOptionalAction):
             words.append(flag if value else f"--no-{flag[2:]}")
         elif isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):

@@ -97,10 +97,13 @@ class IsolatedPredictor:
                   on_progress: ProgressFn | None = None) -> dict[str, Any]:
         """Sliding-window sign spotting: segments with start/end seconds and top-k glosses."""
         spot = self.config.spotting
-        n = len(seq)
-        starts = window_starts(n, spot.window, spot.stride)
-        feats = build_features(seq.points, self.config.features) if n else None
-        active = active_hand_mask(seq.points, spot.rest_margin).any(axis=1) if n else None
+        if len(seq) == 0:
+            if on_progress is not None:
+                on_progress(100)
+            return {"model": self.name, "segments": []}
+        starts = window_starts(len(seq), spot.window, spot.stride)
+        feats = build_features(seq.points, self.config.features)  # (T, F), once per clip
+        active = active_hand_mask(seq.points, spot.rest_margin).any(axis=1)  # (T,)
         probs = np.zeros((len(starts), len(self.vocabulary)), dtype=np.float32)
         for a in range(0, len(starts), BATCH):
             batch = starts[a : a + BATCH]
@@ -114,15 +117,13 @@ class IsolatedPredictor:
             ok = busy >= spot.min_active and float(p.max()) >= spot.min_prob
             decisions.append(int(p.argmax()) if ok else None)
         segments = self._segments(seq, starts, decisions, probs, top_k)
-        if on_progress is not None and not starts:
-            on_progress(100)
         return {"model": self.name, "segments": segments}
 
     def _segments(self, seq: LandmarkSequence, starts: list[int], decisions: list[int | None],
                   probs: np.ndarray, top_k: int) -> list[dict[str, Any]]:
         spot = self.config.spotting
         bounds = ownership_bounds(starts, spot.window, len(seq))
-        times = np.append(seq.timestamps, seq.duration) if len(seq) else np.zeros(1)
+        times = np.append(seq.timestamps, seq.duration)  # (T + 1,) frame start times, then end
         segments = []
         for first, last in merge_runs(decisions):
             if last - first + 1 < spot.min_windows:

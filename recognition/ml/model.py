@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -55,12 +56,13 @@ class PartEmbedding(nn.Module):
             rows = present[..., i]  # (B, T)
             token = self.missing[i].expand(B, T, -1).clone()
             if rows.any():
+                bn = cast(nn.BatchNorm1d, norm)
                 values = parts[i][rows]  # (N, F_i): BatchNorm statistics from real rows only
                 # A single row has no batch variance: fall back to the running statistics.
                 normed = F.batch_norm(
-                    values, norm.running_mean, norm.running_var, norm.weight, norm.bias,
+                    values, bn.running_mean, bn.running_var, bn.weight, bn.bias,
                     training=self.training and values.shape[0] > 1,
-                    momentum=norm.momentum or 0.1, eps=norm.eps,
+                    momentum=bn.momentum or 0.1, eps=bn.eps,
                 )
                 token[rows] = proj(normed).to(token.dtype)
             tokens.append(token)

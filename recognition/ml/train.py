@@ -84,8 +84,9 @@ def fit(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str], *,
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     clips = TrainClips(splits["train"], vocab, cfg.features, cfg.augment, tcfg,
                        size=tcfg.steps_per_epoch * tcfg.batch_size)
-    parts = {"model": model, "optimizer": opt, "scheduler": sched, "scaler": scaler}
-    state = {"epoch": 0, "best_val": -1.0, "best_epoch": 0, "best_model": None, "history": []}
+    parts: dict[str, Any] = {"model": model, "optimizer": opt, "scheduler": sched,
+                             "scaler": scaler}
+    state: dict[str, Any] = {"epoch": 0, "best_val": -1.0, "best_epoch": 0, "best_model": None, "history": []}
     if resume and checkpoint is not None and checkpoint.is_file():
         state = _restore(checkpoint, cfg, parts, clips, device)
         log(f"resumed from {checkpoint} after epoch {state['epoch']}")
