@@ -9,7 +9,6 @@ the new version id misses the cache and is loaded, and the versions it replaced 
 from __future__ import annotations
 
 import importlib
-import inspect
 import sys
 import threading
 from collections import OrderedDict
@@ -51,10 +50,12 @@ def inference_device() -> str:
 
 def load_predictor(bundle_dir: str | Path, task: str) -> Any:
     """Load a predictor straight from a bundle folder (no cache), on the inference device."""
-    cls = predictor_class(task)
-    if "device" in inspect.signature(cls.from_bundle).parameters:
-        return cls.from_bundle(Path(bundle_dir), device=inference_device())
-    return cls.from_bundle(Path(bundle_dir))
+    import torch
+
+    # One intra-op thread per worker process: small models on short clips lose more to thread
+    # hand-offs than they gain, and MediaPipe in the other queue wants the remaining cores.
+    torch.set_num_threads(int(getattr(settings, "SLRWEB_TORCH_THREADS", 1)))
+    return predictor_class(task).from_bundle(Path(bundle_dir), device=inference_device())
 
 
 def get_predictor(version: Any) -> Any:

@@ -174,3 +174,4 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Where inference runs: "auto" (CUDA when present, else CPU), "cuda" or "cpu".
 SLRWEB_DEVICE = os.environ.get("SLRWEB_DEVICE", "auto")
+SLRWEB_TORCH_THREADS = env_int("SLRWEB_TORCH_THREADS", 1)
