@@ -54,12 +54,26 @@ def bench_cache(model: Translator, src: torch.Tensor, mask: torch.Tensor, tokens
             "cached_tokens_per_s": round(tokens * src.shape[0] / cached, 1)}
 
 
-def bench_beam(model: Translator, src: torch.Tensor, mask: torch.Tensor,
-               repeats: int) -> dict[str, float]:
-    greedy = best_seconds(lambda: greedy_decode(model, src, mask), repeats)
-    beam = best_seconds(lambda: beam_search(model, src, mask, beam_size=4), repeats)
-    return {"sentences": int(src.shape[0]), "greedy_s": round(greedy, 3),
-            "beam4_s": round(beam, 3), "beam4_over_greedy": round(beam / greedy, 2)}
+def bench_beam(model: Translator, src: torch.Tensor, mask: torch.Tensor, tokens: int,
+               repeats: int, caps: dict[str, Any]) -> dict[str, float]:
+    """Beam 4 vs greedy: per step (both forced to `tokens` steps) and as used (stop at eos).
+
+    A batch decodes until its slowest row is done: greedy waits for the longest output (up to
+    max_tgt_len when a row never emits eos), beam search for every row's 4th finished beam.
+    `caps` is the bundle's per-row output cap, used for the decoding-as-used timings.
+    """
+    fixed = {"max_len": tokens, "min_len": tokens}
+    greedy_fixed = best_seconds(lambda: greedy_decode(model, src, mask, **fixed), repeats)
+    beam_fixed = best_seconds(lambda: beam_search(model, src, mask, beam_size=4, **fixed),
+                              repeats)
+    greedy = best_seconds(lambda: greedy_decode(model, src, mask, **caps), repeats)
+    beam = best_seconds(lambda: beam_search(model, src, mask, beam_size=4, **caps), repeats)
+    longest = max(len(h.tokens) for h in greedy_decode(model, src, mask, **caps))
+    return {"sentences": int(src.shape[0]), "fixed_steps": tokens,
+            "greedy_fixed_s": round(greedy_fixed, 3), "beam4_fixed_s": round(beam_fixed, 3),
+            "beam4_over_greedy_per_step": round(beam_fixed / greedy_fixed, 2),
+            "greedy_to_eos_s": round(greedy, 3), "greedy_longest_output": longest,
+            "beam4_to_eos_s": round(beam, 3), "beam4_over_greedy_to_eos": round(beam / greedy, 2)}
 
 
 def bench_training(model: Translator, batch: Any, steps: int) -> dict[str, float]:
@@ -113,7 +127,9 @@ def main() -> int:
         "model": predictor.name,
         "cache_batch1": bench_cache(model, one.src, one.src_mask, args.tokens, args.repeats),
         "cache_batch32": bench_cache(model, many.src, many.src_mask, args.tokens, args.repeats),
-        "beam_vs_greedy": bench_beam(model, many.src, many.src_mask, args.repeats),
+        "beam_vs_greedy": bench_beam(model, many.src, many.src_mask, args.tokens, args.repeats,
+                                     {"max_len_a": predictor.decode.max_len_a,
+                                      "max_len_b": predictor.decode.max_len_b}),
     }
     record.update(bench_other_models(predictor, one, dev, args))
     record["load_average_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -58,7 +58,8 @@ def _add_fingerspelling_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--heldout-fraction", type=float, default=0.15,
                    help="share of words never used in training (the CER test set)")
     g.add_argument("--sequences-per-epoch", type=int, default=4000)
-    g.add_argument("--dev-sequences", type=int, default=600)
+    g.add_argument("--dev-sequences", type=int, default=400,
+                   help="dev sequences (training) and the minimum held-out test sequences")
 
 
 def _add_train_arguments(p: argparse.ArgumentParser) -> None:
@@ -67,6 +68,7 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", required=True, help="bundle name, e.g. phoenix-gloss2text")
     p.add_argument("--language", default="dgs", help="sign language code of the bundle")
     p.add_argument("--licence", default=PHOENIX_LICENCE, help="licence paragraph of the card")
+    p.add_argument("--card-note", default="", help="extra paragraph for the card's Notes")
     g = p.add_argument_group("gloss input (line-aligned files)")
     for split in ("train", "dev"):
         g.add_argument(f"--{split}-src", help=f"{split} glosses, one sentence per line")
@@ -95,7 +97,8 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
                                ("--eval-every", int, 1), ("--beam", int, 4),
                                ("--alpha", float, 1.0), ("--seed", int, 1),
                                ("--threads", int, 1), ("--max-minutes", float, 0.0),
-                               ("--plateau-factor", float, 1.0)]:
+                               ("--plateau-factor", float, 1.0), ("--max-len-a", float, 0.0),
+                               ("--max-len-b", int, 0)]:
         g.add_argument(flag, type=typ, default=default)
     g.add_argument("--select-metric", choices=["bleu4", "cer"], default="bleu4",
                    help="dev metric for early stopping and the kept checkpoint")
@@ -151,7 +154,7 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     predictor = TranslationPredictor.from_bundle(args.model)
-    alpha = args.alpha if args.alpha is not None else predictor.length_penalty
+    alpha = args.alpha if args.alpha is not None else predictor.decode.length_penalty
     if predictor.input_kind == "gloss":
         if not (args.src and args.ref):
             print("a gloss bundle needs --src and --ref", file=sys.stderr)
@@ -167,9 +170,10 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
             print("a landmarks bundle needs --isolated-dir", file=sys.stderr)
             return 2
         examples = heldout_examples(args, predictor.tokenizer, predictor.vocab)
-    beam = args.beam if args.beam is not None else predictor.beam_size
+    beam = args.beam if args.beam is not None else predictor.decode.beam_size
+    caps = (predictor.decode.max_len_a, predictor.decode.max_len_b)
     metrics, hyps = evaluate_examples(predictor.model, examples, predictor.tokenizer,
-                                      predictor.vocab, beam_size=beam, alpha=alpha,
+                                      predictor.vocab, beam_size=beam, alpha=alpha, max_len=caps,
                                       progress=True)
     if args.hyp_out:
         Path(args.hyp_out).write_text("\n".join(hyps) + "\n")
@@ -186,7 +190,7 @@ def cmd_translate_text(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     predictor = TranslationPredictor.from_bundle(args.model, device=args.device)
     lines = read_gloss_lines(args.input)
-    beam = args.beam if args.beam is not None else predictor.beam_size
+    beam = args.beam if args.beam is not None else predictor.decode.beam_size
     outputs = predictor.translate_text(lines, beam_size=beam, batch_size=args.batch_size,
                                        progress=True)
     # Exactly one output line per input line, whatever the model produced.

@@ -87,6 +87,24 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+@dataclass(frozen=True)
+class DecodeConfig:
+    """How a bundle decodes by default (config.json "decode"); callers may override."""
+
+    beam_size: int = 4  # 1 = greedy
+    length_penalty: float = 1.0  # GNMT alpha of beam search
+    max_len_a: float = 0.0  # per-row cap a * source length + b on output pieces; a=0: none
+    max_len_b: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> DecodeConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+
 def tiny_model_config(**overrides: Any) -> ModelConfig:
     """A model small enough for unit tests (a few thousand parameters)."""
     base = ModelConfig(

@@ -64,12 +64,25 @@ class _Stepper:
             self.src_mask = self.src_mask.index_select(0, index)
 
 
-def _next_log_probs(stepper: _Stepper, prefix: torch.Tensor, step: int, min_len: int) -> torch.Tensor:
+def _next_log_probs(stepper: _Stepper, prefix: torch.Tensor, step: int, min_len: int,
+                    limits: torch.Tensor | None) -> torch.Tensor:
     logp = F.log_softmax(stepper(prefix).float(), dim=-1)
     logp[:, PAD_ID] = float("-inf")  # padding is never an output
     if step < min_len:
         logp[:, EOS_ID] = float("-inf")
+    if limits is not None:
+        over = step + 1 >= limits  # this row's last allowed token: it must be eos
+        logp[over] = float("-inf")
+        logp[over, EOS_ID] = 0.0
     return logp
+
+
+def row_limits(src_mask: torch.Tensor, max_len_a: float, max_len_b: int) -> torch.Tensor | None:
+    """Per-row cap on emitted tokens (eos included), a * source length + b (as in fairseq);
+    None when a <= 0. Keeps a row that never emits eos from looping to max_len."""
+    if max_len_a <= 0:
+        return None
+    return (src_mask.sum(dim=1).float() * max_len_a).ceil().long() + max_len_b
 
 
 def _max_len(model: Translator, max_len: int | None) -> int:
@@ -84,6 +97,8 @@ def greedy_decode(
     min_len: int = 0,
     use_cache: bool = True,
     on_token: TokenCallback | None = None,
+    max_len_a: float = 0.0,
+    max_len_b: int = 0,
 ) -> list[Hypothesis]:
     """Pick the most likely piece at every step for each row of the batch."""
     with _eval_mode(model):
@@ -93,17 +108,21 @@ def greedy_decode(
         prefix = torch.full((b, 1), BOS_ID, dtype=torch.long, device=memory.device)
         finished = torch.zeros(b, dtype=torch.bool, device=memory.device)
         hyps = [Hypothesis([], [], 0.0, finished=False) for _ in range(b)]
+        limits = row_limits(src_mask, max_len_a, max_len_b)
         for step in range(_max_len(model, max_len)):
-            logp, token = _next_log_probs(stepper, prefix, step, min_len).max(dim=-1)
+            logp, token = _next_log_probs(stepper, prefix, step, min_len, limits).max(dim=-1)
             token = token.masked_fill(finished, PAD_ID)
-            for row in (~finished).nonzero().flatten().tolist():
-                tok, lp = int(token[row]), float(logp[row])
-                hyps[row].score += lp
-                if tok == EOS_ID:
-                    hyps[row].finished = True
+            tokens, logps = token.tolist(), logp.tolist()  # one conversion per step, not per row
+            for row, hyp in enumerate(hyps):
+                if hyp.finished:
                     continue
-                hyps[row].tokens.append(tok)
-                hyps[row].logprobs.append(lp)
+                tok, lp = tokens[row], logps[row]
+                hyp.score += lp
+                if tok == EOS_ID:
+                    hyp.finished = True
+                    continue
+                hyp.tokens.append(tok)
+                hyp.logprobs.append(lp)
                 if on_token is not None:
                     on_token(row, tok, lp)
             finished |= token == EOS_ID
@@ -127,6 +146,8 @@ def beam_search(
     max_len: int | None = None,
     min_len: int = 0,
     use_cache: bool = True,
+    max_len_a: float = 0.0,
+    max_len_b: int = 0,
 ) -> list[Hypothesis]:
     """Batched beam search; returns the best hypothesis of each row by length-normalised score.
 
@@ -145,8 +166,10 @@ def beam_search(
         scores[:, 0] = 0.0  # all beams start identical: keep one alive to avoid duplicates
         finals: list[list[Hypothesis]] = [[] for _ in range(b)]
         offsets = torch.arange(b, device=device)[:, None] * k
+        limits = row_limits(src_mask, max_len_a, max_len_b)
+        limits = None if limits is None else limits.repeat_interleave(k)  # beams stay in row
         for step in range(_max_len(model, max_len)):
-            logp = _next_log_probs(stepper, prefix, step, min_len)  # (B*K, V)
+            logp = _next_log_probs(stepper, prefix, step, min_len, limits)  # (B*K, V)
             vocab = logp.shape[-1]
             cand = (scores.reshape(-1, 1) + logp).view(b, k * vocab)
             top_scores, top_idx = cand.topk(min(2 * k, k * vocab), dim=1)  # (B, 2K)

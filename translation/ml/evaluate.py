@@ -82,17 +82,22 @@ def decode_examples(
     alpha: float = 1.0,
     device: str | torch.device = "cpu",
     progress: bool = False,
+    max_len: tuple[float, int] = (0.0, 0),
 ) -> tuple[list[str], list[list[str]]]:
-    """Translate every example (in input order); also CTC glosses when the model has a head."""
+    """Translate every example (in input order); also CTC glosses when the model has a head.
+
+    max_len: (a, b) per-row output cap a * source length + b (a = 0: none)."""
     texts: list[str] = [""] * len(examples)
     glosses: list[list[str]] = [[] for _ in examples]
     batches = bucket_batches([e.src_len for e in examples], batch_size, shuffle=False)
     for idx in tqdm(batches, desc="decode", disable=not progress, leave=False):
         batch = collate([examples[i] for i in idx]).to(device)
+        caps = {"max_len_a": max_len[0], "max_len_b": max_len[1]}
         if beam_size > 1:
-            hyps = beam_search(model, batch.src, batch.src_mask, beam_size=beam_size, alpha=alpha)
+            hyps = beam_search(model, batch.src, batch.src_mask, beam_size=beam_size, alpha=alpha,
+                               **caps)
         else:
-            hyps = greedy_decode(model, batch.src, batch.src_mask)
+            hyps = greedy_decode(model, batch.src, batch.src_mask, **caps)
         for i, h in zip(idx, hyps, strict=True):
             texts[i] = tokenizer.decode(h.tokens)
         if model.ctc_head is not None and gloss_vocab is not None:
@@ -115,15 +120,17 @@ def evaluate_examples(
     batch_size: int = 64,
     device: str | torch.device = "cpu",
     progress: bool = False,
+    max_len: tuple[float, int] = (0.0, 0),
 ) -> tuple[dict[str, Any], list[str]]:
     """Metrics of `model` on `examples` (refs = example.text, gloss refs = example.ctc)."""
     texts, glosses = decode_examples(model, examples, tokenizer, gloss_vocab, batch_size,
-                                     beam_size, alpha, device, progress)
+                                     beam_size, alpha, device, progress, max_len)
     refs = [e.text for e in examples]
     metrics = text_metrics(texts, refs)
     metrics["cer"] = round(char_error_rate(texts, refs), 4)
     metrics["beam_size"] = beam_size
     metrics["length_penalty"] = alpha
+    metrics["max_len"] = list(max_len)
     if model.ctc_head is not None and gloss_vocab is not None:
         gloss_refs = [" ".join(gloss_vocab.decode(e.ctc)) for e in examples]
         metrics["ctc_gloss_wer"] = round(word_error_rate([" ".join(g) for g in glosses],

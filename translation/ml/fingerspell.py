@@ -244,7 +244,9 @@ def prepare_fingerspelling_data(args: argparse.Namespace, work_dir: Path) -> Pre
     def test_eval(model: Translator) -> dict[str, Any]:
         test = make_examples(splits["test"], test_bank, tokenizer, vocab,
                              max(args.dev_sequences, len(splits["test"])), seed=20_000)
-        metrics, hyps = evaluate_examples(model, test, tokenizer, vocab, beam_size=args.beam)
+        metrics, hyps = evaluate_examples(model, test, tokenizer, vocab, beam_size=args.beam,
+                                          alpha=args.alpha,
+                                          max_len=(args.max_len_a, args.max_len_b))
         exact = np.mean([h == e.text for h, e in zip(hyps, test, strict=True)])
         return {"heldout_words": {"words": len(splits["test"]), "sequences": len(test),
                                   "cer": metrics["cer"], "word_accuracy": round(float(exact), 4),

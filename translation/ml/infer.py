@@ -15,7 +15,7 @@ import torch
 from tqdm import tqdm
 
 from landmarks.sequence import LandmarkSequence
-from translation.ml.config import ModelConfig
+from translation.ml.config import DecodeConfig, ModelConfig
 from translation.ml.data import Example, bucket_batches, collate
 from translation.ml.decode import beam_search, greedy_decode
 from translation.ml.evaluate import ctc_greedy_glosses
@@ -50,6 +50,7 @@ class TranslationPredictor:
         self.model, self.tokenizer, self.vocab = model, tokenizer, vocab
         self.name, self.config, self.device = name, config, device
         self.input_kind = model.cfg.input_kind
+        self.decode = DecodeConfig.from_dict(config.get("decode"))
 
     @classmethod
     def from_bundle(cls, path: str | Path, device: str = "cpu") -> TranslationPredictor:
@@ -78,11 +79,13 @@ class TranslationPredictor:
             if on_token is not None:
                 on_token(self.tokenizer.piece(tok), lp)
 
+        caps = self._caps()
         if beam_size > 1:
             hyp = beam_search(self.model, src, mask, beam_size=beam_size,
-                              alpha=self.length_penalty)[0]
+                              alpha=self.decode.length_penalty, **caps)[0]
         else:
-            hyp = greedy_decode(self.model, src, mask, on_token=stream if on_token else None)[0]
+            hyp = greedy_decode(self.model, src, mask, on_token=stream if on_token else None,
+                                **caps)[0]
         result["tokens"] = [{"piece": self.tokenizer.piece(t), "logprob": round(lp, 4)}
                             for t, lp in zip(hyp.tokens, hyp.logprobs, strict=True)]
         if on_token is not None and beam_size > 1:
@@ -92,6 +95,9 @@ class TranslationPredictor:
         result["glosses"] = self._ctc_glosses(src, mask)
         return result
 
+    def _caps(self) -> dict[str, Any]:
+        return {"max_len_a": self.decode.max_len_a, "max_len_b": self.decode.max_len_b}
+
     def _ctc_glosses(self, src: torch.Tensor, mask: torch.Tensor) -> list[str]:
         if self.model.ctc_head is None:
             return []
@@ -99,18 +105,6 @@ class TranslationPredictor:
             lp = self.model.ctc_log_probs(self.model.encode(src, mask))
         assert lp is not None
         return self.vocab.decode(ctc_greedy_glosses(lp, mask)[0])
-
-    @property
-    def beam_size(self) -> int:
-        """The beam the bundle was evaluated with (config "decode", else 4)."""
-        decode = self.config.get("decode") or {}
-        return int(decode.get("beam_size", 4))
-
-    @property
-    def length_penalty(self) -> float:
-        """The GNMT alpha the bundle was evaluated with (config "decode", else 1.0)."""
-        decode = self.config.get("decode") or {}
-        return float(decode.get("length_penalty", 1.0))
 
     def translate_text(self, lines: Sequence[str], beam_size: int = 4, batch_size: int = 64,
                        progress: bool = False) -> list[str]:
@@ -126,9 +120,9 @@ class TranslationPredictor:
             batch = collate([examples[i] for i in idx]).to(self.device)
             if beam_size > 1:
                 hyps = beam_search(self.model, batch.src, batch.src_mask, beam_size=beam_size,
-                                   alpha=self.length_penalty)
+                                   alpha=self.decode.length_penalty, **self._caps())
             else:
-                hyps = greedy_decode(self.model, batch.src, batch.src_mask)
+                hyps = greedy_decode(self.model, batch.src, batch.src_mask, **self._caps())
             for j, hyp in zip(idx, hyps, strict=True):
                 out[todo[j][0]] = self.tokenizer.decode(hyp.tokens)
         return out

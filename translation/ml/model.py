@@ -42,10 +42,25 @@ class MultiHeadAttention(nn.Module):
         """Project `x` (B, T, D) to per-head keys and values, each (B, H, T, Dh)."""
         return self._split(self.k_proj(x)), self._split(self.v_proj(x))
 
+    def fused_qkv(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """q/k/v projections as one (3D, D) matrix: one matmul per decoding step, not three."""
+        weight = torch.cat([self.q_proj.weight, self.k_proj.weight, self.v_proj.weight])
+        return weight, torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias])
+
+    def split_qkv(self, x: torch.Tensor, fused: tuple[torch.Tensor, torch.Tensor]
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per-head q, k, v of `x` (B, T, D) through the fused projection."""
+        q, k, v = F.linear(x, *fused).chunk(3, dim=-1)
+        return self._split(q), self._split(k), self._split(v)
+
     def forward(
         self, x: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None
     ) -> torch.Tensor:
-        q = self._split(self.q_proj(x))  # (B, H, Tq, Dh)
+        return self.attend(self._split(self.q_proj(x)), k, v, mask)
+
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+               mask: torch.Tensor | None) -> torch.Tensor:
+        """Attention of per-head queries q (B, H, Tq, Dh) over k, v; output (B, Tq, D)."""
         p = self.attn_dropout if self.training else 0.0
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         b, h, t, dh = y.shape
@@ -60,7 +75,10 @@ class FeedForward(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        if self.training:
+            return self.net(x)
+        fc1, act, _drop, fc2 = self.net  # eval: skip the no-op dropout call (decoding speed)
+        return fc2(act(fc1(x)))
 
 
 class _Residual(nn.Module):
@@ -78,7 +96,7 @@ class _Residual(nn.Module):
 
     def outer(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Combine the input `x` with the sublayer output `y`."""
-        out = x + self.drop(y)
+        out = x + (self.drop(y) if self.training else y)
         return out if self.pre_norm else self.norm(out)
 
 
@@ -105,6 +123,7 @@ class DecoderCache:
     mem_k: list[torch.Tensor]
     mem_v: list[torch.Tensor]
     mem_mask: torch.Tensor  # (B, 1, 1, S)
+    self_qkv: list[tuple[torch.Tensor, torch.Tensor]]  # fused self-attention projections
     length: int = 0  # decoded positions so far
 
     def reorder(self, index: torch.Tensor) -> None:
@@ -139,14 +158,17 @@ class DecoderLayer(nn.Module):
         index: int = 0,
     ) -> torch.Tensor:
         h = self.res_self.inner(x)
-        k, v = self.self_attn.keys_values(h)
-        if cache is not None:
+        if cache is None:
+            k, v = self.self_attn.keys_values(h)
+            x = self.res_self.outer(x, self.self_attn(h, k, v, self_mask))
+        else:
             # Only the new position is computed; earlier keys/values come from the cache.
+            q, k, v = self.self_attn.split_qkv(h, cache.self_qkv[index])
             past_k, past_v = cache.self_k[index], cache.self_v[index]
             if past_k is not None and past_v is not None:
                 k, v = torch.cat([past_k, k], dim=2), torch.cat([past_v, v], dim=2)
             cache.self_k[index], cache.self_v[index] = k, v
-        x = self.res_self.outer(x, self.self_attn(h, k, v, self_mask))
+            x = self.res_self.outer(x, self.self_attn.attend(q, k, v, self_mask))
         h = self.res_cross.inner(x)
         x = self.res_cross.outer(x, self.cross_attn(h, *mem_kv, mem_mask))
         return self.res_ff.outer(x, self.ff(self.res_ff.inner(x)))
@@ -228,7 +250,8 @@ class Translator(nn.Module):
 
     def _embed_tgt(self, tokens: torch.Tensor, start: int) -> torch.Tensor:
         x = self.tgt_embed(tokens) * math.sqrt(self.cfg.d_model)
-        return self.drop(x + self._positions(start, tokens.shape[1]))
+        x = x + self._positions(start, tokens.shape[1])
+        return self.drop(x) if self.training else x
 
     def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
         """Teacher-forced decoding of the whole prefix: tgt_in (B, T) -> logits (B, T, V)."""
@@ -248,6 +271,7 @@ class Translator(nn.Module):
         return DecoderCache(
             self_k=[None] * n, self_v=[None] * n, mem_k=[k for k, _ in kv],
             mem_v=[v for _, v in kv], mem_mask=src_mask[:, None, None, :],
+            self_qkv=[layer.self_attn.fused_qkv() for layer in self.decoder],
         )
 
     def decode_step(self, tokens: torch.Tensor, cache: DecoderCache) -> torch.Tensor:

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from translation.ml.config import ModelConfig, TrainConfig
+from translation.ml.config import DecodeConfig, ModelConfig, TrainConfig
 from translation.ml.data import (
     Example,
     encode_gloss_pairs,
@@ -107,6 +107,17 @@ def command_line(args: argparse.Namespace) -> str:
     return shlex.join(["slrweb", *(getattr(args, "argv", None) or sys.argv[1:])])
 
 
+def _heldout_lines(metrics: dict[str, Any]) -> list[str]:
+    """Card lines for the held-out-word evaluation of landmark bundles (if any)."""
+    held = metrics.get("heldout_words")
+    if not held:
+        return []
+    return [f"Held-out words (never seen in training, spelled with held-out letter samples): "
+            f"CER {held['cer']}, word accuracy {held['word_accuracy']}, CTC letter error rate "
+            f"{held['ctc_letter_wer']}, over {held['sequences']} sequences of {held['words']} "
+            f"words (beam {held['beam_size']}).", ""]
+
+
 def model_card(args: argparse.Namespace, data: PreparedData, model: Translator,
                metrics: dict[str, Any], state: TrainState, minutes: float) -> str:
     """Markdown card: what the model is, its data and licence, metrics, the exact command."""
@@ -128,10 +139,12 @@ def model_card(args: argparse.Namespace, data: PreparedData, model: Translator,
         f"({metrics['chrf_signature']}); CER {metrics['cer']}; CTC gloss WER "
         f"{metrics['ctc_gloss_wer']}; beam {metrics['beam_size']}, length penalty "
         f"{metrics['length_penalty']}.", "",
+        *_heldout_lines(metrics),
         f"Best dev {args.select_metric} (greedy, selects the checkpoint) "
         f"{abs(state.best_score)} at epoch {state.best_epoch} of "
         f"{state.epoch}; {minutes:.1f} min of training on {platform.machine()} "
         f"({torch.get_num_threads()} CPU threads, device {args.device}).", "",
+        *(["## Notes", "", args.card_note, ""] if getattr(args, "card_note", "") else []),
         "## Command", "",
         "Run from the repository root" + (" (in this order; later runs resume the first):"
                                           if len(commands) > 1 else ":"), "",
@@ -155,10 +168,13 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
                        data.vocab, device=args.device, resume=args.resume,
                        command=command_line(args))
     minutes = sum(h["seconds"] for h in state.history) / 60  # all runs, resumes included
+    decode = DecodeConfig(beam_size=train_cfg.final_beam_size,
+                          length_penalty=train_cfg.length_penalty, max_len_a=args.max_len_a,
+                          max_len_b=args.max_len_b)
     metrics, hyps = evaluate_examples(model, data.dev, data.tokenizer, data.vocab,
-                                      beam_size=train_cfg.final_beam_size,
-                                      alpha=train_cfg.length_penalty, device=args.device,
-                                      progress=True)
+                                      beam_size=decode.beam_size, alpha=decode.length_penalty,
+                                      device=args.device, progress=True,
+                                      max_len=(decode.max_len_a, decode.max_len_b))
     metrics.update(split="dev", training_minutes=round(minutes, 1), epochs=state.epoch,
                    best_epoch=state.best_epoch, select_metric=args.select_metric,
                    best_dev_score_greedy=state.best_score)
@@ -170,8 +186,7 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
         args.out, model=model, tokenizer=data.tokenizer, vocab=data.vocab, name=args.name,
         language=args.language, metrics=metrics, card=card,
         extra_config={"train": train_cfg.to_dict(), "gloss_vocab_role": data.vocab_role,
-                      "decode": {"beam_size": train_cfg.final_beam_size,
-                                 "length_penalty": train_cfg.length_penalty},
+                      "decode": decode.to_dict(),
                       **data.extra_config},
     )
 

@@ -69,3 +69,20 @@ def test_per_token_logprobs_and_min_len() -> None:
         assert [(tok, lp) for r, tok, lp in streamed if r == row] == list(
             zip(h.tokens, h.logprobs, strict=True))
     assert model.training  # decoding restores the caller's mode
+
+
+def test_per_row_length_cap_forces_eos() -> None:
+    model, src, mask = _batch("landmarks")  # rows have 8, 5, 8 and 2 real frames
+    free = greedy_decode(model, src, mask, max_len=15, min_len=15)
+    assert {len(h.tokens) for h in free} == {15}
+    capped = greedy_decode(model, src, mask, max_len=15, min_len=15, max_len_a=1.0, max_len_b=1)
+    # a * frames + b tokens including eos: the caps bind before max_len and min_len
+    assert [len(h.tokens) for h in capped] == [8, 5, 8, 2]
+    assert all(h.finished for h in capped)
+    for h_free, h_cap in zip(free, capped, strict=True):
+        assert h_cap.tokens == h_free.tokens[: len(h_cap.tokens)]
+    beam = beam_search(model, src, mask, beam_size=1, max_len=15, min_len=15, max_len_a=1.0,
+                       max_len_b=1)
+    assert [h.tokens for h in beam] == [h.tokens for h in capped]
+    wide = beam_search(model, src, mask, beam_size=3, max_len=15, max_len_a=1.0, max_len_b=1)
+    assert all(len(h.tokens) <= n for h, n in zip(wide, [8, 5, 8, 2], strict=True))
