@@ -11,13 +11,18 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 
 from jobs.models import Job
 
-Report = Callable[..., None]
+class Report(Protocol):
+    """What a stage gets to tell the world: progress (saved) and stage events (streamed only)."""
+
+    def __call__(self, percent: int, **partial: Any) -> None: ...
+
+    def event(self, event: dict[str, Any]) -> None: ...
 
 
 class StageError(Exception):

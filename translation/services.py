@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from jobs.models import Job
-from jobs.services import ProgressReporter
-from jobs.stages import active_predictor, load_job_landmarks
+from jobs.stages import Report, active_predictor, load_job_landmarks
 
 
-def translate_job(job: Job, report: ProgressReporter) -> None:
+def translate_job(job: Job, report: Report) -> None:
     """Translate the job's landmarks; every decoded token is pushed to the page as it comes."""
     version, predictor = active_predictor(job, "translation")
     sequence = load_job_landmarks(job)

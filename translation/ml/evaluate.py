@@ -55,7 +55,7 @@ def char_error_rate(hypotheses: Sequence[str], references: Sequence[str]) -> flo
     pairs = [(h, r) for h, r in zip(hypotheses, references, strict=True) if r.strip()]
     if not pairs:
         return float("nan")
-    return float(jiwer.cer([r for _, r in pairs], [h for h, _ in pairs]))
+    return float(jiwer.cer([r for _, r in pairs], [h for h, _ in pairs]))  # type: ignore[arg-type]
 
 
 def ctc_greedy_glosses(log_probs: torch.Tensor, src_mask: torch.Tensor) -> list[list[int]]:
@@ -92,7 +92,7 @@ def decode_examples(
     batches = bucket_batches([e.src_len for e in examples], batch_size, shuffle=False)
     for idx in tqdm(batches, desc="decode", disable=not progress, leave=False):
         batch = collate([examples[i] for i in idx]).to(device)
-        caps = {"max_len_a": max_len[0], "max_len_b": max_len[1]}
+        caps: dict[str, Any] = {"max_len_a": max_len[0], "max_len_b": max_len[1]}
         if beam_size > 1:
             hyps = beam_search(model, batch.src, batch.src_mask, beam_size=beam_size, alpha=alpha,
                                **caps)

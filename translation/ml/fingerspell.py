@@ -126,7 +126,8 @@ def _pose_track(word: str, bank: LetterBank, rng: random.Random, cfg: SynthesisC
     shapes: list[np.ndarray] = []
     offsets: list[np.ndarray] = []
     drift = np.array([rng.uniform(-0.08, 0.08), rng.uniform(-0.03, 0.03)])
-    prev_shape, prev_off = None, np.zeros(2)
+    prev_shape: np.ndarray | None = None
+    prev_off: np.ndarray = np.zeros(2)
     for i, letter in enumerate(word):
         shape = rng.choice(bank.shapes[letter])
         off = drift * i

@@ -175,6 +175,8 @@ class DecoderLayer(nn.Module):
 
 
 class Translator(nn.Module):
+    pe: torch.Tensor  # (max_len, D) buffer
+    gloss_to_piece: torch.Tensor  # (gloss vocab,) buffer
     """Source (gloss ids or landmark frames) -> encoder -> decoder -> piece logits."""
 
     def __init__(self, cfg: ModelConfig) -> None:
@@ -193,7 +195,9 @@ class Translator(nn.Module):
             self.register_buffer("gloss_to_piece", torch.zeros(cfg.src_vocab_size, dtype=torch.long))
         self.drop = nn.Dropout(cfg.dropout)
         self.encoder = nn.ModuleList(EncoderLayer(cfg) for _ in range(cfg.n_enc_layers))
-        self.decoder = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.n_dec_layers))
+        self.decoder: list[DecoderLayer] = nn.ModuleList(  # type: ignore[assignment]
+            DecoderLayer(cfg) for _ in range(cfg.n_dec_layers)
+        )
         # Pre-LN stacks need a final norm; post-LN outputs are already normalised.
         self.enc_norm = nn.LayerNorm(d) if cfg.pre_norm else nn.Identity()
         self.dec_norm = nn.LayerNorm(d) if cfg.pre_norm else nn.Identity()
