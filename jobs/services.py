@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jobs import events, storage
 from jobs.models import Job, Video
-from jobs.serializers import job_to_dict
+from jobs.serializers import job_to_dict, stage_eta_seconds
 from jobs.stages import STAGES, StageError, check_duration, plan_stages, video_info_dict
 
 log = logging.getLogger(__name__)
@@ -147,8 +147,6 @@ class ProgressReporter:
 
 
 def _eta(job: Job, stage: str) -> float | None:
-    from jobs.serializers import stage_eta_seconds
-
     return stage_eta_seconds(job.stage(stage))
 
 

@@ -74,8 +74,7 @@ def video_info_dict(info: Any) -> dict[str, Any]:
 
 
 def run_landmarks(job: Job, report: Report) -> None:
-    from landmarks.cache import LandmarkCache, cache_key, extract_cached
-    from landmarks.extract import extractor_settings
+    from landmarks.cache import LandmarkCache, extract_cached
 
     complexity = settings.SLRWEB_HOLISTIC_MODEL_COMPLEXITY
     cache = LandmarkCache(settings.SLRWEB_LANDMARK_CACHE)
@@ -88,8 +87,7 @@ def run_landmarks(job: Job, report: Report) -> None:
         video_path(job), cache, model_complexity=complexity, progress=on_frames,
         video_sha256=job.video.sha256,
     )
-    key = cache_key(job.video.sha256, extractor_settings(complexity))
-    job.landmarks_file = str(cache.path_for(key))
+    job.landmarks_file = sequence.meta["cache_path"]
     summary = sequence.summary()
     summary["cached"] = sequence.meta.get("cache") == "hit"
     summary["warnings"] = list(sequence.meta.get("warnings", []))

@@ -82,7 +82,8 @@ def extract_cached(
 ) -> LandmarkSequence:
     """extract_landmarks, answered from `cache` when this video and these settings were seen.
 
-    meta["cache"] is "hit" or "miss". On a hit, progress (if given) is called once with (T, T).
+    meta["cache"] is "hit" or "miss", meta["cache_path"] the entry's file. On a hit, progress (if
+    given) is called once with (T, T).
     """
     from landmarks import extract
 
@@ -93,9 +94,10 @@ def extract_cached(
         if progress is not None:
             progress(len(sequence), len(sequence))
         sequence.meta["cache"] = "hit"
+        sequence.meta["cache_path"] = str(cache.path_for(key))
         return sequence
     sequence = extract.extract_landmarks(path, model_complexity=model_complexity, progress=progress)
     sequence.meta["video_sha256"] = sha
-    cache.put(key, sequence)
+    sequence.meta["cache_path"] = str(cache.put(key, sequence))
     sequence.meta["cache"] = "miss"
     return sequence
