@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 MEDIAPIPE := mediapipe==0.10.21
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint bench clean
+.PHONY: install browser run test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -22,7 +22,20 @@ $(STAMP): pyproject.toml
 run: install
 	PORT=$(PORT) $(BIN)/slrweb run
 
-test: install
+# Browser tests drive Debian's Chromium and ChromeDriver (never `playwright install`). Installed
+# here when missing, if we may (root); otherwise stop with the exact command to run.
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "Debian's Chromium is missing. Install it, then run make test again:" >&2; \
+	  echo "  sudo apt-get update && sudo apt-get install -y chromium chromium-driver" >&2; \
+	  exit 1; \
+	fi; \
+	echo "Installing Debian's chromium and chromium-driver (browser tests)"; \
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+
+test: install browser
 	$(BIN)/pytest
 
 test-fast: install

@@ -7,8 +7,22 @@ from pathlib import Path
 
 import pytest
 
+from mlcore.numerics import pin_thread_env, pin_torch
+
+# Before torch, OpenMP or MKL load, and inherited by the worker and Daphne processes tests start:
+# one thread everywhere, so no result depends on how a machine's cores split a reduction.
+pin_thread_env()
+os.environ.setdefault("SLRWEB_TORCH_THREADS", "1")
+os.environ.setdefault("PYTHONHASHSEED", "0")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SLRWEB_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _pinned_numerics() -> None:
+    """Every test starts from the same seeds with one torch thread (a test may reseed)."""
+    pin_torch(threads=1, seed=0)
 
 
 @pytest.fixture(scope="session")
