@@ -63,6 +63,13 @@ class AugmentConfig:
     scale: tuple[float, float] = (0.85, 1.15)  # x and y scaled independently (aspect ratios)
     mirror: float = 0.5  # probability of mirroring with hand swap (left-handed signers)
     shift: float = 0.05  # max translation, image fraction
+    # Signer variation (all off by default): palm size factor range, max relative change of
+    # each finger's length, max camera yaw/pitch (3-D rotation, degrees), probability of a hand
+    # detected with the wrong chirality (mirrored in place, slots kept).
+    palm_scale: tuple[float, float] = (1.0, 1.0)
+    finger_scale: float = 0.0
+    rotate3d_deg: float = 0.0
+    chirality: float = 0.0
 
 
 @dataclass(frozen=True)
