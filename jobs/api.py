@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from accounts.api_auth import API_AUTH, Requester
+from accounts.throttling import upload_throttle
 from jobs import exports, services
 from jobs.access import can_delete_job, can_view_job, visible_jobs
 from jobs.models import Job
@@ -38,7 +39,10 @@ def get_visible_job(request: HttpRequest, job_id: uuid.UUID) -> Job:
     return job
 
 
-@router.post("/jobs/", response={201: JobOut, 400: ErrorOut, 413: ErrorOut})
+@router.post(
+    "/jobs/", response={201: JobOut, 400: ErrorOut, 413: ErrorOut, 429: ErrorOut},
+    throttle=upload_throttle(),  # per user: SLRWEB_UPLOAD_RATE
+)
 def create_job(
     request: HttpRequest, video: File[UploadedFile], language: Form[str] = ""
 ) -> tuple[int, dict]:

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "accounts",
     "registry",
     "jobs",
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a login lockout into the lockout page
 ]
 
 ROOT_URLCONF = "slrweb.urls"
@@ -94,6 +96,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after 5 wrong passwords for one username from one address, the
+# 6th locks that pair for AXES_COOLOFF_TIME hours (the lockout page, HTTP 429, even for the right
+# password). Locking the pair, not the username alone, means nobody can lock a victim out from
+# elsewhere.
+AXES_FAILURE_LIMIT = env_int("SLRWEB_LOGIN_FAILURE_LIMIT", 5) + 1
+AXES_COOLOFF_TIME = float(os.environ.get("SLRWEB_LOGIN_COOLOFF_HOURS", 0.25))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failures are what matter; do not log every login's address
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -152,6 +169,12 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("SLRWEB_CELERY_EAGER", False)
 SLRWEB_MAX_UPLOAD_BYTES = env_int("SLRWEB_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 SLRWEB_MAX_DURATION_SECONDS = float(os.environ.get("SLRWEB_MAX_DURATION_SECONDS", 10 * 60))
 SLRWEB_ALLOW_ANONYMOUS = env_bool("SLRWEB_ALLOW_ANONYMOUS", False)
+# Accounts (accounts.throttling, accounts.anonymous): rates are "N/s|m|h|d" (django-ninja's form).
+SLRWEB_UPLOAD_RATE = os.environ.get("SLRWEB_UPLOAD_RATE", "120/h")  # per user (per address if anon)
+SLRWEB_SIGNUP_RATE = os.environ.get("SLRWEB_SIGNUP_RATE", "20/h")  # sign-up posts per address
+SLRWEB_API_TOKEN_DAYS = env_int("SLRWEB_API_TOKEN_DAYS", 90)  # default lifetime of a new token
+# Anonymous jobs nobody claimed by signing up or logging in are deleted after this many hours.
+SLRWEB_ANONYMOUS_RETENTION_HOURS = env_int("SLRWEB_ANONYMOUS_RETENTION_HOURS", 24)
 # Share every job with annotators for review (otherwise only jobs whose owner consented).
 SLRWEB_SHARE_JOBS_FOR_REVIEW = env_bool("SLRWEB_SHARE_JOBS_FOR_REVIEW", False)
 SLRWEB_DEFAULT_LANGUAGE = os.environ.get("SLRWEB_DEFAULT_LANGUAGE", "ase")
@@ -171,6 +194,7 @@ LOGGING = {
 }
 CELERY_BEAT_SCHEDULE = {
     "recover-stale-jobs": {"task": "jobs.recover_stale_jobs", "schedule": 60.0},
+    "expire-anonymous-jobs": {"task": "accounts.expire_anonymous_jobs", "schedule": 3600.0},
 }
 # Where inference runs: "auto" (CUDA when present, else CPU), "cuda" or "cpu".
 SLRWEB_DEVICE = os.environ.get("SLRWEB_DEVICE", "auto")
