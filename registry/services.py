@@ -31,10 +31,22 @@ from registry.vocabulary_csv import export_vocabulary_csv, import_vocabulary_csv
 __all__ = [
     "BundleRejected", "RegistryError", "activate_version", "add_glosses", "ensure_language",
     "delete_version", "evaluate_version", "export_vocabulary_csv", "import_vocabulary_csv", "register_bundle",
-    "roll_back", "rollback_target",
+    "roll_back", "rollback_target", "set_evaluator",
 ]
 log = logging.getLogger(__name__)
 BUNDLE_STORE = "registry/bundles"  # under MEDIA_ROOT
+Evaluator = Callable[[ModelVersion], dict[str, Any]]
+_evaluator: Evaluator | None = None
+
+
+def set_evaluator(evaluator: Evaluator | None) -> None:
+    """Install the function that scores a version on held-out corrections.
+
+    corpus.apps installs corpus.evaluation.evaluate_on_corrections at start-up: the corrections
+    live above the registry (they need jobs and annotations), so the registry cannot import them.
+    """
+    global _evaluator
+    _evaluator = evaluator
 
 
 def ensure_language(code: str, name: str = "") -> SignLanguage:
@@ -128,11 +140,10 @@ def evaluate_version(version: ModelVersion) -> dict[str, Any]:
     """Score a version on its language's held-out corrections and store the result.
 
     A failure is stored as {"error": ...} rather than raised: it must not lose an upload.
+    Without an evaluator (the corpus app not installed) the evaluation stays empty.
     """
-    from registry.evaluation import evaluate_on_corrections
-
     try:
-        version.evaluation = evaluate_on_corrections(version)
+        version.evaluation = _evaluator(version) if _evaluator is not None else {}
     except Exception as exc:  # noqa: BLE001 - reported in the admin beside the metrics
         log.exception("evaluation of %s failed", version.label)
         version.evaluation = {"error": f"{type(exc).__name__}: {exc}"}

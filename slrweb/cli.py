@@ -18,8 +18,7 @@ COMMAND_MODULES = (
     "recognition.ml.cli",
     "translation.ml.cli",
     "slrweb.django_cli",
-    "annotation.cli",
-    "registry.cli",
+    "corpus.cli",
 )
 
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "recognition",
     "translation",
     "annotation",
+    "corpus",
     "frontend",
 ]
 

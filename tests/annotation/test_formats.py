@@ -10,10 +10,10 @@ import pytest
 import webvtt
 
 from annotation import services
-from annotation.dataset import cut_segment
 from annotation.formats import annotation_webvtt, build_eaf, eaf_bytes, read_eaf
 from annotation.selectors import clip_duration
 from annotation.state import model_segments
+from corpus.segments import cut_segment
 from landmarks.formats import read_landmarks
 from tests.annotation.factories import letter_clips, make_job, recognition, spelled_word, translation
 

@@ -9,17 +9,9 @@ from django.utils import timezone
 
 from landmarks.formats import read_landmarks
 from landmarks.formats.npz import save_npz
-from registry.evaluation import is_held_out
+from tests.corpus.keys import key_in
 
 LEXICON = "poses/s2s_fingerspelling_lexicon/ase"
-
-
-def job_id(held_out: bool) -> uuid.UUID:
-    """A job id that falls in (or out of) the held-out bucket."""
-    while True:
-        candidate = uuid.uuid4()
-        if is_held_out(candidate) == held_out:
-            return candidate
 
 
 def accepted_annotation(shared_data: Path, out_dir: Path, clip_index: int, glosses: list[str],
@@ -34,9 +26,10 @@ def accepted_annotation(shared_data: Path, out_dir: Path, clip_index: int, gloss
     out_dir.mkdir(parents=True, exist_ok=True)
     landmarks_file = out_dir / f"{clips[clip_index].stem}.npz"
     save_npz(sequence, landmarks_file)
-    video = Video.objects.create(sha256=uuid.uuid4().hex * 2, file=f"videos/{clip_index}.mp4",
-                                 size=1)
-    job = Job.objects.create(id=job_id(held_out), video=video, language=language,
+    # The split follows the video (corpus.split.split_key); "train" here means not held out.
+    sha = key_in("held_out" if held_out else "train", f"{clip_index}-{'-'.join(glosses)}")
+    video = Video.objects.create(sha256=sha, file=f"videos/{clip_index}.mp4", size=1)
+    job = Job.objects.create(id=uuid.uuid4(), video=video, language=language,
                              status="succeeded", landmarks_file=str(landmarks_file),
                              result={"landmarks": sequence.summary()})
     step = sequence.duration / len(glosses)

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from corpus.evaluation import evaluate_on_corrections
 from registry import services
-from registry.evaluation import HELD_OUT_EVERY, evaluate_on_corrections, is_held_out
 from tests.registry.corrections import accepted_annotation
 
 pytestmark = pytest.mark.django_db
-
-
-def test_held_out_bucket_is_stable_and_about_one_in_five():
-    ids = [f"job-{i}" for i in range(2000)]
-    share = sum(map(is_held_out, ids)) / len(ids)
-    assert abs(share - 1 / HELD_OUT_EVERY) < 0.03
-    assert [is_held_out(i) for i in ids] == [is_held_out(i) for i in ids]
 
 
 def test_without_corrections_there_is_no_evaluation(ase, make_bundle):

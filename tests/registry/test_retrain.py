@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.retrain import base_version, correction_runs
+from corpus.retrain import base_version, correction_runs
 from tests.registry.corrections import accepted_annotation
 
 pytestmark = pytest.mark.django_db

@@ -15,12 +15,15 @@ Layout written under the output folder:
 line-aligned gloss input of `slrweb train-translation --input-kind gloss` (--train-src/--train-tgt,
 --dev-src/--dev-tgt). Clips flagged as a bad extraction give no landmarks (their glosses and text
 still make a gloss->text pair); clips flagged as the wrong language give nothing.
+
+Which clip is train or dev, and which is held out, is decided by corpus.split.split_of alone.
+Held-out clips are left out of every export (counted in the summary): they are what new model
+versions are evaluated on (corpus.evaluation), so no training set may contain them.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -32,6 +35,8 @@ import numpy as np
 
 from annotation.models import Annotation
 from annotation.selectors import accepted_annotations
+from corpus.segments import cut_segment
+from corpus.split import DEV_SHARE, split_key, split_of
 from landmarks.formats.npz import load_npz, save_npz
 from landmarks.sequence import LandmarkSequence
 
@@ -45,29 +50,9 @@ class ExportSummary:
     annotations: int = 0
     isolated_samples: int = 0
     translation_pairs: dict[str, int] = field(default_factory=lambda: {"train": 0, "dev": 0})
+    held_out_clips: int = 0  # accepted, but kept for evaluation: not in this export
+    held_out_segments: int = 0
     skipped: list[str] = field(default_factory=list)
-
-
-def is_dev(job_id: Any, dev_fraction: float) -> bool:
-    """Deterministic split by job: the same clip is always on the same side."""
-    digest = hashlib.sha256(str(job_id).encode()).hexdigest()
-    return int(digest[:8], 16) / 0x1_0000_0000 < dev_fraction
-
-
-def cut_segment(sequence: LandmarkSequence, start: float, end: float) -> LandmarkSequence:
-    """The frames shown in [start, end) seconds, timestamps rebased to the segment's start.
-
-    Boundaries are kept in whole milliseconds, so a frame starting within half a millisecond of
-    a boundary is on the boundary (at 24 fps frame k starts at k/24 s, not a whole millisecond).
-    """
-    half_ms = 0.0005
-    keep = (sequence.timestamps >= start - half_ms) & (sequence.timestamps < end - half_ms)
-    timestamps = sequence.timestamps[keep]
-    return LandmarkSequence(
-        points=sequence.points[keep], presence=sequence.presence[keep],
-        timestamps=timestamps - (timestamps[0] if len(timestamps) else 0.0),
-        fps=sequence.fps, meta={"cut": [start, end]},
-    )
 
 
 def _safe(text: str) -> str:
@@ -101,6 +86,11 @@ class _Writer:
         if "wrong_language" in annotation.flags:
             self.summary.skipped.append(f"{job.id}: flagged as the wrong sign language")
             return
+        split = split_of(split_key(job), self.dev_fraction)
+        if split == "held_out":
+            self.summary.held_out_clips += 1
+            self.summary.held_out_segments += len(annotation.segments)
+            return
         sequence = self._landmarks(annotation)
         if sequence is not None:
             self._add_segments(annotation, sequence)
@@ -110,7 +100,6 @@ class _Writer:
             if sequence is not None:
                 path = f"landmarks/{job.id}.npz"
                 save_npz(sequence, self.out / "translation" / path)
-            split = "dev" if is_dev(job.id, self.dev_fraction) else "train"
             self.pairs.append({"split": split, "job": str(job.id), "path": path,
                                "glosses": glosses, "text": annotation.translation})
         self.records.append(_provenance(annotation))
@@ -134,8 +123,10 @@ class _Writer:
 
     def finish(self, manifest: dict[str, Any]) -> None:
         _write_csv(self.out / "isolated" / "index.csv", INDEX_FIELDS, self.isolated_rows)
-        if self.pairs and not any(p["split"] == "dev" for p in self.pairs) and len(self.pairs) > 1:
-            self.pairs[-1]["split"] = "dev"  # train-translation needs a non-empty dev set
+        if self.pairs and not any(p["split"] == "dev" for p in self.pairs):
+            # Not patched by moving a clip: the split is corpus.split's alone.
+            self.summary.skipped.append("no clip fell in the dev split: give train-translation "
+                                        "a dev set of its own (--dev-src/--dev-tgt)")
         _write_csv(self.out / "translation" / "index.csv",
                    ("split", "job", "path", "glosses", "text"), self.pairs)
         for split in ("train", "dev"):
@@ -177,10 +168,12 @@ def iter_accepted(language: str, since: datetime | None = None) -> Iterator[Anno
 
 
 def export_dataset(
-    language: str, out_dir: str | Path, since: datetime | None = None, dev_fraction: float = 0.1,
+    language: str, out_dir: str | Path, since: datetime | None = None,
+    dev_fraction: float = DEV_SHARE,
     progress: bool = False,
 ) -> ExportSummary:
-    """Write the accepted annotations of `language` (reviewed at or after `since`) to out_dir."""
+    """Write the accepted annotations of `language` (reviewed at or after `since`) to out_dir,
+    held-out clips left out."""
     out = Path(out_dir)
     summary = ExportSummary(out_dir=str(out), language=language)
     writer = _Writer(out, summary, dev_fraction)

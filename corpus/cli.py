@@ -1,18 +1,73 @@
-"""`slrweb retrain`: a new candidate version from base data plus accepted corrections."""
+"""`slrweb export-dataset` (accepted corrections as a training set, see corpus.dataset) and
+`slrweb retrain` (a new candidate version from base data plus accepted corrections)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from corpus.split import DEV_SHARE, HELD_OUT_SHARE
 from slrweb.django_cli import setup_django
 
 
 def register(subparsers: Any) -> None:
-    """Add the registry subcommands to the `slrweb` parser."""
+    """Add the corpus subcommands to the `slrweb` parser."""
+    _register_export(subparsers)
+    _register_retrain(subparsers)
+
+
+def _register_export(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "export-dataset",
+        help="write accepted annotations (landmarks + labels) as a training set",
+        description="Writes isolated/ (npz-dir for train-isolated) and translation/ "
+                    "(line-aligned .gloss/.text for train-translation) under OUT.",
+    )
+    p.add_argument("--language", required=True, help="ISO 639-3 code of the sign language, e.g. ase")
+    p.add_argument("--since", type=date.fromisoformat,
+                   help="only annotations accepted on or after this day (YYYY-MM-DD, UTC)")
+    p.add_argument("-o", "--out", required=True, help="output folder (new or empty)")
+    p.add_argument("--dev-fraction", type=float, default=DEV_SHARE,
+                   help="share of clips put in the translation dev split (by video, "
+                        "deterministic, corpus.split); held-out clips are never exported")
+    p.set_defaults(func=cmd_export_dataset)
+
+
+def cmd_export_dataset(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        print(f"{out} exists and is not an empty folder; choose a new one", file=sys.stderr)
+        return 2
+    if not 0.0 <= args.dev_fraction < 1.0 - HELD_OUT_SHARE:
+        print(f"--dev-fraction must be in [0, {1.0 - HELD_OUT_SHARE:g})", file=sys.stderr)
+        return 2
+    setup_django()
+    from corpus.dataset import export_dataset
+    from registry.languages import normalise_code
+
+    try:
+        language = normalise_code(args.language)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    since = datetime.combine(args.since, time.min, tzinfo=UTC) if args.since else None
+    summary = export_dataset(language, out, since=since, dev_fraction=args.dev_fraction,
+                             progress=sys.stderr.isatty())
+    print(json.dumps({k: v for k, v in vars(summary).items() if k != "skipped"}, indent=2))
+    for reason in summary.skipped:
+        print(f"skipped: {reason}", file=sys.stderr)
+    if not summary.annotations:
+        print(f"no accepted annotations for {language}"
+              + (f" since {args.since}" if args.since else ""), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _register_retrain(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "retrain", help="train a candidate model version from base data + accepted corrections",
         description="Trains the architecture of a registered version (the active one unless "
@@ -56,7 +111,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     from registry.errors import RegistryError
     from registry.metrics import format_value, headline
     from registry.models import SignLanguage
-    from registry.retrain import base_version, retrain_isolated
+    from corpus.retrain import base_version, retrain_isolated
 
     try:
         language = SignLanguage.objects.get(code=args.language.strip().lower())
@@ -90,7 +145,7 @@ class BaseDataMissing(Exception):
 
 def _base_runs(args: argparse.Namespace, base: Any) -> list[Any]:
     from recognition.ml.data import load_runs
-    from registry.retrain import recorded_base_data
+    from corpus.retrain import recorded_base_data
 
     if args.no_base_data:
         return []

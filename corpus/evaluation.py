@@ -1,34 +1,31 @@
 """Scores of a model version on the language's held-out corrections.
 
-Held-out means: accepted annotations whose job falls in a fixed one-in-five hash bucket
-(`is_held_out`). The bucket depends on the job id only, so a job is held out forever; retraining
-(registry.cli) leaves these jobs out of its training data, so the scores stay honest.
+Held-out means: accepted annotations whose clip corpus.split puts in the held-out split. A clip
+is held out forever, and every export and retrain leaves it out (corpus.dataset), so the scores
+stay honest. Segments are cut with corpus.segments.cut_segment, as the exports cut them.
+Registered in registry.services at start-up (corpus.apps), so the registry needs no import of
+the annotation data.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 
+from corpus.segments import cut_segment
+from corpus.split import is_held_out, split_key
+
 log = logging.getLogger(__name__)
-HELD_OUT_EVERY = 5
 MAX_EXAMPLES = 500  # keeps an evaluation inside an admin request
 
 
-def is_held_out(job_id: Any) -> bool:
-    """Whether corrections of this job are kept for evaluation and out of training."""
-    digest = hashlib.sha256(str(job_id).encode()).digest()
-    return int.from_bytes(digest[:8], "big") % HELD_OUT_EVERY == 0
-
-
 def held_out_annotations(language_code: str) -> list[Any]:
-    """Accepted annotations of the language in the held-out bucket (empty if none yet)."""
+    """Accepted annotations of the language in the held-out split (empty if none yet)."""
     from annotation.selectors import accepted_annotations
 
     picked = []
     for annotation in accepted_annotations(language_code).iterator():
-        if is_held_out(annotation.job_id) and annotation.job.landmarks_file:
+        if is_held_out(split_key(annotation.job)) and annotation.job.landmarks_file:
             picked.append(annotation)
             if len(picked) >= MAX_EXAMPLES:
                 break
@@ -62,15 +59,6 @@ def _landmarks(annotation: Any) -> Any | None:
         return None
 
 
-def clip_segment(sequence: Any, start: float, end: float) -> Any:
-    """The frames of a LandmarkSequence whose timestamps fall in [start, end)."""
-    from landmarks.sequence import LandmarkSequence
-
-    keep = (sequence.timestamps >= start) & (sequence.timestamps < end)
-    return LandmarkSequence(points=sequence.points[keep], presence=sequence.presence[keep],
-                            timestamps=sequence.timestamps[keep] - start, fps=sequence.fps)
-
-
 def evaluate_isolated(predictor: Any, annotations: list[Any]) -> dict[str, Any]:
     """Top-1/top-5 accuracy of classifying each corrected segment (its frames only)."""
     hits1 = hits5 = total = 0
@@ -79,7 +67,7 @@ def evaluate_isolated(predictor: Any, annotations: list[Any]) -> dict[str, Any]:
         if sequence is None:
             continue
         for segment in annotation.segments:
-            clip = clip_segment(sequence, float(segment["start"]), float(segment["end"]))
+            clip = cut_segment(sequence, float(segment["start"]), float(segment["end"]))
             if not segment.get("gloss") or len(clip) == 0:
                 continue
             ranked = [entry["gloss"] for entry in predictor.predict_clip(clip, top_k=5)]

@@ -1,8 +1,8 @@
 """Retraining: base data plus accepted corrections -> a new candidate version with metrics.
 
-Corrections come from annotation.dataset.export_dataset (the same export `slrweb
-export-dataset` writes), minus the held-out jobs (registry.evaluation.is_held_out) that new
-versions are evaluated on, minus glosses outside the language's vocabulary (a bundle with them
+Corrections come from corpus.dataset.export_dataset (the same export `slrweb
+export-dataset` writes, which already leaves out the held-out clips of corpus.split that new
+versions are evaluated on), minus glosses outside the language's vocabulary (a bundle with them
 could not be registered). The new version starts from the config of a registered version (the
 active one by default) and keeps its name, so it becomes e.g. silfa-letters@2.
 """
@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from registry import selectors
-from registry.evaluation import is_held_out
 from registry.models import ModelVersion, SignLanguage
 
 Log = Callable[[str], None]
@@ -29,7 +28,7 @@ Log = Callable[[str], None]
 @dataclass
 class CorrectionData:
     runs: list[Any] = field(default_factory=list)  # recognition.ml.data.Run
-    held_out: int = 0  # segments left out because their job is held out for evaluation
+    held_out: int = 0  # segments left out because their clip is held out for evaluation
     unknown_glosses: list[str] = field(default_factory=list)  # left out: not in the vocabulary
     skipped: list[str] = field(default_factory=list)  # reasons the export gave
 
@@ -37,20 +36,18 @@ class CorrectionData:
 def correction_runs(language: SignLanguage, out_dir: Path,
                     since: datetime | None = None) -> CorrectionData:
     """Accepted corrected segments of the language as training runs (held-out jobs excluded)."""
-    from annotation.dataset import export_dataset
+    from corpus.dataset import export_dataset
     from recognition.ml.data import load_runs
 
     summary = export_dataset(language.code, out_dir, since=since)
-    data = CorrectionData(skipped=list(summary.skipped))
+    data = CorrectionData(held_out=summary.held_out_segments, skipped=list(summary.skipped))
     index = out_dir / "isolated" / "index.csv"
     with open(index, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     vocabulary = set(selectors.vocabulary(language))
     kept = []
     for row in rows:
-        if is_held_out(row["job"]):
-            data.held_out += 1
-        elif row["sign"] not in vocabulary:
+        if row["sign"] not in vocabulary:
             data.unknown_glosses.append(row["sign"])
         else:
             kept.append(row)
