@@ -74,6 +74,8 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
         g.add_argument(f"--{split}-src", help=f"{split} glosses, one sentence per line")
         g.add_argument(f"--{split}-tgt", help=f"{split} text, line-aligned")
     g.add_argument("--min-gloss-freq", type=int, default=1)
+    g.add_argument("--gloss-normalizer", choices=["asl"], default=None,
+                   help="normalise gloss spellings first (asl: NCSLGR/BOSTON-104 conventions)")
     _add_fingerspelling_arguments(p)
     g = p.add_argument_group("tokenizer")
     g.add_argument("--spm-model", help="existing SentencePiece model (else one is trained)")
@@ -149,12 +151,13 @@ def cmd_train_translation(args: argparse.Namespace) -> int:
 def cmd_evaluate_translation(args: argparse.Namespace) -> int:
     import torch
 
-    from translation.ml.evaluate import evaluate_examples
+    from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
     from translation.ml.infer import TranslationPredictor
 
     torch.set_num_threads(args.threads)
     predictor = TranslationPredictor.from_bundle(args.model)
-    alpha = args.alpha if args.alpha is not None else predictor.decode.length_penalty
+    settings = predictor.decode_settings(args.beam, args.alpha)
+    baseline: dict[str, Any] | None = None
     if predictor.input_kind == "gloss":
         if not (args.src and args.ref):
             print("a gloss bundle needs --src and --ref", file=sys.stderr)
@@ -162,7 +165,8 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
         from translation.ml.data import encode_gloss_pairs, load_parallel
 
         examples = encode_gloss_pairs(load_parallel(args.src, args.ref), predictor.vocab,
-                                      predictor.tokenizer, 10_000)
+                                      predictor.tokenizer, 10_000, predictor.normalize)
+        baseline = copy_baseline_metrics(examples)
     else:
         from translation.ml.fingerspell import heldout_examples
 
@@ -170,11 +174,10 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
             print("a landmarks bundle needs --isolated-dir", file=sys.stderr)
             return 2
         examples = heldout_examples(args, predictor.tokenizer, predictor.vocab)
-    beam = args.beam if args.beam is not None else predictor.decode.beam_size
-    caps = (predictor.decode.max_len_a, predictor.decode.max_len_b)
     metrics, hyps = evaluate_examples(predictor.model, examples, predictor.tokenizer,
-                                      predictor.vocab, beam_size=beam, alpha=alpha, max_len=caps,
-                                      progress=True)
+                                      predictor.vocab, decode=settings, progress=True)
+    if baseline is not None:
+        metrics["copy_baseline"] = baseline
     if args.hyp_out:
         Path(args.hyp_out).write_text("\n".join(hyps) + "\n")
     print(json.dumps(metrics, indent=2))
@@ -190,8 +193,7 @@ def cmd_translate_text(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     predictor = TranslationPredictor.from_bundle(args.model, device=args.device)
     lines = read_gloss_lines(args.input)
-    beam = args.beam if args.beam is not None else predictor.decode.beam_size
-    outputs = predictor.translate_text(lines, beam_size=beam, batch_size=args.batch_size,
+    outputs = predictor.translate_text(lines, args.beam, batch_size=args.batch_size,
                                        progress=True)
     # Exactly one output line per input line, whatever the model produced.
     sys.stdout.write("".join(" ".join(text.split()) + "\n" for text in outputs))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ class Example:
     tgt: list[int]  # piece ids without bos/eos
     ctc: list[int]  # CTC gloss ids (may be empty)
     text: str = ""  # reference text, for evaluation
+    source: str = ""  # the gloss line as written (gloss input), for the copy baseline
 
     @property
     def src_len(self) -> int:
@@ -66,14 +67,18 @@ def load_parallel(src_path: str | Path, tgt_path: str | Path) -> list[tuple[str,
 def encode_gloss_pairs(
     pairs: Sequence[tuple[str, str]], vocab: GlossVocab, tokenizer: TextTokenizer,
     max_tgt_len: int,
+    normalize: Callable[[str], str] | None = None,
 ) -> list[Example]:
-    """Gloss->text examples; pairs with an empty side are dropped, long targets truncated."""
+    """Gloss->text examples; pairs with an empty side are dropped, long targets truncated.
+
+    normalize: the bundle's gloss normaliser (translation.ml.glossnorm), applied before lookup."""
     out = []
     for gloss, text in pairs:
-        src = vocab.encode(gloss)
+        src = vocab.encode(normalize(gloss) if normalize else gloss)
         if not src or not text.strip():
             continue
-        out.append(Example(src=src, tgt=tokenizer.encode(text)[:max_tgt_len], ctc=[], text=text))
+        out.append(Example(src=src, tgt=tokenizer.encode(text)[:max_tgt_len], ctc=[], text=text,
+                           source=gloss))
     return out
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from translation.ml.config import DecodeConfig
 from translation.ml.model import Translator
 from translation.ml.tokenizer import BOS_ID, EOS_ID, PAD_ID
 
@@ -227,3 +228,29 @@ def _best(
     return Hypothesis(tokens=tokens, logprobs=token_lp[r].tolist(),
                       score=float(scores[i].max()) / length_penalty(len(tokens), alpha),
                       finished=False)
+
+
+def decode_batch(
+    model: Translator,
+    src: torch.Tensor,
+    src_mask: torch.Tensor,
+    settings: DecodeConfig,
+    on_token: TokenCallback | None = None,
+) -> list[Hypothesis]:
+    """Decode a batch the way `settings` says: the one entry point of jobs, translate-text and
+    evaluate-translation, so that served and evaluated outputs cannot drift apart.
+
+    Greedy search (beam 1) streams each token as it is decoded; beam search calls `on_token`
+    for the final pieces of each row once the search has ended.
+    """
+    cap_a, cap_b = settings.max_len_a, settings.max_len_b
+    if settings.beam_size <= 1:
+        return greedy_decode(model, src, src_mask, on_token=on_token, max_len_a=cap_a,
+                             max_len_b=cap_b)
+    hyps = beam_search(model, src, src_mask, beam_size=settings.beam_size,
+                       alpha=settings.length_penalty, max_len_a=cap_a, max_len_b=cap_b)
+    if on_token is not None:
+        for row, hyp in enumerate(hyps):
+            for tok, lp in zip(hyp.tokens, hyp.logprobs, strict=True):
+                on_token(row, tok, lp)
+    return hyps

@@ -13,7 +13,8 @@ import torch
 from tqdm import tqdm
 
 from translation.ml.data import Example, bucket_batches, collate
-from translation.ml.decode import beam_search, greedy_decode
+from translation.ml.config import DecodeConfig
+from translation.ml.decode import decode_batch
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
@@ -36,6 +37,14 @@ def text_metrics(hypotheses: Sequence[str], references: Sequence[str]) -> dict[s
         "chrf_signature": str(chrf.get_signature()),
         "sentences": len(hypotheses),
     }
+
+
+def copy_baseline_metrics(examples: Sequence[Example]) -> dict[str, Any]:
+    """BLEU-4/chrF of outputting each example's gloss line lower-cased (the copy baseline):
+    what a translator must beat to have learnt more than the glosses' English words."""
+    from translation.ml.glossnorm import copy_baseline
+
+    return text_metrics([copy_baseline(e.source) for e in examples], [e.text for e in examples])
 
 
 def word_error_rate(hypotheses: Sequence[str], references: Sequence[str]) -> float:
@@ -76,28 +85,20 @@ def decode_examples(
     model: Translator,
     examples: Sequence[Example],
     tokenizer: TextTokenizer,
+    settings: DecodeConfig,
     gloss_vocab: GlossVocab | None = None,
     batch_size: int = 64,
-    beam_size: int = 1,
-    alpha: float = 1.0,
     device: str | torch.device = "cpu",
     progress: bool = False,
-    max_len: tuple[float, int] = (0.0, 0),
 ) -> tuple[list[str], list[list[str]]]:
-    """Translate every example (in input order); also CTC glosses when the model has a head.
-
-    max_len: (a, b) per-row output cap a * source length + b (a = 0: none)."""
+    """Translate every example (in input order) with `settings` (beam, length penalty, output
+    cap, through `decode_batch`); also CTC glosses when the model has a head."""
     texts: list[str] = [""] * len(examples)
     glosses: list[list[str]] = [[] for _ in examples]
     batches = bucket_batches([e.src_len for e in examples], batch_size, shuffle=False)
     for idx in tqdm(batches, desc="decode", disable=not progress, leave=False):
         batch = collate([examples[i] for i in idx]).to(device)
-        caps: dict[str, Any] = {"max_len_a": max_len[0], "max_len_b": max_len[1]}
-        if beam_size > 1:
-            hyps = beam_search(model, batch.src, batch.src_mask, beam_size=beam_size, alpha=alpha,
-                               **caps)
-        else:
-            hyps = greedy_decode(model, batch.src, batch.src_mask, **caps)
+        hyps = decode_batch(model, batch.src, batch.src_mask, settings)
         for i, h in zip(idx, hyps, strict=True):
             texts[i] = tokenizer.decode(h.tokens)
         if model.ctc_head is not None and gloss_vocab is not None:
@@ -121,16 +122,22 @@ def evaluate_examples(
     device: str | torch.device = "cpu",
     progress: bool = False,
     max_len: tuple[float, int] = (0.0, 0),
+    decode: DecodeConfig | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Metrics of `model` on `examples` (refs = example.text, gloss refs = example.ctc)."""
-    texts, glosses = decode_examples(model, examples, tokenizer, gloss_vocab, batch_size,
-                                     beam_size, alpha, device, progress, max_len)
+    """Metrics of `model` on `examples` (refs = example.text, gloss refs = example.ctc).
+
+    `decode` (a bundle's settings, see TranslationPredictor.decode_settings) replaces
+    beam_size/alpha/max_len, which remain for the training loop's quick greedy evaluations."""
+    settings = decode or DecodeConfig(beam_size=beam_size, length_penalty=alpha,
+                                      max_len_a=max_len[0], max_len_b=max_len[1])
+    texts, glosses = decode_examples(model, examples, tokenizer, settings, gloss_vocab,
+                                     batch_size, device, progress)
     refs = [e.text for e in examples]
     metrics = text_metrics(texts, refs)
     metrics["cer"] = round(char_error_rate(texts, refs), 4)
-    metrics["beam_size"] = beam_size
-    metrics["length_penalty"] = alpha
-    metrics["max_len"] = list(max_len)
+    metrics["beam_size"] = settings.beam_size
+    metrics["length_penalty"] = settings.length_penalty
+    metrics["max_len"] = [settings.max_len_a, settings.max_len_b]
     if model.ctc_head is not None and gloss_vocab is not None:
         gloss_refs = [" ".join(gloss_vocab.decode(e.ctc)) for e in examples]
         metrics["ctc_gloss_wer"] = round(word_error_rate([" ".join(g) for g in glosses],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ from tqdm import tqdm
 from landmarks.sequence import LandmarkSequence
 from translation.ml.config import DecodeConfig, ModelConfig
 from translation.ml.data import Example, bucket_batches, collate
-from translation.ml.decode import beam_search, greedy_decode
+from translation.ml.decode import decode_batch
 from translation.ml.evaluate import ctc_greedy_glosses
+from translation.ml.glossnorm import gloss_normalizer
 from translation.ml.features import FEATURE_SET, sequence_features
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
@@ -51,6 +53,7 @@ class TranslationPredictor:
         self.name, self.config, self.device = name, config, device
         self.input_kind = model.cfg.input_kind
         self.decode = DecodeConfig.from_dict(config.get("decode"))
+        self.normalize = gloss_normalizer(config.get("gloss_normalizer"))
 
     @classmethod
     def from_bundle(cls, path: str | Path, device: str = "cpu") -> TranslationPredictor:
@@ -60,43 +63,92 @@ class TranslationPredictor:
         return cls(model, tokenizer, GlossVocab(bundle.vocabulary), bundle.name, bundle.config,
                    device)
 
-    def translate(self, seq: LandmarkSequence, on_token: OnToken | None = None,
-                  beam_size: int = 1) -> dict[str, Any]:
-        """Translate one clip: {"model", "text", "tokens": [{"piece", "logprob"}], "glosses"}.
+    def decode_settings(self, beam_size: int | None = None,
+                        length_penalty: float | None = None) -> DecodeConfig:
+        """The bundle's decoding (config.json "decode": beam, length penalty, output cap), with
+        explicit overrides. Jobs, translate-text and evaluate-translation all decode with this,
+        so a served translation is the one the bundle's metrics were measured with."""
+        overrides: dict[str, Any] = {}
+        if beam_size is not None:
+            overrides["beam_size"] = beam_size
+        if length_penalty is not None:
+            overrides["length_penalty"] = length_penalty
+        return replace(self.decode, **overrides)
 
-        With beam_size 1, `on_token(piece, logprob)` is called as each piece is decoded
-        (streaming); with a beam it is called for the final pieces once the search ends.
+    def encode_glosses(self, line: str) -> list[int]:
+        """Source ids of one gloss line, after the bundle's gloss normalisation (if any)."""
+        return self.vocab.encode(self.normalize(line))
+
+    def translate(self, seq: LandmarkSequence, on_token: OnToken | None = None,
+                  beam_size: int | None = None) -> dict[str, Any]:
+        """Translate one clip: {"model", "text", "tokens": [{"piece", "logprob"}], "glosses",
+        "decode"}, decoded with the bundle's settings (`beam_size` overrides its beam).
+
+        Greedy bundles call `on_token(piece, logprob)` as each piece is decoded (streaming);
+        with a beam it is called for the final pieces once the search ends.
         """
         if self.input_kind != "landmarks":
             raise ValueError(f"bundle {self.name!r} takes glosses: use translate_text()")
+        settings = self.decode_settings(beam_size)
         feats = sequence_features(seq, self.config.get("features", {}).get("set", FEATURE_SET))
-        result: dict[str, Any] = {"model": self.name, "text": "", "tokens": [], "glosses": []}
+        result: dict[str, Any] = {"model": self.name, "text": "", "tokens": [], "glosses": [],
+                                  "decode": settings.to_dict()}
         if len(feats) == 0:
             return result
+        if self.config.get("reader"):  # long clips: CTC letters read in overlapping windows
+            return self._read_windows(feats, result, on_token)
         src = torch.from_numpy(np.ascontiguousarray(feats))[None].to(self.device)
         mask = torch.ones(src.shape[:2], dtype=torch.bool, device=self.device)
-        def stream(_row: int, tok: int, lp: float) -> None:
-            if on_token is not None:
-                on_token(self.tokenizer.piece(tok), lp)
-
-        caps = self._caps()
-        if beam_size > 1:
-            hyp = beam_search(self.model, src, mask, beam_size=beam_size,
-                              alpha=self.decode.length_penalty, **caps)[0]
-        else:
-            hyp = greedy_decode(self.model, src, mask, on_token=stream if on_token else None,
-                                **caps)[0]
-        result["tokens"] = [{"piece": self.tokenizer.piece(t), "logprob": round(lp, 4)}
-                            for t, lp in zip(hyp.tokens, hyp.logprobs, strict=True)]
-        if on_token is not None and beam_size > 1:
-            for tok in result["tokens"]:
-                on_token(tok["piece"], tok["logprob"])
-        result["text"] = self.tokenizer.decode(hyp.tokens)
+        result.update(self._decode_one(src, mask, settings, on_token))
         result["glosses"] = self._ctc_glosses(src, mask)
         return result
 
-    def _caps(self) -> dict[str, Any]:
-        return {"max_len_a": self.decode.max_len_a, "max_len_b": self.decode.max_len_b}
+    def translate_glosses(self, glosses: Sequence[str], on_token: OnToken | None = None,
+                          beam_size: int | None = None) -> dict[str, Any]:
+        """Translate one recognised gloss sequence (gloss bundles), like `translate` does a
+        clip: same result keys, the bundle's decoding and gloss normalisation, tokens streamed."""
+        if self.input_kind != "gloss":
+            raise ValueError(f"bundle {self.name!r} takes landmarks: use translate()")
+        settings = self.decode_settings(beam_size)
+        result: dict[str, Any] = {"model": self.name, "text": "", "tokens": [],
+                                  "glosses": list(glosses), "decode": settings.to_dict()}
+        ids = self.encode_glosses(" ".join(glosses))
+        if not ids:
+            return result
+        src = torch.tensor([ids], dtype=torch.long, device=self.device)
+        mask = torch.ones_like(src, dtype=torch.bool)
+        result.update(self._decode_one(src, mask, settings, on_token))
+        return result
+
+    def _decode_one(self, src: torch.Tensor, mask: torch.Tensor, settings: DecodeConfig,
+                    on_token: OnToken | None) -> dict[str, Any]:
+        """{"text", "tokens"} of a batch of one, streaming pieces to `on_token`."""
+        def stream(_row: int, tok: int, lp: float) -> None:
+            if on_token is not None:
+                on_token(self.tokenizer.piece(tok), round(lp, 4))
+
+        hyp = decode_batch(self.model, src, mask, settings, stream if on_token else None)[0]
+        tokens = [{"piece": self.tokenizer.piece(t), "logprob": round(lp, 4)}
+                  for t, lp in zip(hyp.tokens, hyp.logprobs, strict=True)]
+        return {"text": self.tokenizer.decode(hyp.tokens), "tokens": tokens}
+
+    def _read_windows(self, feats: np.ndarray, result: dict[str, Any],
+                      on_token: OnToken | None) -> dict[str, Any]:
+        """The bundle's "reader" (translation.ml.windows): letters with their frame times."""
+        from translation.ml.windows import labels_text, read_letters
+
+        def stream(e: Any, label: str) -> None:
+            if on_token is not None:
+                on_token(labels_text([label]) or " ", round(e.logprob, 4))
+
+        reading = read_letters(self.model, feats, self.vocab, self.config["reader"],
+                               self.device, stream)
+        result["tokens"] = [{"piece": labels_text([g]) or " ", "logprob": round(e.logprob, 4),
+                             "frame": e.frame} for e, g in zip(reading.emissions, reading.labels,
+                                                               strict=True)]
+        result.update(text=reading.text, glosses=reading.labels,
+                      decode={**result["decode"], "reader": dict(self.config["reader"])})
+        return result
 
     def _ctc_glosses(self, src: torch.Tensor, mask: torch.Tensor) -> list[str]:
         if self.model.ctc_head is None:
@@ -106,23 +158,21 @@ class TranslationPredictor:
         assert lp is not None
         return self.vocab.decode(ctc_greedy_glosses(lp, mask)[0])
 
-    def translate_text(self, lines: Sequence[str], beam_size: int = 4, batch_size: int = 64,
-                       progress: bool = False) -> list[str]:
-        """One translation per gloss line, in order; empty lines give empty strings."""
+    def translate_text(self, lines: Sequence[str], beam_size: int | None = None,
+                       batch_size: int = 64, progress: bool = False) -> list[str]:
+        """One translation per gloss line, in order, decoded with the bundle's settings
+        (`beam_size` overrides its beam); empty lines give empty strings."""
         if self.input_kind != "gloss":
             raise ValueError(f"bundle {self.name!r} takes landmarks: use translate()")
+        settings = self.decode_settings(beam_size)
         out = [""] * len(lines)
-        todo = [(i, self.vocab.encode(line)) for i, line in enumerate(lines)]
+        todo = [(i, self.encode_glosses(line)) for i, line in enumerate(lines)]
         todo = [(i, ids) for i, ids in todo if ids]
         examples = [Example(src=ids, tgt=[], ctc=[]) for _, ids in todo]
         batches = bucket_batches([e.src_len for e in examples], batch_size, shuffle=False)
         for idx in tqdm(batches, desc="translate", file=sys.stderr, disable=not progress):
             batch = collate([examples[i] for i in idx]).to(self.device)
-            if beam_size > 1:
-                hyps = beam_search(self.model, batch.src, batch.src_mask, beam_size=beam_size,
-                                   alpha=self.decode.length_penalty, **self._caps())
-            else:
-                hyps = greedy_decode(self.model, batch.src, batch.src_mask, **self._caps())
+            hyps = decode_batch(self.model, batch.src, batch.src_mask, settings)
             for j, hyp in zip(idx, hyps, strict=True):
                 out[todo[j][0]] = self.tokenizer.decode(hyp.tokens)
         return out

@@ -25,7 +25,8 @@ from translation.ml.data import (
     read_lines,
     split_lines,
 )
-from translation.ml.evaluate import evaluate_examples
+from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
+from translation.ml.glossnorm import gloss_normalizer
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map, train_spm
 from translation.ml.train import EpochData, TrainState, fit
@@ -81,10 +82,11 @@ def prepare_gloss_data(args: argparse.Namespace, work_dir: Path) -> PreparedData
     """Line-aligned gloss/text files -> word-level gloss vocabulary, SentencePiece, examples."""
     train_pairs = load_parallel(args.train_src, args.train_tgt)
     dev_pairs = load_parallel(args.dev_src, args.dev_tgt)
-    vocab = GlossVocab.build((g for g, _ in train_pairs), min_freq=args.min_gloss_freq)
+    normalize = gloss_normalizer(getattr(args, "gloss_normalizer", None))
+    vocab = GlossVocab.build((normalize(g) for g, _ in train_pairs), min_freq=args.min_gloss_freq)
     tokenizer = tokenizer_for(args, [t for _, t in train_pairs], work_dir)
-    train = encode_gloss_pairs(train_pairs, vocab, tokenizer, args.max_tgt_len)
-    dev = encode_gloss_pairs(dev_pairs, vocab, tokenizer, 10_000)
+    train = encode_gloss_pairs(train_pairs, vocab, tokenizer, args.max_tgt_len, normalize)
+    dev = encode_gloss_pairs(dev_pairs, vocab, tokenizer, 10_000, normalize)
     card = (f"Gloss->text pairs: {len(train)} training lines from `{args.train_src}` / "
             f"`{args.train_tgt}`, {len(dev)} dev lines from `{args.dev_src}` / `{args.dev_tgt}`. "
             f"Source vocabulary: {len(vocab.glosses)} glosses (word level, min frequency "
@@ -94,7 +96,9 @@ def prepare_gloss_data(args: argparse.Namespace, work_dir: Path) -> PreparedData
         train=lambda epoch: train, dev=dev, tokenizer=tokenizer, vocab=vocab,
         vocab_role="source", model_overrides={"src_vocab_size": len(vocab),
                                               "tgt_vocab_size": len(tokenizer)},
-        extra_config={}, data_card=card,
+        extra_config=({"gloss_normalizer": args.gloss_normalizer}
+                      if getattr(args, "gloss_normalizer", None) else {}),
+        data_card=card,
     )
 
 
@@ -171,10 +175,10 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
     decode = DecodeConfig(beam_size=train_cfg.final_beam_size,
                           length_penalty=train_cfg.length_penalty, max_len_a=args.max_len_a,
                           max_len_b=args.max_len_b)
-    metrics, hyps = evaluate_examples(model, data.dev, data.tokenizer, data.vocab,
-                                      beam_size=decode.beam_size, alpha=decode.length_penalty,
-                                      device=args.device, progress=True,
-                                      max_len=(decode.max_len_a, decode.max_len_b))
+    metrics, hyps = evaluate_examples(model, data.dev, data.tokenizer, data.vocab, decode=decode,
+                                      device=args.device, progress=True)
+    if data.vocab_role == "source":  # gloss input: the copy baseline, same lines, same run
+        metrics["copy_baseline"] = copy_baseline_metrics(data.dev)
     metrics.update(split="dev", training_minutes=round(minutes, 1), epochs=state.epoch,
                    best_epoch=state.best_epoch, select_metric=args.select_metric,
                    best_dev_score_greedy=state.best_score)

@@ -42,7 +42,8 @@ def test_translate_returns_the_result_contract_and_streams(landmarks_bundle: Pat
     predictor = TranslationPredictor.from_bundle(landmarks_bundle)
     streamed: list[tuple[str, float]] = []
     result = predictor.translate(_sequence(20), on_token=lambda p, lp: streamed.append((p, lp)))
-    assert set(result) == {"model", "text", "tokens", "glosses"}
+    assert set(result) == {"model", "text", "tokens", "glosses", "decode"}
+    assert result["decode"] == predictor.decode_settings().to_dict()
     assert result["model"] == "tiny-landmarks"
     assert [(t["piece"], t["logprob"]) for t in result["tokens"]] == [
         (p, round(lp, 4)) for p, lp in streamed]
@@ -60,7 +61,8 @@ def test_translate_with_beam_and_empty_clip(landmarks_bundle: Path) -> None:
                                  beam_size=3)
     assert pieces == [t["piece"] for t in result["tokens"]]
     empty = predictor.translate(_sequence(0))
-    assert empty == {"model": "tiny-landmarks", "text": "", "tokens": [], "glosses": []}
+    assert empty == {"model": "tiny-landmarks", "text": "", "tokens": [], "glosses": [],
+                     "decode": predictor.decode_settings().to_dict()}
 
 
 def test_input_kind_mismatch_is_an_error(landmarks_bundle: Path) -> None:
