@@ -35,6 +35,8 @@ class Stage:
     queue: str
     weight: int
     run: Callable[[Job, Report], None]
+    # Whether a new job of this language runs the stage (e.g. a model serves it); None: always.
+    applies: Callable[[str], bool] | None = None
 
 
 def video_path(job: Job) -> Path:
@@ -133,11 +135,7 @@ def register_stage(stage: Stage) -> None:
 
 
 def plan_stages(language: str) -> list[str]:
-    """The stages a new job runs: always probe and landmarks, then each available model task."""
-    from registry.selectors import active_model
-
-    names = ["probe", "landmarks"]
-    for task, stage_name in (("isolated", "recognition"), ("translation", "translation")):
-        if stage_name in STAGES and active_model(language, task) is not None:
-            names.append(stage_name)
-    return names
+    """The stages a new job runs, in registration order: each whose `applies` accepts the
+    job's language (the inference apps ask the registry whether a model serves it)."""
+    return [name for name, stage in STAGES.items()
+            if stage.applies is None or stage.applies(language)]

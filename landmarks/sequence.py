@@ -58,6 +58,13 @@ class LandmarkSequence:
             return 0.0
         return float(self.timestamps[-1] + 1.0 / (self.fps or 30.0))
 
+    def slice_time(self, start: float, end: float) -> LandmarkSequence:
+        """The frames whose timestamps lie in [start, end), timestamps kept as they were."""
+        keep = (self.timestamps >= start) & (self.timestamps < end)
+        return LandmarkSequence(points=self.points[keep], presence=self.presence[keep],
+                                timestamps=self.timestamps[keep], fps=self.fps,
+                                meta=dict(self.meta))
+
     def part(self, name: str) -> np.ndarray:
         """(T, n_points, 3) view of one part."""
         return self.points[:, PARTS[name]]

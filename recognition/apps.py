@@ -7,6 +7,6 @@ class RecognitionConfig(AppConfig):
 
     def ready(self) -> None:
         from jobs.stages import Stage, register_stage
-        from recognition.services import recognize_job
+        from recognition.services import recognize_job, serves_language
 
-        register_stage(Stage("recognition", "inference", 10, recognize_job))
+        register_stage(Stage("recognition", "inference", 10, recognize_job, serves_language))

@@ -8,6 +8,13 @@ from jobs.stages import Report, active_predictor, load_job_landmarks
 TOP_K = 5
 
 
+def serves_language(language: str) -> bool:
+    """Whether jobs of this language get a recognition stage (an isolated model is active)."""
+    from registry.selectors import active_model
+
+    return active_model(language, "isolated") is not None
+
+
 def recognize_job(job: Job, report: Report) -> None:
     """Spot signs in the job's landmarks and store result.recognition with model provenance."""
     version, predictor = active_predictor(job, "isolated")

@@ -15,7 +15,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-TASK_CHOICES = [("isolated", _("isolated signs")), ("translation", _("continuous translation"))]
+# What a model does in a language's chain (translation.ml.chain): isolated signs; continuous
+# glosses with times (landmarks -> glosses); translation to text (from landmarks, or from the
+# continuous glosses when the bundle reads glosses); fingerspelling of spelled spans.
+TASK_CHOICES = [
+    ("isolated", _("isolated signs")),
+    ("continuous", _("continuous glosses")),
+    ("translation", _("continuous translation")),
+    ("fingerspelling", _("fingerspelling")),
+]
 
 
 class SignLanguage(models.Model):
@@ -135,6 +143,18 @@ class ModelVersion(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def input_kind(self) -> str:
+        """What the model reads: "landmarks", or "gloss" lines (gloss -> text translators).
+        Read from the stored bundle's config, so the web process never loads a model for it."""
+        import json
+
+        try:
+            config = json.loads((self.bundle_dir / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return "landmarks"
+        return str((config.get("model") or {}).get("input_kind", "landmarks"))
 
 
 class ActivationEvent(models.Model):

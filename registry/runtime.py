@@ -21,6 +21,8 @@ from django.conf import settings
 PREDICTOR_CLASSES = {
     "isolated": "recognition.ml.infer:IsolatedPredictor",
     "translation": "translation.ml.infer:TranslationPredictor",
+    "fingerspelling": "translation.ml.infer:TranslationPredictor",
+    "continuous": "translation.ml.continuous.infer:ContinuousPredictor",
 }
 DEFAULT_CACHE_SIZE = 4
 

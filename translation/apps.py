@@ -7,6 +7,6 @@ class TranslationConfig(AppConfig):
 
     def ready(self) -> None:
         from jobs.stages import Stage, register_stage
-        from translation.services import translate_job
+        from translation.services import serves_language, translate_job
 
-        register_stage(Stage("translation", "inference", 10, translate_job))
+        register_stage(Stage("translation", "inference", 10, translate_job, serves_language))

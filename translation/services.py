@@ -1,14 +1,58 @@
-"""The translation stage of a job: the active landmarks->text model, streaming its tokens."""
+"""The translation stage of a job: the language's chain of active models (translation.ml.chain),
+text tokens streamed to the page as they are decoded."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from jobs.models import Job
-from jobs.stages import Report, active_predictor, load_job_landmarks
+from jobs.stages import Report, StageError, load_job_landmarks
+from translation.ml.chain import Chain, Step, chain_problem, run_chain
+
+# chain role -> registry task
+CHAIN_TASKS = {"glosser": "continuous", "text": "translation", "speller": "fingerspelling"}
+
+
+def active_versions(language: str) -> dict[str, Any]:
+    """The active version of each chain role for the language (roles without one left out)."""
+    from registry.selectors import active_model
+
+    found = {role: active_model(language, task) for role, task in CHAIN_TASKS.items()}
+    return {role: version for role, version in found.items() if version is not None}
+
+
+def language_chain(language: str) -> Chain:
+    """The chain of the language's active models, each loaded once per worker process."""
+    from registry.runtime import get_predictor
+
+    steps = {role: Step(get_predictor(v), v.label) for role, v in active_versions(language).items()}
+    return Chain(**steps)
+
+
+def chain_problem_for(language: str) -> str | None:
+    """Why videos of this language cannot be translated with the active models, or None."""
+    from registry.runtime import get_predictor
+
+    versions = active_versions(language)
+    if not versions:
+        return "no translation model is active"
+    return chain_problem(Chain(**{r: Step(get_predictor(v), v.label) for r, v in versions.items()}))
+
+
+def serves_language(language: str) -> bool:
+    """Whether jobs of this language get a translation stage."""
+    versions = active_versions(language)
+    if "text" not in versions and "glosser" not in versions:
+        return False
+    return chain_problem_for(language) is None
 
 
 def translate_job(job: Job, report: Report) -> None:
     """Translate the job's landmarks; every decoded token is pushed to the page as it comes."""
-    version, predictor = active_predictor(job, "translation")
+    chain = language_chain(job.language)
+    problem = chain_problem(chain)
+    if problem is not None:
+        raise StageError(f"Videos in '{job.language}' cannot be translated: {problem}.")
     sequence = load_job_landmarks(job)
     count = 0
 
@@ -17,7 +61,6 @@ def translate_job(job: Job, report: Report) -> None:
         report.event({"type": "token", "index": count, "piece": piece, "logprob": logprob})
         count += 1
 
-    result = predictor.translate(sequence, on_token=on_token)
-    result["model"] = version.label
+    result = run_chain(sequence, chain, on_token=on_token)
     job.result["translation"] = result
     report(100, translation=result)

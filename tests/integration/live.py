@@ -59,12 +59,17 @@ class LiveStack:
     def token_for(self, username: str) -> str:
         return self.manage("create_api_token", username).strip().splitlines()[-1]
 
-    def start_worker(self, name: str = "worker", **extra_env: str) -> subprocess.Popen[Any]:
+    def start_worker(self, name: str = "worker", beat: bool = False,
+                     **extra_env: str) -> subprocess.Popen[Any]:
+        """A Celery worker on every queue; with `beat`, also the scheduler that recovers stale
+        jobs every minute, as `make run` and the compose file's CPU worker run it."""
         env = {**self.env, **extra_env}
         log = open(self.base_dir / f"{name}.log", "ab")
+        schedule = ["-B", "--schedule", str(self.base_dir / f"{name}-beat")] if beat else []
         proc = subprocess.Popen(
             [str(BIN / "celery"), "-A", "slrweb", "worker", "-Q", "landmarks,inference",
-             "--concurrency", "1", "--loglevel", "INFO", "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"],
+             "--concurrency", "1", "--loglevel", "INFO", "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h",
+             *schedule],
             env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.processes[name] = proc
