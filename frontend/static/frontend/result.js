@@ -148,6 +148,25 @@ slrweb.result = (function () {
     if (translation.glosses && translation.glosses.length) {
       text.after(el("p", { className: "help glosses", textContent: t(gettext("Glosses: %(glosses)s"), { glosses: translation.glosses.join(" ") }) }));
     }
+    renderGlossTimeline(translation.segments || []);
+  }
+
+  // Continuous glosses (with times) on a timeline of their own; a click seeks the video there.
+  function renderGlossTimeline(glossSegments) {
+    const timeline = $("gloss-timeline");
+    if (!timeline) return;
+    timeline.replaceChildren();
+    const timed = glossSegments.filter((s) => s.gloss && s.end > s.start);
+    timeline.hidden = !timed.length;
+    const span = duration || Math.max(...timed.map((s) => s.end), 1);
+    timed.forEach(function (segment) {
+      const button = el("button", { type: "button", className: "segment", textContent: segment.gloss });
+      button.setAttribute("aria-label", t(gettext("%(gloss)s, %(start)s to %(end)s s"), { gloss: segment.gloss, start: secs(segment.start), end: secs(segment.end) }));
+      button.style.left = (100 * segment.start / span) + "%";
+      button.style.width = Math.max(1.5, 100 * (segment.end - segment.start) / span) + "%";
+      button.addEventListener("click", () => { if (video) { video.currentTime = segment.start + 0.001; markCurrent(segment.start + 0.001); } });
+      timeline.append(button);
+    });
   }
 
   async function startOverlay(jobId) {
