@@ -19,6 +19,7 @@ from frontend.presenters import format_duration, history_rows, job_page_context
 from jobs import services
 from jobs.access import can_delete_job, can_view_job, visible_jobs
 from jobs.models import Job
+from registry.job_language import UnknownLanguage, check_language
 from registry.selectors import active_languages
 
 HISTORY_LIMIT = 200
@@ -71,9 +72,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Remember the picker's choice; JSON for the page script, a redirect without script."""
     if _login_needed(request):
         return JsonResponse({"detail": _("Log in first.")}, status=401)
-    code = request.POST.get("language", "")
-    if code not in {language.code for language in active_languages()}:
-        return JsonResponse({"detail": _("No active model for this language.")}, status=400)
+    try:  # the same check as the API's `language` (registry.job_language)
+        code = check_language(request.POST.get("language", ""))
+    except UnknownLanguage as exc:
+        return JsonResponse({"detail": str(exc), "languages": exc.valid}, status=400)
     remember_language(request, code)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"language": code})

@@ -23,6 +23,7 @@ from jobs.models import Job
 from jobs.schemas import ErrorOut, JobOut
 from jobs.serializers import job_to_dict
 from jobs.stages import StageError, load_job_landmarks, video_path
+from registry.job_language import LanguageErrorOut, UnknownLanguage, job_language
 
 router = Router(tags=["jobs"], auth=API_AUTH)
 
@@ -40,7 +41,8 @@ def get_visible_job(request: HttpRequest, job_id: uuid.UUID) -> Job:
 
 
 @router.post(
-    "/jobs/", response={201: JobOut, 400: ErrorOut, 413: ErrorOut, 429: ErrorOut},
+    "/jobs/",
+    response={201: JobOut, 400: LanguageErrorOut | ErrorOut, 413: ErrorOut, 429: ErrorOut},
     throttle=upload_throttle(),  # per user: SLRWEB_UPLOAD_RATE
 )
 def create_job(
@@ -48,6 +50,10 @@ def create_job(
 ) -> tuple[int, dict]:
     """Upload a video (multipart field `video`) and start its pipeline."""
     who = requester(request)
+    try:  # the page's language picker makes the same check (registry.job_language)
+        language = job_language(language)
+    except UnknownLanguage as exc:
+        return 400, {"detail": str(exc), "languages": exc.valid}
     try:
         job = services.create_job(
             chunks=video.chunks(),

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from registry import selectors, services
+from registry.compat import version_serving_problem
 from registry.errors import RegistryError
 from registry.forms import BundleUploadForm, VocabularyImportForm
 from registry.metrics import comparison
@@ -86,6 +87,8 @@ def version_context(model_admin: admin.ModelAdmin, request: HttpRequest,
         "evaluation_rows": comparison(version.evaluation,
                                       active.evaluation if active else None),
         "can_activate": can_activate(request),
+        # Why activating it would fail every job of its language (registry.compat), if so.
+        "serving_problem": None if version.is_active else version_serving_problem(version),
         "rollback_url": reverse("admin:registry_modelversion_rollback")
         + f"?slot={version.language_id}:{version.task}",
     }

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from mlcore.bundle import Bundle, BundleError, unpack_bundle_zip
 from registry import selectors
+from registry.compat import version_serving_problem
 from registry.errors import BundleRejected, RegistryError
 from registry.languages import language_name, normalise_code
 from registry.models import ActivationEvent, Gloss, ModelVersion, SignLanguage
@@ -222,6 +223,9 @@ def _switch(language_id: int, task: str, user: Any, action: str,
         target = choose(rows, current)
         if not target.bundle_dir.is_dir():
             raise RegistryError(f"the bundle folder of {target.label} is missing on disk")
+        problem = version_serving_problem(target)
+        if problem:  # activated, it would fail every job of its language
+            raise RegistryError(problem)
         if current is not None:
             # Retire first: the unique constraint allows only one active row at any moment.
             current.status = ModelVersion.Status.RETIRED

@@ -16,20 +16,20 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from mlcore.bundle import MANIFEST, Bundle, BundleError, read_bundle
 from registry import selectors, services
+from registry.compat import serving_problem
 from registry.errors import RegistryError
 from registry.models import ModelVersion
 from registry.validation import bundle_checksum, model_glosses
 
 
-def servable(bundle: Bundle) -> bool:
-    """Whether the job pipeline can run this bundle on a clip's landmarks.
+def servable(bundle: Bundle, language_code: str) -> bool:
+    """Whether the job pipeline can run this bundle for the language (registry.compat).
 
-    Gloss-input translators (gloss -> text, e.g. PHOENIX) are registered but not activated:
-    the translation stage feeds landmarks, so they would fail every job of their language.
+    Gloss-input translators (gloss -> text, e.g. PHOENIX) are registered but not activated
+    while the language has no continuous-recognition model to feed them glosses: they would
+    fail every job of their language.
     """
-    if bundle.task != "translation":
-        return True
-    return (bundle.config.get("model") or {}).get("input_kind", "landmarks") == "landmarks"
+    return serving_problem(bundle.task, bundle.config, language_code) is None
 
 
 class Command(BaseCommand):
@@ -78,9 +78,9 @@ class Command(BaseCommand):
                 return
             self.stdout.write(f"registered {version.label} ({language.code}/{bundle.task})")
         if selectors.active_model(language.code, bundle.task) is None:
-            if servable(bundle):
+            if servable(bundle, language.code):
                 services.activate_version(version, None)
                 self.stdout.write(f"activated {version.label} for {language.code}/{bundle.task}")
             elif new:
-                self.stdout.write(f"{version.label} takes glosses, not landmarks: registered, "
-                                  "not activated")
+                self.stdout.write(f"{version.label} takes glosses and no continuous model of "
+                                  f"{language.code} gives them: registered, not activated")
