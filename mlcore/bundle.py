@@ -7,6 +7,7 @@ A bundle is a folder (or a .zip of one) holding:
     model.safetensors the weights
     vocab.txt         one gloss per line (isolated task; the class index is the line number)
     spm.model         SentencePiece model (translation task), optional glosses.txt for CTC glosses
+                      (continuous task: glosses.txt alone, line i = CTC output i, 0 = blank)
     metrics.json      evaluation results
     MODEL_CARD.md     data, licence, the exact command that produced the bundle
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 BUNDLE_FORMAT = "slrweb-bundle/1"
-TASKS = ("isolated", "translation")
+TASKS = ("isolated", "translation", "continuous")
 MANIFEST = "bundle.json"
 CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
@@ -143,7 +144,7 @@ def read_bundle(path: str | Path) -> Bundle:
             raise BundleError(f"an isolated bundle needs {VOCAB}")
         vocabulary = _read_lines(root / VOCAB)
     else:
-        if not (root / SPM).is_file():
+        if task == "translation" and not (root / SPM).is_file():
             raise BundleError(f"a translation bundle needs {SPM}")
         if (root / GLOSSES).is_file():
             vocabulary = _read_lines(root / GLOSSES)
