@@ -7,6 +7,9 @@ the first two are real landmark features too (SILFA frames repeated), so masks a
 in use.
 
     .venv/bin/python bench/bench_isolated.py [--model models/silfa-letters ...] [--device cuda]
+
+--multisigner: top-1 of models/asl-signs on its own held-out test signers, per data set, next to
+the clip-statistics baseline refitted on the bundle's training signers (seconds on a CPU).
 """
 
 from __future__ import annotations
@@ -91,6 +94,32 @@ def bench_bundle(path: Path, points: np.ndarray, args: argparse.Namespace,
     }
 
 
+def multisigner_table(bundle: Path) -> None:
+    """Per data set top-1 on the bundle's test participants (never trained on) vs baseline."""
+    from recognition.ml.baseline import make_baseline
+    from recognition.ml.data import split_runs
+    from recognition.ml.evaluate import evaluate_runs
+    from recognition.ml.participants import load_sources, prepare_for_config
+
+    predictor = IsolatedPredictor.from_bundle(bundle)
+    cfg = predictor.config
+    names = ("gislr_asl_signs_subset", "mpdata_multi")
+    people = {n: {r.participant for r in load_runs("gislr", SHARED / "isolated" / n)}
+              for n in names}
+    runs = load_sources([("gislr", str(SHARED / "isolated" / n)) for n in names])
+    splits = split_runs(prepare_for_config(runs, cfg), cfg.train)
+    vocab, clip = predictor.vocabulary, cfg.train.eval_clip_lens[0]
+    baseline = make_baseline(cfg, vocab).fit(splits["train"])
+    print("| data set | test signers | clips | transformer top-1 | baseline top-1 |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        test = [r for r in splits["test"] if r.participant in people[name]]
+        model = evaluate_runs(predictor.model, test, vocab, cfg.features, clip)
+        base = baseline.evaluate(test, clip)
+        print(f"| {name} | {len({r.participant for r in test})} | {model['n']} | "
+              f"{100 * model['top1']:.1f}% | {100 * base['top1']:.1f}% |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, action="append")
@@ -101,8 +130,13 @@ def main() -> None:
     parser.add_argument("--seed003", action="store_true",
                         help="also time the first bundle with cross-modal attention + velocity")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--multisigner", action="store_true",
+                        help="only the per-data-set accuracy table of models/asl-signs")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.multisigner:
+        multisigner_table(ROOT / "models" / "asl-signs")
+        return
     runs = load_runs("gislr", SHARED / "isolated" / "silfa_fingerspelling")
     points = np.concatenate([r.points for r in runs])  # 558 real frames, letter after letter
     models = args.model or [ROOT / "models" / "silfa-letters", ROOT / "models" / "asl-alphabet"]

@@ -48,12 +48,38 @@ def _split_line(cfg: IsolatedConfig, metrics: dict[str, Any]) -> str:
     text = (f"Data: `{data['path']}` ({data['format']}, {data['frames']} frames in {data['runs']} "
             f"runs). Split `{t.split}`: " + ", ".join(
                 f"{k} {v['frames']} frames / {v['runs']} runs" for k, v in metrics["split"].items()))
+    if t.split == "participants":
+        people = metrics.get("participants", {})
+        return text + (f". Whole signers: participants sorted by id are dealt round robin into "
+                       f"{t.n_blocks} groups; group {t.test_block} is test "
+                       f"({', '.join(people.get('test', []))}), group {t.val_block} validation "
+                       f"({', '.join(people.get('val', []))}), the rest "
+                       f"({len(people.get('train', []))} people) training. No signer is in two "
+                       "parts.")
     if t.split != "blocks":
         return text + "."
     return text + (f". Every run is cut into {t.n_blocks} contiguous blocks; block {t.val_block} "
                    f"is validation, block {t.test_block} is test, and {t.gap} frame(s) next to a "
                    "held-out block are left out of training, because neighbouring frames are "
                    "near-duplicates.")
+
+
+def cv_table(cv: dict[str, Any]) -> list[str]:
+    """Per-fold top-1 of the baseline and every variant, then the pooled row (markdown)."""
+    names = list(cv["pooled"])
+    lines = ["| fold | test signers | clips | " + " | ".join(names) + " |",
+             "|---|---|---|" + "---|" * len(names)]
+    for fold in cv["folds"]:
+        cells = [fold["baseline"], *(fold["variants"][n] for n in names[1:])]
+        lines.append(f"| {fold['fold']} | {', '.join(fold['test_participants'])} | "
+                     f"{fold['baseline']['n']} | " + " | ".join(_pct(c["top1"]) for c in cells)
+                     + " |")
+    pooled = cv["pooled"]
+    lines.append(f"| **all {cv['n_folds']} folds** | every signer once | "
+                 f"{pooled['baseline']['n']} | "
+                 + " | ".join(f"**{_pct(pooled[n]['top1'])}**" for n in names) + " |")
+    return [*lines, "", "Pooled: correct / clips over all folds. `baseline`: logistic regression "
+            "on per-clip landmark statistics, trained on the same people in the same fold."]
 
 
 def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],
@@ -85,6 +111,9 @@ def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],
         for name, row in metrics["extra_eval"].items():
             lines.append(f"| `{name}` | {len(row['labels'])} | {row['model']['n']} | "
                          f"{_pct(row['model']['top1'])} | {_pct(row['baseline']['top1'])} |")
+    if "cross_validation" in metrics:
+        lines += ["", "## Signers never seen in training: k-fold by participant",
+                  *cv_table(metrics["cross_validation"])]
     if "ablation" in metrics:
         lines += ["", "## Ablation (same split, seed and schedule)",
                   *_ablation_table(metrics["ablation"])]

@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _data_args(ev)
     ev.add_argument("--split-part", choices=("train", "val", "test", "all"), default="test",
                     help="which part of the bundle's own split to score (default test)")
-    ev.add_argument("--clip-len", type=int, default=1, help="frames per evaluation clip")
+    ev.add_argument("--clip-len", type=int,
+                    help="frames per evaluation clip (default: the bundle's first eval length)")
     ev.add_argument("--out", type=Path, help="folder for metrics.json and confusion.png")
     ev.set_defaults(func=evaluate_command)
     rec = subparsers.add_parser("recognize", help="spot isolated signs in a video")
@@ -54,6 +55,8 @@ def _data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, required=True, help="data file or folder")
     parser.add_argument("--no-source-mirror", dest="source_mirror", action="store_false",
                         help="asl-npz: keep x as stored (its images are selfie-mirrored)")
+    parser.add_argument("--alias", action="append", metavar="FROM=TO",
+                        help="read data label FROM as TO (added to the bundle's aliases)")
 
 
 def _register_train(subparsers: argparse._SubParsersAction) -> None:
@@ -73,6 +76,10 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
     tr.add_argument("--extra-eval", action="append", metavar="FORMAT:PATH",
                     help="also score on this data set (never trained on), e.g. another signer")
     tr.add_argument("--card-notes", type=Path, help="markdown (data, licence) for the card")
+    tr.add_argument("--add-data", action="append", metavar="FORMAT:PATH",
+                    help="another training data set; its participants join the split")
+    tr.add_argument("--cv", action="store_true",
+                    help="split participants: also k-fold by participant (n_blocks folds)")
     for flag, kind in (("epochs", int), ("steps-per-epoch", int), ("batch-size", int),
                        ("lr", float), ("seed", int), ("d-model", int), ("layers", int),
                        ("heads", int), ("cross-modal-heads", int), ("clip-max", int),
@@ -98,6 +105,10 @@ def build_config(args: argparse.Namespace) -> Any:
     data["name"] = args.name or data.get("name") or args.out.name
     if args.language:
         data["language"] = args.language
+    if args.alias:
+        from recognition.ml.participants import parse_aliases
+
+        data["aliases"] = {**data.get("aliases", {}), **parse_aliases(args.alias)}
     return IsolatedConfig.from_dict(data)
 
 
@@ -122,6 +133,11 @@ def train_command(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     cfg = build_config(args)
     runs = _load(args)
+    if args.add_data:
+        from recognition.ml.participants import load_sources
+
+        added = [(fmt, path) for fmt, _, path in (s.partition(":") for s in args.add_data)]
+        runs = load_sources([(args.data_format, str(args.data)), *added])
     ckpt_dir = args.checkpoint_dir or REPO_ROOT / "var" / "train" / cfg.name
     extra = {}
     for spec in args.extra_eval or []:
@@ -129,9 +145,11 @@ def train_command(args: argparse.Namespace) -> int:
         extra[f"{fmt}:{_display_path(Path(path))}"] = load_runs(fmt, path)
     cfg, result, vocab, metrics = train_isolated(
         cfg, runs, device=args.device, checkpoint_dir=ckpt_dir, resume=args.resume,
-        ablate=args.ablate, log=lambda line: print(line, file=sys.stderr), extra_eval=extra)
+        ablate=args.ablate, log=lambda line: print(line, file=sys.stderr), extra_eval=extra,
+        cross_validation=args.cv)
     command = command_line(args)
-    data_info = {"format": args.data_format, "path": _display_path(args.data),
+    paths = [args.data, *(Path(s.partition(":")[2]) for s in args.add_data or [])]
+    data_info = {"format": args.data_format, "path": ", ".join(map(_display_path, paths)),
                  "runs": len(runs), "frames": int(sum(len(r) for r in runs))}
     metrics["data"] = data_info
     metrics["command"] = command
@@ -180,21 +198,31 @@ def _display_path(path: Path) -> str:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    """Score a bundle on (a split of) a data set; writes metrics.json and confusion.png."""
+    """Score a bundle on (a split of) a data set; writes metrics.json and confusion.png.
+
+    The bundle's label aliases (plus --alias) and clip preparation apply as in training; labels
+    outside its vocabulary are counted in out_of_vocabulary, not scored."""
+    import dataclasses
+
     from recognition.ml.data import split_runs
-    from recognition.ml.evaluate import evaluate_model, save_confusion_png, summarize
+    from recognition.ml.evaluate import evaluate_runs, save_confusion_png, summarize
     from recognition.ml.infer import IsolatedPredictor
+    from recognition.ml.participants import parse_aliases, prepare_for_config
 
     predictor = IsolatedPredictor.from_bundle(args.model)
-    runs = _load(args)
+    cfg = predictor.config
+    cfg = dataclasses.replace(cfg, aliases={**cfg.aliases, **parse_aliases(args.alias or [])})
+    runs = prepare_for_config(_load(args), cfg)
     if args.split_part != "all":
-        runs = split_runs(runs, predictor.config.train)[args.split_part]
+        runs = split_runs(runs, cfg.train)[args.split_part]
     vocab = predictor.vocabulary
-    unknown = sorted({r.label for r in runs} - set(vocab))
-    runs = [r for r in runs if r.label in vocab]
-    metrics = evaluate_model(predictor.model, runs, vocab, predictor.config.features,
-                             args.clip_len, predictor.device)
-    metrics["skipped_labels"] = unknown
+    clip_len = args.clip_len or cfg.train.eval_clip_lens[0]
+    metrics = evaluate_runs(predictor.model, runs, vocab, cfg.features, clip_len,
+                            predictor.device)
+    metrics["skipped_labels"] = sorted(metrics["out_of_vocabulary_labels"])
+    metrics.update(model=predictor.name, split_part=args.split_part, clip_len=clip_len,
+                   aliases=cfg.aliases, data={"format": args.data_format,
+                                              "path": _display_path(args.data)})
     print(json.dumps({**summarize(metrics), "per_class": metrics["per_class"]}, indent=2))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)

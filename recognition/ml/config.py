@@ -87,12 +87,18 @@ class TrainConfig:
     # the best epoch on the validation split. 1 = single frames, as the baseline sees them.
     eval_clip_lens: tuple[int, ...] = (1, 8)
     seed: int = 0
-    # Split of each run into contiguous blocks ("blocks") or of whole runs ("sequences").
+    # Split of each run into contiguous blocks ("blocks"), of whole runs ("sequences"), or of
+    # whole signers ("participants": n_blocks groups of people, see recognition.ml.participants).
     split: str = "blocks"
     n_blocks: int = 5
     val_block: int = 1
     test_block: int = 3
     gap: int = 1  # frames dropped from training on each side of a held-out block
+    # Whole-sign clips: trim hand-less frames at both ends, resample to at most model.max_frames
+    # (at loading, for training and evaluation alike; recognition.ml.participants.prepare_runs).
+    whole_clips: bool = False
+    # "frames": logistic regression per frame; "clip-stats": on per-clip landmark statistics.
+    baseline: str = "frames"
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,9 @@ class IsolatedConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     spotting: SpottingConfig = field(default_factory=SpottingConfig)
+    # Data-set label -> vocabulary label (e.g. MP_Data's "thanks" -> GISLR's "thankyou"),
+    # applied when loading training and evaluation data.
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -44,12 +44,14 @@ class Run:
     label: str
     ids: tuple[str, ...]
     fps: float = 30.0
+    participant: str = ""  # the signer, where the source names one (splits go by signer)
 
     def __len__(self) -> int:
         return len(self.points)
 
     def piece(self, start: int, stop: int) -> Run:
-        return Run(self.points[start:stop], self.label, self.ids[start:stop], self.fps)
+        return Run(self.points[start:stop], self.label, self.ids[start:stop], self.fps,
+                   self.participant)
 
 
 def load_runs(fmt: str, path: str | Path, *, merge_frames: bool = True) -> list[Run]:
@@ -115,7 +117,8 @@ def load_gislr(root: Path, merge_frames: bool = True) -> list[Run]:
         for run in runs:
             run.label = run.label.split(":", 1)[1]
         return runs
-    return [Run(a, s[0], (s[2],) * len(a)) for a, s in zip(arrays, samples, strict=True)]
+    return [Run(a, s[0], (s[2],) * len(a), participant=s[3])
+            for a, s in zip(arrays, samples, strict=True)]
 
 
 def _group_frames(points: np.ndarray, samples: list[tuple], merge: bool) -> list[Run]:
@@ -157,6 +160,10 @@ def _load_files(root: Path, suffix: str) -> list[Run]:
 def split_runs(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Run]]:
     """Deterministic train/val/test split by contiguous blocks of runs, or by whole runs."""
     out: dict[str, list[Run]] = {"train": [], "val": [], "test": []}
+    if cfg.split == "participants":
+        from recognition.ml.participants import split_by_participant
+
+        return split_by_participant(runs, cfg)
     if cfg.split == "sequences":
         by_label: dict[str, list[Run]] = defaultdict(list)
         for run in runs:
@@ -166,7 +173,7 @@ def split_runs(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Run]]:
                 out[_block_name(k % cfg.n_blocks, cfg)].append(run)
         return out
     if cfg.split != "blocks":
-        raise ValueError(f"unknown split {cfg.split!r}; use blocks or sequences")
+        raise ValueError(f"unknown split {cfg.split!r}; use blocks, sequences or participants")
     for run in runs:
         for name, pieces in block_split(len(run), cfg).items():
             out[name].extend(run.piece(a, b) for a, b in pieces if b > a)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,44 @@ def evaluate_model(
     clips = eval_clips(runs, vocab, features, clip_len)
     probs = predict_clips(model, clips, device)
     return classification_metrics(probs, np.array([y for _, y in clips]), vocab)
+
+
+def evaluate_runs(
+    model: IsolatedSignTransformer, runs: list[Run], vocab: list[str],
+    features: FeatureConfig, clip_len: int, device: str = "cpu",
+) -> dict:
+    """evaluate_model's metrics plus what a report on other people's data needs: runs whose
+    label is outside vocab counted by label (never scored), top-1 per participant, and every
+    clip's prediction (so top-1 can be recomputed from them)."""
+    index = {g: i for i, g in enumerate(vocab)}
+    oov = Counter(r.label for r in runs if r.label not in index)
+    clips, owners = [], []
+    for run in runs:
+        pieces = eval_clips([run], vocab, features, clip_len)  # [] when out of vocabulary
+        clips += pieces
+        owners += [run] * len(pieces)
+    probs = predict_clips(model, clips, device)
+    labels = np.array([y for _, y in clips], dtype=int)
+    metrics = classification_metrics(probs, labels, vocab)
+    top = np.argsort(-probs, axis=1)[:, : min(5, len(vocab))]
+    metrics["out_of_vocabulary"] = int(sum(oov.values()))
+    metrics["out_of_vocabulary_labels"] = dict(sorted(oov.items()))
+    metrics["predictions"] = [
+        {"id": run.ids[0], "participant": run.participant, "label": run.label,
+         "predicted": vocab[best[0]], "top5": [vocab[i] for i in best],
+         "prob": round(float(p[best[0]]), 4)}
+        for run, best, p in zip(owners, top, probs, strict=True)]
+    metrics["per_participant"] = per_participant(metrics["predictions"])
+    return metrics
+
+
+def per_participant(predictions: list[dict]) -> dict[str, dict]:
+    """{participant: {"n", "top1"}} from evaluate_runs' predictions."""
+    groups: dict[str, list[bool]] = {}
+    for row in predictions:
+        groups.setdefault(row["participant"], []).append(row["predicted"] == row["label"])
+    return {who: {"n": len(hits), "top1": round(sum(hits) / len(hits), 4)}
+            for who, hits in sorted(groups.items())}
 
 
 def _static_rows(feats: np.ndarray) -> np.ndarray:
@@ -128,4 +167,5 @@ def save_confusion_png(confusion: list[list[int]], vocab: list[str], path: str |
 
 def summarize(metrics: dict[str, Any]) -> dict[str, Any]:
     """Metrics without the bulky per-class/confusion entries (for logs and tables)."""
-    return {k: v for k, v in metrics.items() if k not in ("per_class", "confusion")}
+    return {k: v for k, v in metrics.items()
+            if k not in ("per_class", "confusion", "predictions", "per_participant")}

@@ -21,9 +21,11 @@ import torch
 
 from recognition.ml.config import IsolatedConfig
 from recognition.ml.data import Run, TrainClips, collate, split_runs
-from recognition.ml.evaluate import LogisticBaseline, evaluate_model, summarize
+from recognition.ml.baseline import make_baseline
+from recognition.ml.evaluate import evaluate_model, summarize
 from recognition.ml.features import feature_widths
 from recognition.ml.model import CROSS_MODAL_PARTS, IsolatedSignTransformer
+from recognition.ml.participants import prepare_for_config
 
 Log = Callable[[str], None]
 # Seed 003 (cross-modal attention) x motion (velocity features): every combination is trained.
@@ -166,13 +168,16 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
                    checkpoint_dir: Path | None = None, resume: bool = False,
                    ablate: bool = False, progress: bool = True, log: Log = print,
                    extra_eval: dict[str, list[Run]] | None = None,
+                   cross_validation: bool = False,
                    ) -> tuple[IsolatedConfig, FitResult, list[str], dict]:
     """Train the model (+ baseline, + ablations); returns config, fit, vocab and metrics.
 
     extra_eval: other data sets (name -> runs, all frames, never trained on) on which the model
     and the baseline are scored too, e.g. another signer; labels outside the vocabulary are
-    left out."""
+    left out. cross_validation (split "participants"): also k-fold by participant (with
+    ablate: every variant in every fold, instead of the fixed split's ablation)."""
     device = pick_device(device)
+    runs = prepare_for_config(runs, cfg)
     vocab = sorted({r.label for r in runs})
     cfg = complete_config(cfg, vocab)
     splits = split_runs(runs, cfg.train)
@@ -187,8 +192,10 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
         "parameters": sum(p.numel() for p in result.model.parameters()),
         "test": test_metrics(result.model, cfg, splits["test"], vocab, device),
     }
+    if cfg.train.split == "participants":
+        metrics["participants"] = {k: sorted({r.participant for r in v}) for k, v in splits.items()}
     started = time.perf_counter()
-    baseline = LogisticBaseline(cfg.features, vocab, cfg.train.seed).fit(splits["train"])
+    baseline = make_baseline(cfg, vocab).fit(splits["train"])
     metrics["baseline"] = {f"clip{n}": baseline.evaluate(splits["test"], n)
                            for n in cfg.train.eval_clip_lens}
     metrics["baseline"]["train_seconds"] = round(time.perf_counter() - started, 1)
@@ -200,7 +207,14 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
             "baseline": summarize(baseline.evaluate(known, 1)),
             "labels": sorted({r.label for r in known}),
         }
-    if ablate:
+    if cross_validation:
+        from recognition.ml.crossval import cross_validate
+
+        variants = ABLATIONS if ablate else [(cfg.model.cross_modal, cfg.model.velocity)]
+        metrics["cross_validation"] = cross_validate(
+            cfg, runs, vocab, variants, device=device, log=log,
+            cache_dir=checkpoint_dir / "cv" if checkpoint_dir else None)
+    elif ablate:
         metrics["ablation"] = run_ablations(cfg, splits, vocab, device, result, metrics, log)
     return cfg, result, vocab, metrics
 
