@@ -34,6 +34,8 @@ ROLE_RULES: dict[str, list[RoleRule]] = {
         ("jobs", ALL, ALL),
         ("accounts", ALL, ALL),
         ("auth", ("user", "group"), ("view",)),
+        # Webhooks and their delivery log: look, and remove an abusive one.
+        ("webhooks", ALL, ("view", "delete")),
     ],
 }
 # Never granted, whatever the rules above select: the activation log is append-only.

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "translation",
     "annotation",
     "corpus",
+    "webhooks",
     "frontend",
 ]
 
