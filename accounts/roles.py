@@ -36,6 +36,8 @@ ROLE_RULES: dict[str, list[RoleRule]] = {
         ("auth", ("user", "group"), ("view",)),
         # Webhooks and their delivery log: look, and remove an abusive one.
         ("webhooks", ALL, ("view", "delete")),
+        # Login lockouts (django-axes): see them, and lift one by deleting its attempt row.
+        ("axes", ("accessattempt",), ("view", "delete")),
     ],
 }
 # Never granted, whatever the rules above select: the activation log is append-only.
