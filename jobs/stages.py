@@ -8,6 +8,7 @@ language has an active model for that task, so nothing pretends to recognise.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from jobs.models import Job
+
+log = logging.getLogger(__name__)
 
 class Report(Protocol):
     """What a stage gets to tell the world: progress (saved) and stage events (streamed only)."""
@@ -75,6 +78,35 @@ def video_info_dict(info: Any) -> dict[str, Any]:
     return {k: v for k, v in asdict(info).items() if isinstance(v, int | float | str | None)}
 
 
+# While a video is read, the frames so far are handed on every ~2 s of video to listeners the
+# inference apps register (AppConfig.ready): a factory gets the job and its report and returns a
+# callback taking the prefix LandmarkSequence, or None when it has nothing to do for this job.
+ChunkCallback = Callable[[Any], None]
+ChunkListener = Callable[[Job, Report], "ChunkCallback | None"]
+CHUNK_LISTENERS: list[ChunkListener] = []
+
+
+def register_chunk_listener(factory: ChunkListener) -> None:
+    CHUNK_LISTENERS.append(factory)
+
+
+def chunk_callback(job: Job, report: Report) -> ChunkCallback | None:
+    """One callback feeding every listener of this job; a listener's failure is logged and
+    never stops the extraction (the stages after it give the final result anyway)."""
+    callbacks = [cb for factory in CHUNK_LISTENERS if (cb := factory(job, report)) is not None]
+    if not callbacks:
+        return None
+
+    def on_chunk(prefix: Any) -> None:
+        for callback in callbacks:
+            try:
+                callback(prefix)
+            except Exception:  # noqa: BLE001 - streaming is a preview; the final result stands
+                log.exception("chunk listener failed on job %s", job.id)
+
+    return on_chunk
+
+
 def run_landmarks(job: Job, report: Report) -> None:
     from landmarks.cache import LandmarkCache, extract_cached
 
@@ -87,7 +119,7 @@ def run_landmarks(job: Job, report: Report) -> None:
 
     sequence = extract_cached(
         video_path(job), cache, model_complexity=complexity, progress=on_frames,
-        video_sha256=job.video.sha256,
+        video_sha256=job.video.sha256, on_chunk=chunk_callback(job, report),
     )
     job.landmarks_file = sequence.meta["cache_path"]
     summary = sequence.summary()

@@ -79,6 +79,7 @@ def extract_cached(
     model_complexity: int = 1,
     progress: Any = None,
     video_sha256: str | None = None,
+    on_chunk: Any = None,
 ) -> LandmarkSequence:
     """extract_landmarks, answered from `cache` when this video and these settings were seen.
 
@@ -96,7 +97,9 @@ def extract_cached(
         sequence.meta["cache"] = "hit"
         sequence.meta["cache_path"] = str(cache.path_for(key))
         return sequence
-    sequence = extract.extract_landmarks(path, model_complexity=model_complexity, progress=progress)
+    # A hit has every frame at once; only a real extraction streams chunks (on_chunk).
+    sequence = extract.extract_landmarks(path, model_complexity=model_complexity, progress=progress,
+                                         on_chunk=on_chunk)
     sequence.meta["video_sha256"] = sha
     sequence.meta["cache_path"] = str(cache.put(key, sequence))
     sequence.meta["cache"] = "miss"

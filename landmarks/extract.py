@@ -28,6 +28,7 @@ EXTRACTOR_VERSION = "holistic-mediapipe-0.10.21/1"
 PROGRESS_EVERY = 5  # frames between progress callbacks
 
 ProgressCallback = Callable[[int, "int | None"], None]
+ChunkCallback = Callable[[LandmarkSequence], None]
 
 NO_PERSON_WARNING = (
     "No person was detected in the video: no body, face or hands were found on any frame."
@@ -107,8 +108,14 @@ def extract_landmarks(
     progress: ProgressCallback | None = None,
     start: float = 0.0,
     end: float | None = None,
+    on_chunk: ChunkCallback | None = None,
+    chunk_seconds: float = 2.0,
 ) -> LandmarkSequence:
     """Run Holistic on every frame of the video (or of [start, end) seconds).
+
+    on_chunk(prefix), if given, is called every `chunk_seconds` of video with the frames read so
+    far (a LandmarkSequence sharing this function's buffer: read it, do not keep it), so that
+    recognition can start while extraction goes on.
 
     progress(done_frames, total_frames) is called every PROGRESS_EVERY frames and once at the end;
     total_frames is the probed frame count (None when unknown). Raises InvalidVideoError for files
@@ -122,6 +129,7 @@ def extract_landmarks(
     # Preallocated to the expected length so a long clip never holds two copies of its output.
     points = np.empty((max(1, total or int(span * info.fps) + 8), NUM_POINTS, 3), np.float32)
     timestamps: list[float] = []
+    chunk = max(1, int(round(chunk_seconds * (info.fps or 30.0))))
     with new_holistic(model_complexity) as holistic:
         for frame in iter_frames(path, start=start, end=end):
             if len(timestamps) == len(points):
@@ -130,6 +138,10 @@ def extract_landmarks(
             timestamps.append(frame.timestamp)
             if progress is not None and len(timestamps) % PROGRESS_EVERY == 0:
                 progress(len(timestamps), total)
+            if on_chunk is not None and len(timestamps) % chunk == 0:
+                n = len(timestamps)
+                on_chunk(LandmarkSequence.from_points(points[:n], fps=info.fps,
+                                                      timestamps=np.array(timestamps)))
     if progress is not None:
         progress(len(timestamps), total)
     points = points if len(points) == len(timestamps) else points[: len(timestamps)].copy()

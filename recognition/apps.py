@@ -6,7 +6,8 @@ class RecognitionConfig(AppConfig):
     verbose_name = "Isolated sign recognition"
 
     def ready(self) -> None:
-        from jobs.stages import Stage, register_stage
-        from recognition.services import recognize_job, serves_language
+        from jobs.stages import Stage, register_chunk_listener, register_stage
+        from recognition.services import recognize_job, serves_language, streaming_listener
 
         register_stage(Stage("recognition", "inference", 10, recognize_job, serves_language))
+        register_chunk_listener(streaming_listener)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jobs.models import Job
-from jobs.stages import Report, active_predictor, load_job_landmarks
+from jobs.stages import ChunkCallback, Report, active_predictor, load_job_landmarks
 
 TOP_K = 5
 
@@ -23,3 +25,21 @@ def recognize_job(job: Job, report: Report) -> None:
     result["model"] = version.label
     job.result["recognition"] = result
     report(100, recognition=result)
+
+
+def streaming_listener(job: Job, report: Report) -> ChunkCallback | None:
+    """While the job's video is read, publish each sign as soon as it is settled:
+    {"type": "segment", "start", "end", "topk", "model"} (the recognition stage still gives the
+    final result, from the whole clip)."""
+    from recognition.ml.streaming import StreamingSpotter
+
+    if "recognition" not in [s["name"] for s in job.stages]:
+        return None
+    version, predictor = active_predictor(job, "isolated")
+    spotter = StreamingSpotter(predictor, top_k=TOP_K)
+
+    def on_chunk(prefix: Any) -> None:
+        for segment in spotter.feed(prefix):
+            report.event({"type": "segment", **segment, "model": version.label})
+
+    return on_chunk

@@ -108,3 +108,20 @@ def test_missing_pose_model_is_a_clear_error(pose_test_video: Path) -> None:
         pytest.skip("every pose model is installed here")
     with pytest.raises(ModelUnavailableError, match="not installed"):
         extract_landmarks(pose_test_video, model_complexity=missing[0])
+
+
+def test_chunks_are_growing_prefixes_of_the_result(pose_test_video: Path,
+                                                   pose_test_sequence: LandmarkSequence) -> None:
+    prefixes: list[LandmarkSequence] = []
+
+    def keep(prefix: LandmarkSequence) -> None:  # the buffer is shared: copy what we keep
+        prefixes.append(LandmarkSequence.from_points(prefix.points.copy(), fps=prefix.fps,
+                                                     timestamps=prefix.timestamps.copy()))
+
+    whole = extract_landmarks(pose_test_video, on_chunk=keep, chunk_seconds=0.5)
+    step = round(0.5 * whole.fps)
+    assert [len(p) for p in prefixes] == list(range(step, len(whole) + 1, step))
+    for p in prefixes:  # each chunk is exactly the first frames of the final sequence
+        np.testing.assert_array_equal(p.points, whole.points[: len(p)])
+        np.testing.assert_array_equal(p.timestamps, whole.timestamps[: len(p)])
+    np.testing.assert_array_equal(whole.points, pose_test_sequence.points)

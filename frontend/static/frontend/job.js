@@ -43,6 +43,7 @@
     if (state.status === "succeeded" && !resultShown) {
       resultShown = true;
       $("partial-translation").hidden = true;
+      if ($("live-timeline")) $("live-timeline").hidden = true;
       slrweb.result.show(state);
     }
   }
@@ -89,10 +90,29 @@
     partial.textContent = t(gettext("Translating: %(text)s"), { text });
   }
 
+  // A sign recognised while the video is still being read: drawn on the live timeline at once.
+  function onSegment(event) {
+    const timeline = $("live-timeline");
+    const top = (event.topk || [])[0];
+    if (!timeline || !top) return;
+    const span = (state.video && state.video.duration) || Math.max(event.end, 1);
+    const block = document.createElement("span");
+    block.className = "segment";
+    block.setAttribute("role", "listitem");
+    block.textContent = top.gloss;
+    block.title = t(gettext("%(gloss)s, %(start)s to %(end)s s"), { gloss: top.gloss, start: event.start.toFixed(1), end: event.end.toFixed(1) });
+    block.style.left = (100 * event.start / span) + "%";
+    block.style.width = Math.max(1.5, 100 * (event.end - event.start) / span) + "%";
+    timeline.append(block);
+    timeline.hidden = false;
+    live.textContent = t(gettext("Sign: %(gloss)s"), { gloss: top.gloss });
+  }
+
   function onEvent(event) {
     if (event.type === "state" || event.type === "result") state = event;
     else if (event.type === "progress") onProgress(event);
     else if (event.type === "token") { onToken(event); return; }
+    else if (event.type === "segment") { onSegment(event); return; }
     else if (event.type === "error") { state.status = "failed"; state.error = event.message; }
     render();
     announce();

@@ -1,0 +1,72 @@
+"""Signs while a clip is still being read: spotting on the growing prefix of its landmarks.
+
+    spotter = StreamingSpotter(predictor, top_k=5)
+    for prefix in chunks:                 # every ~2 s of video, the frames read so far
+        for segment in spotter.feed(prefix):
+            publish(segment)              # {"start", "end", "topk"} as soon as it is settled
+    for segment in spotter.finish(whole): # what the non-streaming run has and was not yet sent
+        publish(segment)
+
+A segment is published once it ends at least `guard` seconds before the end of the prefix:
+later frames can no longer change the windows that decided it (each window spans the spotting
+window; the Viterbi path may still revise a decision near the prefix end, hence twice that).
+`finish` runs the ordinary, non-streaming `recognize` on the whole clip, so the job's final
+result is exactly what a non-streaming run gives; it returns the final segments that no
+published one matches, so nothing is lost at a chunk edge, and a segment already published is
+never sent twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from landmarks.sequence import LandmarkSequence
+
+
+def same_segment(a: dict[str, Any], b: dict[str, Any], tolerance: float) -> bool:
+    """Same top-1 gloss and both ends within `tolerance` seconds."""
+    return (a["topk"][0]["gloss"] == b["topk"][0]["gloss"]
+            and abs(a["start"] - b["start"]) <= tolerance
+            and abs(a["end"] - b["end"]) <= tolerance)
+
+
+class StreamingSpotter:
+    """Provisional segments from prefixes of one clip; the final result from the whole clip."""
+
+    def __init__(self, predictor: Any, top_k: int = 5, guard_windows: float = 2.0) -> None:
+        self.predictor, self.top_k = predictor, top_k
+        spot = predictor.config.spotting
+        self.guard_windows = guard_windows
+        self.window_frames = int(spot.window)
+        self.published: list[dict[str, Any]] = []
+
+    def guard_seconds(self, seq: LandmarkSequence) -> float:
+        fps = seq.fps or 30.0
+        return self.guard_windows * self.window_frames / fps
+
+    def tolerance(self, seq: LandmarkSequence) -> float:
+        """Two segments closer than one window's duration are the same sign read twice."""
+        return self.window_frames / (seq.fps or 30.0)
+
+    def feed(self, prefix: LandmarkSequence) -> list[dict[str, Any]]:
+        """Segments of the prefix that are settled and not yet published (publish them)."""
+        if len(prefix) == 0:
+            return []
+        horizon = prefix.duration - self.guard_seconds(prefix)
+        if horizon <= 0:
+            return []
+        result = self.predictor.recognize(prefix, top_k=self.top_k)
+        return self._new([s for s in result["segments"] if s["end"] <= horizon], prefix)
+
+    def finish(self, whole: LandmarkSequence) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """(the non-streaming result of the whole clip, its segments not yet published)."""
+        result = self.predictor.recognize(whole, top_k=self.top_k)
+        return result, self._new(result["segments"], whole)
+
+    def _new(self, segments: list[dict[str, Any]], seq: LandmarkSequence) -> list[dict[str, Any]]:
+        tol = self.tolerance(seq)
+        fresh = [s for s in segments
+                 if not any(same_segment(s, p, tol) for p in self.published)]
+        self.published.extend(fresh)
+        return fresh
+

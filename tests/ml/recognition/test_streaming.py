@@ -1,0 +1,65 @@
+"""Streaming spotting: prefixes of a real spelled clip, fed in chunks of every size, publish each
+final segment exactly once (none lost or doubled at a chunk edge) and the final result is the
+non-streaming one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from landmarks.layout import LEFT_HAND, RIGHT_HAND
+from landmarks.sequence import LandmarkSequence
+from recognition.ml.data import Run, split_runs
+from recognition.ml.infer import IsolatedPredictor
+from recognition.ml.streaming import StreamingSpotter, same_segment
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def predictor() -> IsolatedPredictor:
+    return IsolatedPredictor.from_bundle(REPO / "models" / "silfa-letters")
+
+
+@pytest.fixture(scope="module")
+def clip(silfa_runs: list[Run], predictor: IsolatedPredictor) -> LandmarkSequence:
+    """Held-out SILFA frames spelling WORK, each letter held, hands out of view between."""
+    test = {r.label: r.points for r in split_runs(silfa_runs, predictor.config.train)["test"]}
+    idle = np.repeat(test["B"][:1], 10, axis=0).copy()
+    idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan
+    pieces = [idle]
+    for letter in "WORK":
+        pieces += [np.repeat(test[letter], 2, axis=0), idle]
+    return LandmarkSequence.from_points(np.concatenate(pieces), fps=15.0)
+
+
+def prefix(seq: LandmarkSequence, n: int) -> LandmarkSequence:
+    return LandmarkSequence.from_points(seq.points[:n], fps=seq.fps, timestamps=seq.timestamps[:n])
+
+
+@pytest.mark.parametrize("chunk", [7, 16, 30, 45])
+def test_every_segment_is_published_once_whatever_the_chunk_size(
+        predictor: IsolatedPredictor, clip: LandmarkSequence, chunk: int) -> None:
+    spotter = StreamingSpotter(predictor, top_k=3)
+    streamed = []
+    for n in range(chunk, len(clip), chunk):
+        streamed += spotter.feed(prefix(clip, n))
+    final, rest = spotter.finish(clip)
+    assert final == predictor.recognize(clip, top_k=3)  # the non-streaming result, exactly
+    published = streamed + rest
+    tol = spotter.tolerance(clip)
+    assert len(final["segments"]) >= 3  # a clip with signs to stream (accuracy: test_infer.py)
+    for seg in final["segments"]:  # none lost
+        assert sum(same_segment(seg, p, tol) for p in published) == 1, (seg, published)
+    for p in published:  # none doubled, none that the final result does not have
+        assert sum(same_segment(p, seg, tol) for seg in final["segments"]) == 1, (p, final)
+    if chunk <= 16:  # small chunks: most signs are out before the clip ends
+        assert len(streamed) >= 2
+
+
+def test_nothing_is_published_before_a_guard_of_frames(predictor, clip) -> None:  # type: ignore[no-untyped-def]
+    spotter = StreamingSpotter(predictor)
+    short = prefix(clip, int(spotter.guard_seconds(clip) * clip.fps))
+    assert spotter.feed(short) == []
