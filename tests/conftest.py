@@ -42,6 +42,8 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     """Real Redis + database + Celery worker + Daphne, shared by integration and browser tests."""
     from tests.integration.live import start_stack
 
-    stack = start_stack(tmp_path_factory.mktemp("live"), SLRWEB_ALLOW_ANONYMOUS="0")
+    # Webhook receivers of the tests listen on 127.0.0.1; retries come after 1 s, 2 s, ...
+    stack = start_stack(tmp_path_factory.mktemp("live"), SLRWEB_ALLOW_ANONYMOUS="0",
+                        SLRWEB_WEBHOOK_ALLOW_PRIVATE="1", SLRWEB_WEBHOOK_RETRY_SECONDS="1")
     yield stack
     stack.stop()
