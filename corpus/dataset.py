@@ -3,7 +3,7 @@
 Layout written under the output folder:
 
     manifest.json                  provenance: language, since, every annotation and reviewer
-    isolated/index.csv             path,sign,job,segment,start,end,frames
+    isolated/index.csv             path,sign,job,segment,start,end,frames,split (train|dev)
     isolated/clips/<job>-<seg>.npz one accepted segment's landmarks (landmarks.formats.npz)
     translation/{train,dev}.gloss  the segments' glosses of a clip, one clip per line
     translation/{train,dev}.text   its accepted translation, line-aligned with .gloss
@@ -40,7 +40,7 @@ from corpus.split import DEV_SHARE, split_key, split_of
 from landmarks.formats.npz import load_npz, save_npz
 from landmarks.sequence import LandmarkSequence
 
-INDEX_FIELDS = ("path", "sign", "job", "segment", "start", "end", "frames")
+INDEX_FIELDS = ("path", "sign", "job", "segment", "start", "end", "frames", "split")
 
 
 @dataclass
@@ -93,7 +93,7 @@ class _Writer:
             return
         sequence = self._landmarks(annotation)
         if sequence is not None:
-            self._add_segments(annotation, sequence)
+            self._add_segments(annotation, sequence, split)
         glosses = " ".join(seg["gloss"] for seg in annotation.segments if seg["gloss"])
         if glosses and annotation.translation:
             path = ""
@@ -105,7 +105,8 @@ class _Writer:
         self.records.append(_provenance(annotation))
         self.summary.annotations += 1
 
-    def _add_segments(self, annotation: Annotation, sequence: LandmarkSequence) -> None:
+    def _add_segments(self, annotation: Annotation, sequence: LandmarkSequence,
+                      split: str) -> None:
         for seg in annotation.segments:
             clip = cut_segment(sequence, seg["start"], seg["end"])
             if not len(clip) or not np.isfinite(clip.points).any():
@@ -118,7 +119,7 @@ class _Writer:
             self.isolated_rows.append({
                 "path": path, "sign": seg["gloss"], "job": str(annotation.job_id),
                 "segment": seg["id"], "start": seg["start"], "end": seg["end"],
-                "frames": len(clip),
+                "frames": len(clip), "split": split,
             })
 
     def finish(self, manifest: dict[str, Any]) -> None:

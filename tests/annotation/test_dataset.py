@@ -77,6 +77,9 @@ def test_export_is_read_by_the_training_loaders(tmp_path, shared_data, corpus):
     assert summary.annotations == 3 and summary.held_out_clips == 1
     assert summary.isolated_samples == 6  # BAD's landmarks are flagged: no clips from it
 
+    with open(tmp_path / "out" / "isolated" / "index.csv", newline="") as handle:
+        splits = {(row["job"], row["split"]) for row in csv.DictReader(handle)}
+    assert splits == {(str(corpus["CAB"].id), "train"), (str(corpus["FED"].id), "dev")}
     runs = load_runs("npz-dir", tmp_path / "out" / "isolated")
     assert sorted(run.label for run in runs) == sorted("CABFED")
     clips = letter_clips(shared_data)
