@@ -42,7 +42,7 @@ class ReviewInline(ReadOnlyInline):
 class AnnotationAdmin(admin.ModelAdmin):
     list_display = ("job", "language", "status", "annotator", "revision", "updated", "workspace")
     list_filter = ("status", "language", "reviewed", "updated")
-    search_fields = ("job__id", "annotator__username", "translation", "job__video__original_name")
+    search_fields = ("job__id", "annotator__username", "translation", "job__original_name")
     date_hierarchy = "updated"
     readonly_fields = ("job", "language", "annotator", "segments", "translation", "flags",
                        "status", "revision", "base_models", "created", "updated", "submitted",

@@ -204,7 +204,7 @@ def export_eaf(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = annotatable_job(request, job_id)
     state = _current_state(job, _user(request))
     eaf = build_eaf(state["segments"], model_segments(job.result), state["translation"],
-                    clip_duration(job), media_url=job.video.original_name or "")
+                    clip_duration(job), media_url=job.original_name or "")
     return _download(eaf_bytes(eaf), "application/xml", f"{job.id}.eaf")
 
 

@@ -42,7 +42,7 @@ def job_summary(job: Job) -> dict[str, Any]:
     return {
         "id": str(job.id),
         "language": job.language,
-        "name": job.video.original_name,
+        "name": job.original_name,
         "video_url": f"/api/v1/jobs/{job.id}/video",
         "duration": clip_duration(job),
         "created": _iso(job.created),

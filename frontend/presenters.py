@@ -104,7 +104,7 @@ def history_rows(jobs: list[Job]) -> list[HistoryRow]:
     return [
         HistoryRow(
             job=job,
-            name=job.video.original_name or str(_("Video")),
+            name=job.original_name or str(_("Video")),
             status_label=str(STATUS_LABELS.get(job.status, job.status)),
             duration=format_duration(job_duration(job)),
             language=names.get(job.language, job.language),

@@ -110,7 +110,7 @@ def delete_job(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     if not can_delete_job(_user(request), _session_key(request), job):
         messages.error(request, _("Only the owner of a job can delete it."))
         return redirect("frontend:job", job_id=job.id)
-    name = job.video.original_name or _("Video")
+    name = job.original_name or _("Video")
     services.delete_job(job)
     messages.success(request, _("Deleted “%(name)s” with its video and landmarks.") % {
         "name": name})

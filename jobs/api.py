@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 
 from accounts.api_auth import API_AUTH, Requester
 from accounts.throttling import upload_throttle
-from jobs import exports, services
+from jobs import exports, media, services
 from jobs.access import can_delete_job, can_view_job, visible_jobs
 from jobs.models import Job
 from jobs.schemas import ErrorOut, JobOut
@@ -58,7 +58,6 @@ def create_job(
         job = services.create_job(
             chunks=video.chunks(),
             filename=video.name or "upload",
-            content_type=video.content_type or "",
             owner=who.user,
             session_key=who.session_key,
             language=language or None,
@@ -91,9 +90,14 @@ def delete_job(request: HttpRequest, job_id: uuid.UUID) -> tuple[int, None]:
 
 @router.get("/jobs/{job_id}/video", response={200: None, 206: None, 404: ErrorOut})
 def job_video(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse | StreamingHttpResponse:
-    """The uploaded clip; honours `Range` so that a <video> element can seek in it."""
+    """The uploaded clip; honours `Range` so that a <video> element can seek in it.
+
+    Served with the type the probe found (a whitelisted video type), inline but sandboxed."""
     job = get_visible_job(request, job_id)
-    return ranged_file_response(request, video_path(job), job.video.content_type or None)
+    content_type = media.served_video_type(job.video)
+    response = ranged_file_response(request, video_path(job), content_type)
+    name = exports.download_name(job.original_name, media.video_suffix(content_type), "video")
+    return media.protect(response, name, inline=True)
 
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -149,9 +153,7 @@ LANDMARK_FORMATS = {"npz": "application/octet-stream", "pose": "application/octe
 
 
 def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return media.protect(HttpResponse(body, content_type=content_type), filename, inline=False)
 
 
 def _stored_landmarks(job: Job):  # type: ignore[no-untyped-def]
@@ -167,7 +169,7 @@ def job_landmarks_file(request: HttpRequest, job_id: uuid.UUID, fmt: str) -> Htt
     job = get_visible_job(request, job_id)
     if fmt not in LANDMARK_FORMATS:
         raise HttpError(404, f"Unknown landmark format; use one of {', '.join(LANDMARK_FORMATS)}.")
-    name = exports.download_name(job.video.original_name, f"-landmarks.{fmt}")
+    name = exports.download_name(job.original_name, f"-landmarks.{fmt}")
     return _attachment(
         exports.landmarks_bytes(_stored_landmarks(job), f".{fmt}"), LANDMARK_FORMATS[fmt], name
     )
@@ -193,7 +195,7 @@ def job_result_file(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """The job JSON (status, stages, result with model names) as a file."""
     job = get_visible_job(request, job_id)
     body = json.dumps(job_to_dict(job), indent=2, ensure_ascii=False).encode()
-    name = exports.download_name(job.video.original_name, "-result.json")
+    name = exports.download_name(job.original_name, "-result.json")
     return _attachment(body, "application/json", name)
 
 
@@ -205,10 +207,8 @@ def job_subtitles(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = get_visible_job(request, job_id)
     body = exports.webvtt_from_result(job.result, job.video.info.get("duration")).encode()
     response = HttpResponse(body, content_type="text/vtt; charset=utf-8")
-    if request.GET.get("download"):
-        name = exports.download_name(job.video.original_name, ".vtt")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    name = exports.download_name(job.original_name, ".vtt")
+    return media.protect(response, name, inline=not request.GET.get("download"))
 
 
 @router.get("/jobs/{job_id}/thumbnail.jpg", response={200: None, 404: ErrorOut})
@@ -221,4 +221,4 @@ def job_thumbnail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         raise HttpError(404, "No still can be taken from this video.") from exc
     response = HttpResponse(body, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return media.protect(response, exports.download_name(job.original_name, ".jpg"), inline=True)

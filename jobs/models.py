@@ -11,12 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Video(models.Model):
-    """An uploaded clip, stored once under its content hash."""
+    """An uploaded clip, stored once under its content hash.
+
+    De-duplication is internal: several users' jobs may share one Video, so nothing here may
+    describe one uploader (the file name each gave lives on their Job). `content_type` comes
+    from the probe (a whitelisted video type), never from the client.
+    """
 
     sha256 = models.CharField(max_length=64, unique=True)
     file = models.CharField(_("file"), max_length=255, help_text=_("path under MEDIA_ROOT"))
     size = models.BigIntegerField(_("size in bytes"))
-    original_name = models.CharField(_("original name"), max_length=255, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     info = models.JSONField(_("probe result"), default=dict)
     created = models.DateTimeField(auto_now_add=True)
@@ -26,7 +30,7 @@ class Video(models.Model):
         verbose_name_plural = _("videos")
 
     def __str__(self) -> str:
-        return self.original_name or self.sha256[:12]
+        return self.sha256[:12]
 
 
 class Job(models.Model):
@@ -47,6 +51,8 @@ class Job(models.Model):
     # Anonymous jobs (SLRWEB_ALLOW_ANONYMOUS) belong to one browser session.
     session_key = models.CharField(max_length=40, blank=True, db_index=True)
     video = models.ForeignKey(Video, on_delete=models.PROTECT, related_name="jobs")
+    # The file name this job's uploader gave (another user's upload of the same bytes has its own).
+    original_name = models.CharField(_("original name"), max_length=255, blank=True)
     language = models.CharField(_("sign language"), max_length=8, default="ase")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
@@ -66,7 +72,7 @@ class Job(models.Model):
         verbose_name_plural = _("jobs")
 
     def __str__(self) -> str:
-        return f"{self.video} ({self.status})"
+        return f"{self.original_name or self.video} ({self.status})"
 
     @property
     def group_name(self) -> str:

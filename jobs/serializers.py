@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
@@ -20,7 +19,22 @@ def stage_eta_seconds(stage: dict[str, Any]) -> float | None:
     return round(max(0.0, elapsed * (100 - percent) / percent), 1)
 
 
+# Result keys that described the shared landmark cache (whether someone had uploaded the same
+# bytes before); jobs stored before issue 11 may still hold them.
+PRIVATE_LANDMARK_KEYS = frozenset({"cached", "cache", "cache_key", "video_sha256"})
+
+
+def public_result(result: dict[str, Any]) -> dict[str, Any]:
+    """The job's result without anything that reveals other users' uploads."""
+    landmarks = result.get("landmarks")
+    if not isinstance(landmarks, dict):
+        return result
+    clean = {k: v for k, v in landmarks.items() if k not in PRIVATE_LANDMARK_KEYS}
+    return {**result, "landmarks": clean}
+
+
 def job_to_dict(job: Job) -> dict[str, Any]:
+    """The job as its viewers see it: the uploader's own file name, never the content hash."""
     return {
         "id": str(job.id),
         "status": job.status,
@@ -36,11 +50,10 @@ def job_to_dict(job: Job) -> dict[str, Any]:
             for s in job.stages
         ],
         "error": job.error or None,
-        "result": job.result,
+        "result": public_result(job.result),
         "video": {
-            "name": job.video.original_name,
+            "name": job.original_name,
             "size": job.video.size,
-            "sha256": job.video.sha256,
             "url": f"/api/v1/jobs/{job.id}/video",
             **{k: job.video.info.get(k) for k in ("duration", "fps", "width", "height")},
         },

@@ -33,13 +33,16 @@ def create_job(
     *,
     chunks: Iterable[bytes],
     filename: str,
-    content_type: str,
     owner: Any | None,
     session_key: str = "",
     language: str | None = None,
 ) -> Job:
-    """Store and probe an upload, then queue its pipeline. Raises UploadRejected."""
-    from landmarks.decode import InvalidVideoError, probe_video
+    """Store and probe an upload, then queue its pipeline. Raises UploadRejected.
+
+    The client's Content-Type is not taken: the probe decides what the file is and how it is
+    served. The file name is this job's own; a Video shared by de-duplication keeps none.
+    """
+    from landmarks.decode import InvalidVideoError, probe_upload
 
     try:
         stored = storage.store_upload(
@@ -51,7 +54,7 @@ def create_job(
     try:
         if stored.size == 0:
             raise UploadRejected("The file is empty.")
-        info = probe_video(stored.path)
+        info, content_type = probe_upload(stored.path)
         check_duration(info.duration)
     except (InvalidVideoError, StageError, UploadRejected) as exc:
         if existing is None:  # never delete a file another job already uses
@@ -59,18 +62,17 @@ def create_job(
         raise exc if isinstance(exc, UploadRejected) else UploadRejected(str(exc)) from exc
     language = language or settings.SLRWEB_DEFAULT_LANGUAGE
     with transaction.atomic():
-        video = existing or Video.objects.create(
-            sha256=stored.sha256,
-            file=stored.relative_path,
-            size=stored.size,
-            original_name=filename[:255],
-            content_type=content_type[:100],
-            info=video_info_dict(info),
-        )
+        # get_or_create, not check-then-create: two uploads of the same bytes at once both
+        # find no row, and the second insert would hit the unique hash (a 500 on PostgreSQL).
+        video, _ = Video.objects.get_or_create(sha256=stored.sha256, defaults={
+            "file": stored.relative_path, "size": stored.size, "content_type": content_type,
+            "info": video_info_dict(info),
+        })
         job = Job.objects.create(
             owner=owner,
             session_key=session_key if owner is None else "",
             video=video,
+            original_name=filename[:255],
             language=language,
             stages=[
                 {"name": n, "status": "pending", "percent": 0} for n in plan_stages(language)

@@ -20,6 +20,7 @@ from jobs.models import Job
 
 log = logging.getLogger(__name__)
 
+
 class Report(Protocol):
     """What a stage gets to tell the world: progress (saved) and stage events (streamed only)."""
 
@@ -47,18 +48,19 @@ def video_path(job: Job) -> Path:
 
 
 def run_probe(job: Job, report: Report) -> None:
-    from landmarks.decode import InvalidVideoError, probe_video
+    from landmarks.decode import InvalidVideoError, probe_upload
 
     path = video_path(job)
     if not path.is_file():
         raise StageError("The uploaded video is no longer stored; please upload it again.")
     try:
-        info = probe_video(path)
+        info, content_type = probe_upload(path)
     except InvalidVideoError as exc:
         raise StageError(str(exc)) from exc
     check_duration(info.duration)
     job.video.info = video_info_dict(info)
-    job.video.save(update_fields=["info"])
+    job.video.content_type = content_type
+    job.video.save(update_fields=["info", "content_type"])
     report(100)
 
 
@@ -123,7 +125,8 @@ def run_landmarks(job: Job, report: Report) -> None:
     )
     job.landmarks_file = sequence.meta["cache_path"]
     summary = sequence.summary()
-    summary["cached"] = sequence.meta.get("cache") == "hit"
+    # A cache hit says someone uploaded the same bytes before: logged, never shown (issue 11).
+    log.info("landmarks of job %s: cache %s", job.id, sequence.meta.get("cache", "miss"))
     summary["warnings"] = list(sequence.meta.get("warnings", []))
     job.result["landmarks"] = summary
     report(100, landmarks=summary)

@@ -5,6 +5,11 @@ and scans every video packet (demuxing only, no decoding: cheap) so that duratio
 are known even when the header lacks them (MediaRecorder webm has no duration) and a file cut
 short is caught (an mp4 whose sample table announces more frames than its data holds).
 
+`probe_upload` is the stricter check for files from the internet: on top of `probe_video` it
+wants a container on the whitelist below (which also gives the content type the file is served
+with: never the one the client claimed), at least two frames and a duration. A still image, a
+JPEG with a ZIP appended and named .mp4, or a sound file are refused with a reason.
+
 `iter_frames` streams upright RGB frames one at a time with their real timestamps, so memory stays
 flat on long clips and variable-frame-rate recordings keep their timing.
 """
@@ -39,6 +44,7 @@ class VideoInfo:
     rotation:    degrees clockwise (0, 90, 180, 270) applied to decoded frames to show them
                  upright, from the container's display matrix (phones record portrait this way)
     codec:       decoder name, e.g. "h264", "vp8"
+    container:   FFmpeg's demuxer name as probed from the bytes, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
     """
 
     duration: float
@@ -48,6 +54,7 @@ class VideoInfo:
     height: int
     rotation: int = 0
     codec: str = ""
+    container: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
             header_duration = _header_duration(container, stream)
             average_rate = stream.average_rate or stream.guessed_rate
             codec = stream.codec_context.name
+            container_name = container.format.name
     except InvalidVideoError:
         raise
     except _AV_ERRORS as error:
@@ -103,7 +111,51 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         height=height,
         rotation=rotation,
         codec=codec,
+        container=container_name,
     )
+
+
+# The containers an upload may be in, with the content type it is served as. FFmpeg names the
+# demuxer from the bytes (its probe), so a file's name or the client's Content-Type cannot pick it.
+VIDEO_CONTAINERS = {
+    "mov,mp4,m4a,3gp,3g2,mj2": "video/mp4",
+    "matroska,webm": "video/x-matroska",  # video/webm when the codecs are WebM's (below)
+    "avi": "video/x-msvideo",
+    "mpeg": "video/mpeg",
+}
+WEBM_CODECS = frozenset({"vp8", "vp9", "av1"})
+MIN_FRAMES = 2
+
+
+def served_content_type(info: VideoInfo) -> str | None:
+    """The whitelisted content type of a probed clip, None when its container is not allowed."""
+    content_type = VIDEO_CONTAINERS.get(info.container)
+    if content_type == "video/x-matroska" and info.codec in WEBM_CODECS:
+        return "video/webm"
+    return content_type
+
+
+def probe_upload(path: str | os.PathLike[str]) -> tuple[VideoInfo, str]:
+    """`probe_video` for untrusted uploads: (info, content type to serve it with).
+
+    Raises InvalidVideoError unless the file is a whitelisted video container holding a real
+    video stream of at least two frames with a duration.
+    """
+    info = probe_video(path)
+    if info.container.endswith("_pipe") or info.container in {"image2", "gif"}:
+        raise InvalidVideoError(
+            "The file is a still image, not a video. Upload a video clip (mp4, webm, mov).")
+    content_type = served_content_type(info)
+    if content_type is None:
+        raise InvalidVideoError(
+            f"Videos in the {info.container.split(',')[0]} format are not accepted; "
+            "upload an mp4, webm, mov, mkv or avi file.")
+    if (info.frame_count or 0) < MIN_FRAMES:
+        raise InvalidVideoError(
+            "The file holds a single picture, not a video (fewer than 2 frames).")
+    if not info.duration or info.duration <= 0:
+        raise InvalidVideoError("The video has no duration (its frames carry no timing).")
+    return info, content_type
 
 
 def _frame_rate(average_rate: Fraction | None, packets: int, duration: float) -> float:

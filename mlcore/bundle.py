@@ -18,6 +18,7 @@ import json
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,17 +166,83 @@ def _read_lines(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text().splitlines() if line.strip()]
 
 
-def unpack_bundle_zip(archive: str | Path, dest: str | Path) -> Path:
-    """Extract an uploaded .zip bundle safely (no absolute paths, no '..') and return its root."""
+# Limits of an uploaded bundle .zip (a zip bomb is refused before it fills the disk). Bundles
+# hold float weights, which barely compress: 100x is far beyond any real bundle's ratio.
+ZIP_MAX_MEMBERS = 1000
+ZIP_MAX_UNPACKED_BYTES = 2 * 1024**3
+ZIP_MAX_RATIO = 100
+_COPY_CHUNK = 1024 * 1024
+
+
+def unpack_bundle_zip(
+    archive: str | Path | Any,
+    dest: str | Path,
+    *,
+    max_unpacked: int = ZIP_MAX_UNPACKED_BYTES,
+    max_ratio: float = ZIP_MAX_RATIO,
+) -> Path:
+    """Extract an uploaded .zip bundle safely and return its root.
+
+    Refused with BundleError: absolute or '..' paths, links, too many members, and zip bombs:
+    more than `max_unpacked` bytes in all, or a ratio of unpacked to packed size above
+    `max_ratio`. The sizes the archive declares are checked first and the bytes actually
+    written are counted too, so an archive that lies about its sizes stops at the same limits.
+    """
     dest = Path(dest)
     with zipfile.ZipFile(archive) as zf:
-        for member in zf.namelist():
-            if member.startswith("/") or ".." in Path(member).parts:
-                raise BundleError(f"unsafe path in archive: {member}")
+        members = zf.infolist()
+        _check_zip_listing(members, max_unpacked, max_ratio)
         with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
-            zf.extractall(tmp)
+            budget = min(max_unpacked, int(max_ratio * _packed_size(members)))
+            try:
+                for member in members:
+                    budget -= _extract_member(zf, member, Path(tmp), budget)
+            except (RuntimeError, NotImplementedError, EOFError, zlib.error) as exc:
+                raise BundleError(f"the archive cannot be unpacked: {exc}") from exc
             roots = [p for p in Path(tmp).rglob(MANIFEST)]
             if len(roots) != 1:
                 raise BundleError(f"archive must contain exactly one {MANIFEST}")
             shutil.copytree(roots[0].parent, dest)
     return dest
+
+
+def _packed_size(members: list[zipfile.ZipInfo]) -> int:
+    return max(1, sum(m.compress_size for m in members))
+
+
+def _check_zip_listing(members: list[zipfile.ZipInfo], max_unpacked: int, max_ratio: float) -> None:
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise BundleError(f"the archive has {len(members)} files; a bundle has at most "
+                          f"{ZIP_MAX_MEMBERS}")
+    for member in members:
+        name = member.filename.replace("\\", "/")
+        if name.startswith("/") or ".." in Path(name).parts or ":" in name.split("/")[0]:
+            raise BundleError(f"unsafe path in archive: {member.filename}")
+        if (member.external_attr >> 16) & 0o170000 == 0o120000:
+            raise BundleError(f"links are not allowed in a bundle archive: {member.filename}")
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > max_unpacked:
+        raise BundleError(f"the archive unpacks to {unpacked} bytes, above the limit of "
+                          f"{max_unpacked} (zip bomb?)")
+    if unpacked > max_ratio * _packed_size(members):
+        raise BundleError(f"the archive unpacks to {unpacked / _packed_size(members):.0f} times "
+                          f"its packed size, above the limit of {max_ratio:g} (zip bomb?)")
+
+
+def _extract_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, root: Path, budget: int) -> int:
+    """Write one member under root, never more than its declared size nor the budget left;
+    return the bytes written."""
+    target = root / member.filename
+    if member.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with zf.open(member) as source, open(target, "wb") as out:
+        while chunk := source.read(_COPY_CHUNK):
+            written += len(chunk)
+            if written > member.file_size or written > budget:
+                raise BundleError(f"{member.filename} unpacks to more than the archive declares "
+                                  "or the size limit allows (zip bomb?)")
+            out.write(chunk)
+    return written

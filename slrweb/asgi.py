@@ -1,8 +1,12 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels.
+
+Fail closed: without DJANGO_SETTINGS_MODULE the production settings load, which refuse to start
+without a secret key and allowed hosts. `make run` (slrweb.devserver) and the tests name theirs.
+"""
 
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.prod")
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
@@ -11,10 +15,12 @@ django_asgi_app = get_asgi_application()
 
 from accounts.ws_auth import OriginCheckMiddleware, TokenAuthMiddlewareStack  # noqa: E402
 from jobs.routing import websocket_urlpatterns  # noqa: E402
+from jobs.uploads import BodyLimitASGIMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Refuses a body above its route's upload limit before Django spools it to disk.
+        "http": BodyLimitASGIMiddleware(django_asgi_app),
         "websocket": OriginCheckMiddleware(
             TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "slrweb.security.ContentSecurityPolicyMiddleware",
+    # Before anything reads the body: 413 above the route's upload limit (jobs.uploads).
+    "jobs.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -185,8 +188,26 @@ SLRWEB_LANDMARK_CACHE = Path(os.environ.get("SLRWEB_LANDMARK_CACHE", MEDIA_ROOT 
 SLRWEB_MODELS_DIR = Path(os.environ.get("SLRWEB_MODELS_DIR", BASE_DIR / "models"))
 # A running stage that has not reported for this long is treated as lost (worker killed).
 SLRWEB_STALE_JOB_SECONDS = env_int("SLRWEB_STALE_JOB_SECONDS", 120)
+# Upload limits per route, enforced before the body is spooled (jobs.uploads): .eaf files,
+# model bundle .zip files, and any other request body (forms, reference clips, JSON).
+SLRWEB_MAX_EAF_BYTES = env_int("SLRWEB_MAX_EAF_BYTES", 5 * 1024 * 1024)
+SLRWEB_MAX_BUNDLE_BYTES = env_int("SLRWEB_MAX_BUNDLE_BYTES", 500 * 1024 * 1024)
+SLRWEB_MAX_REQUEST_BYTES = env_int("SLRWEB_MAX_REQUEST_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "jobs.uploads.LimitedUploadHandler",  # first: stops a file at its limit before it is kept
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# A job's WebSocket re-checks its viewer's access before each event and this often when quiet.
+SLRWEB_WS_ACCESS_RECHECK_SECONDS = float(os.environ.get("SLRWEB_WS_ACCESS_RECHECK_SECONDS", 15))
+# Content-Security-Policy of every page (slrweb.security); uploads get a stricter sandbox.
+SLRWEB_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 LOGGING = {
     "version": 1,

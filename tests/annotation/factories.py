@@ -64,7 +64,7 @@ def make_job(
     stored.parent.mkdir(parents=True, exist_ok=True)
     stored.write_bytes(video_file.read_bytes() if video_file else b"placeholder")
     video = Video.objects.create(sha256=sha, file=f"videos/{sha}.mp4", size=1000,
-                                 original_name=name, content_type="video/mp4",
+                                 content_type="video/mp4",
                                  info={"duration": sequence.duration if sequence else 3.0})
     landmarks_file = ""
     full_result = dict(result or {})
@@ -74,7 +74,7 @@ def make_job(
         landmarks_file = str(folder / f"{sha}.npz")
         save_npz(sequence, landmarks_file)
         full_result.setdefault("landmarks", sequence.summary())
-    return Job.objects.create(owner=owner, video=video, language=language,
+    return Job.objects.create(owner=owner, video=video, language=language, original_name=name,
                               status=Job.Status.SUCCEEDED, progress=100, result=full_result,
                               landmarks_file=landmarks_file)
 

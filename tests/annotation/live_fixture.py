@@ -55,10 +55,11 @@ def create_review_job(video: str, password: str) -> None:
     }
     video_row = Video.objects.create(
         sha256="0" * 64, file=f"videos/{source.name}", size=stored.stat().st_size,
-        original_name=source.name, content_type="video/mp4",
+        content_type="video/mp4",
         info={"duration": sequence.duration, "fps": sequence.fps},
     )
     job = Job.objects.create(owner=owner, video=video_row, language="ase",
+                             original_name=source.name,
                              status=Job.Status.SUCCEEDED, progress=100, result=result,
                              landmarks_file=str(landmarks))
     share_job_for_review(job, owner, "Is the second letter right?")

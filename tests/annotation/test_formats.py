@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def export(job) -> bytes:  # noqa: ANN001
     annotation = job.annotation
     eaf = build_eaf(annotation.segments, model_segments(job.result), annotation.translation,
-                    clip_duration(job), media_url=job.video.original_name)
+                    clip_duration(job), media_url=job.original_name)
     return eaf_bytes(eaf)
 
 

@@ -82,7 +82,9 @@ def test_result_json_and_subtitles(owner, job):
     assert result["Content-Disposition"] == 'attachment; filename="My-clip-result.json"'
     assert json.loads(result.content)["result"]["recognition"]["segments"][0]["topk"][0]["gloss"] == "HELLO"
     inline = client.get(f"/api/v1/jobs/{job.id}/subtitles.vtt")
-    assert inline["Content-Type"].startswith("text/vtt") and "Content-Disposition" not in inline
+    assert inline["Content-Type"].startswith("text/vtt")
+    assert inline["Content-Disposition"] == 'inline; filename="My-clip.vtt"'  # <track> loads it
+    assert inline["Content-Security-Policy"].startswith("sandbox")
     captions = webvtt.from_buffer(io.StringIO(inline.content.decode())).captions
     assert [(c.start, c.end, c.text) for c in captions] == [("00:00:00.200", "00:00:00.900", "HELLO")]
     download = client.get(f"/api/v1/jobs/{job.id}/subtitles.vtt?download=1")

@@ -21,7 +21,7 @@ from landmarks.formats.npz import save_npz
 from landmarks.sequence import LandmarkSequence
 
 
-def store_video(source: Path, name: str | None = None) -> Video:
+def store_video(source: Path) -> Video:
     """Copy `source` under MEDIA_ROOT by its sha256 and create (or reuse) its Video row."""
     data = Path(source).read_bytes()
     sha = hashlib.sha256(data).hexdigest()
@@ -33,7 +33,7 @@ def store_video(source: Path, name: str | None = None) -> Video:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return Video.objects.create(
-        sha256=sha, file=relative, size=len(data), original_name=name or Path(source).name,
+        sha256=sha, file=relative, size=len(data),
         content_type="video/mp4", info=video_info_dict(probe_video(target)),
     )
 
@@ -49,7 +49,7 @@ def make_finished_job(
     name: str | None = None,
 ) -> Job:
     """A succeeded job of `video_source`, with stored `landmarks` when given."""
-    video = store_video(video_source, name)
+    video = store_video(video_source)
     landmarks_file = ""
     full_result = dict(result or {})
     if landmarks is not None:
@@ -61,6 +61,7 @@ def make_finished_job(
         full_result.setdefault("landmarks", landmarks.summary())
     return Job.objects.create(
         owner=owner, session_key=session_key, video=video, language=language,
+        original_name=name or Path(video_source).name,
         status=Job.Status.SUCCEEDED, progress=100, result=full_result,
         landmarks_file=landmarks_file,
         stages=[{"name": n, "status": "done", "percent": 100} for n in ("probe", "landmarks")],
