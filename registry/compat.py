@@ -27,10 +27,10 @@ DESCRIBED = {
 
 
 def bundle_input(task: str, config: dict[str, Any]) -> str:
-    """What a bundle's model reads, from its config (translation.ml's ModelConfig.input_kind)."""
-    if task != "translation":
-        return "landmarks"
-    return str((config.get("model") or {}).get("input_kind", "landmarks"))
+    """What a bundle's model reads, from its config: translation.ml's ModelConfig.input_kind
+    ("landmarks" or "gloss"); models without that field (isolated, continuous) read landmarks."""
+    model = config.get("model")
+    return str((model if isinstance(model, dict) else {}).get("input_kind", "landmarks"))
 
 
 def glosser_active(language_code: str) -> bool:

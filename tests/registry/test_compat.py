@@ -92,3 +92,14 @@ def test_the_admin_says_why_before_and_refuses_on_post(client, ase, gloss_transl
     answer = client.post(url, follow=True).content.decode()
     assert "cannot serve ase jobs" in answer
     assert selectors.active_model("ase", "translation") is None
+
+
+def test_only_the_translation_model_is_ever_fed_glosses(ase):
+    from registry.compat import serving_problem
+
+    ModelVersion.objects.create(language=ase, task=GLOSSER_TASK, name="glosser", version=1,
+                                bundle_path="nowhere", checksum="0" * 64, status="active")
+    gloss_input = {"model": {"input_kind": "gloss"}}
+    assert serving_problem("translation", gloss_input, "ase") is None
+    assert "expects a sequence of glosses" in serving_problem("fingerspelling", gloss_input, "ase")
+    assert serving_problem("isolated", {"model": {"d_model": 16}}, "ase") is None
