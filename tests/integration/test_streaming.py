@@ -1,0 +1,41 @@
+"""Issue 14 item 1 on the live stack: signs are published while the video is still being read,
+and the final result is the non-streaming one.
+
+The clip spells ABCDEFGH from SILFA's frames (training frames too: this checks the streaming
+mechanism, not accuracy on unseen data, which tests/integration/test_inference.py covers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from recognition.ml.infer import IsolatedPredictor
+from recognition.ml.streaming import same_segment
+from tests.integration.helpers import collect_events, upload
+from tests.support.videos import make_silfa_video
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
+
+
+def test_segments_stream_before_extraction_ends_and_match_the_result(live_stack, shared_data,
+                                                                      tmp_path: Path) -> None:
+    clip = make_silfa_video(shared_data, "ABCDEFGH", tmp_path / "abcdefgh.mp4", size=(426, 240))
+    token = live_stack.token_for("streamer")
+    response = upload(live_stack, token, clip, language="ase")
+    assert response.status_code == 201, response.text
+    events = collect_events(live_stack, token, response.json()["id"])
+    assert events[-1]["type"] == "result", events[-1]
+    final = events[-1]["result"]["recognition"]["segments"]
+    landmarks_done = next(i for i, e in enumerate(events) if e["type"] == "progress"
+                          and e["stage"] == "landmarks" and e["percent"] == 100)
+    streamed = [(i, e) for i, e in enumerate(events) if e["type"] == "segment"]
+    assert streamed, "no segment was published while the video was read"
+    assert all(i < landmarks_done for i, _ in streamed)  # before extraction ended
+    window = IsolatedPredictor.from_bundle(REPO / "models" / "silfa-letters").config.spotting.window
+    tolerance = window / events[-1]["result"]["landmarks"]["fps"]  # as the spotter matches
+    for _, segment in streamed:
+        assert segment["model"].startswith("silfa-letters@")
+        assert sum(same_segment(segment, f, tolerance) for f in final) == 1, (segment, final)
