@@ -15,7 +15,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BUNDLE = REPO_ROOT / "models" / "silfa-letters"
-FORMATS = ("asl-npz", "gislr", "pose", "npz-dir")
+FORMATS = ("asl-npz", "gislr", "pose", "npz-dir", "frames")
 
 # flag dest -> (config section, field); only flags given on the command line override.
 OVERRIDES = {

@@ -94,6 +94,10 @@ class TrainConfig:
     val_block: int = 1
     test_block: int = 3
     gap: int = 1  # frames dropped from training on each side of a held-out block
+    # Train the no-sign class `_` (transition frames + synthetic ones, recognition.ml.transitions)
+    # and keep only these labels of the data (empty: all), e.g. static letters without J and Z.
+    no_sign: bool = False
+    labels: tuple[str, ...] = ()
     # Whole-sign clips: trim hand-less frames at both ends, resample to at most model.max_frames
     # (at loading, for training and evaluation alike; recognition.ml.participants.prepare_runs).
     whole_clips: bool = False
@@ -109,6 +113,12 @@ class SpottingConfig:
     min_active: float = 0.5  # fraction of a window's frames that need a hand in signing space
     rest_margin: float = 1.6  # a wrist lower than this many shoulder widths below them rests
     min_windows: int = 2  # shorter runs of one gloss are dropped as noise
+    # Viterbi decoding (recognition.ml.spotting): nats paid per change of state (hysteresis);
+    # measured hold of each vocabulary entry in seconds (filled by training, 0 = unknown); a
+    # run this many times its expected hold is the gloss signed repeatedly (0 = never split).
+    switch_cost: float = 0.3
+    hold_seconds: tuple[float, ...] = ()
+    double_hold_ratio: float = 1.7
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ Sources (load_runs' `fmt`):
 - gislr:    Kaggle GISLR (train.csv with path, participant_id, sequence_id, sign + parquet files)
 - pose:     <root>/<sign>/*.pose (pose-format), or <root>/index.csv with path,sign
 - npz-dir:  <root>/<sign>/*.npz (landmarks.formats.npz), or <root>/index.csv with path,sign
+- frames:   <root>/<sign>/<name>_<k>.jpg consecutive video frames, one recording per sign
+            (MediaPipe Holistic in video mode, cached; recognition.ml.frames)
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from recognition.ml.config import AugmentConfig, FeatureConfig, TrainConfig
 from landmarks.normalize import mirror_points
 from recognition.ml.features import build_features
 
-FORMATS = ("asl-npz", "gislr", "pose", "npz-dir")
+FORMATS = ("asl-npz", "gislr", "pose", "npz-dir", "frames")
 MAX_ID_GAP = 3  # consecutive single-frame ids further apart than this start a new run
 
 
@@ -61,6 +63,7 @@ def load_runs(fmt: str, path: str | Path, *, merge_frames: bool = True) -> list[
         "gislr": load_gislr,
         "pose": lambda p, m: _load_files(p, ".pose"),
         "npz-dir": lambda p, m: _load_files(p, ".npz"),
+        "frames": _load_frame_folders,
     }
     if fmt not in loaders:
         raise ValueError(f"unknown data format {fmt!r}; use one of {FORMATS}")
@@ -68,6 +71,12 @@ def load_runs(fmt: str, path: str | Path, *, merge_frames: bool = True) -> list[
     if not runs:
         raise ValueError(f"no samples found in {path}")
     return runs
+
+
+def _load_frame_folders(root: Path, merge_frames: bool) -> list[Run]:
+    from recognition.ml.frames import load_frame_folders  # runs MediaPipe (cached)
+
+    return load_frame_folders(root, merge_frames)
 
 
 def hands_only_points(hand: np.ndarray, slot: slice = RIGHT_HAND) -> np.ndarray:

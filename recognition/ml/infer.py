@@ -5,10 +5,11 @@
     predictor.recognize(seq, top_k=5, on_progress=lambda percent: ...)
     # {"model": "silfa-letters", "segments": [{"start": 0.0, "end": 0.5, "topk": [...]}]}
 
-Spotting slides a window over the clip; a window is "no sign" when too few of its frames show a
-hand in signing space (detected and not resting below the shoulders) or when the top-1
-probability is below the bundle's threshold. Consecutive windows with the same top-1 gloss merge
-into one segment; runs shorter than min_windows are dropped as noise.
+Spotting slides a window over the clip and segments the windows' class posteriors with
+recognition.ml.spotting.decode: a Viterbi path over {no sign, glosses} (the no-sign class is
+trained, see recognition.ml.transitions; windows without a hand in signing space are no-sign),
+which reads a letter signed twice from a no-sign dip between its runs or from a hold clearly
+longer than that letter's measured hold.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from recognition.ml.augment import resample_time
 from recognition.ml.config import IsolatedConfig
 from recognition.ml.features import active_hand_mask, build_features
 from recognition.ml.model import IsolatedSignTransformer
+from recognition.ml.spotting import NO_SIGN, Segment, decode, ownership_bounds, window_starts
+
+__all__ = ["IsolatedPredictor", "ownership_bounds", "window_starts"]
 
 ProgressFn = Callable[[int], None]
 _CACHE: dict[tuple[str, str, float], IsolatedPredictor] = {}
@@ -80,8 +84,12 @@ class IsolatedPredictor:
         return torch.softmax(logits.float(), dim=-1).cpu().numpy()
 
     def topk(self, probs: np.ndarray, top_k: int) -> list[dict[str, Any]]:
-        order = np.argsort(-probs)[: max(1, top_k)]
-        return [{"gloss": self.vocabulary[i], "prob": round(float(probs[i]), 4)} for i in order]
+        """The top_k glosses (never the no-sign class); ties go to the earlier gloss (stable
+        sort of probabilities rounded to 4 decimals, so every CPU lists the same order)."""
+        rounded = np.round(probs.astype(np.float64), 4)
+        order = [i for i in np.argsort(-rounded, kind="stable")
+                 if self.vocabulary[i] != NO_SIGN][: max(1, top_k)]
+        return [{"gloss": self.vocabulary[i], "prob": float(rounded[i])} for i in order]
 
     def predict_clip(self, seq: LandmarkSequence, top_k: int = 5) -> list[dict[str, Any]]:
         """Top-k glosses of a whole clip (longer clips are resampled to max_frames)."""
@@ -111,58 +119,25 @@ class IsolatedPredictor:
                 [feats[s : s + spot.window] for s in batch])
             if on_progress is not None:
                 on_progress(int(100 * (a + len(batch)) / len(starts)))
-        decisions = []
-        for s, p in zip(starts, probs, strict=True):
-            busy = float(active[s : s + spot.window].mean())
-            ok = busy >= spot.min_active and float(p.max()) >= spot.min_prob
-            decisions.append(int(p.argmax()) if ok else None)
-        segments = self._segments(seq, starts, decisions, probs, top_k)
-        return {"model": self.name, "segments": segments}
-
-    def _segments(self, seq: LandmarkSequence, starts: list[int], decisions: list[int | None],
-                  probs: np.ndarray, top_k: int) -> list[dict[str, Any]]:
-        spot = self.config.spotting
+        # Counting frames (integers) keeps the activity rule exact on every machine.
+        busy = np.array([2 * int(active[s : s + spot.window].sum()) >= 2 * spot.min_active
+                         * len(active[s : s + spot.window]) for s in starts])
         bounds = ownership_bounds(starts, spot.window, len(seq))
-        times = np.append(seq.timestamps, seq.duration)  # (T + 1,) frame start times, then end
-        segments = []
-        for first, last in merge_runs(decisions):
-            if last - first + 1 < spot.min_windows:
-                continue
-            mean = probs[first : last + 1].mean(axis=0)
-            segments.append({
-                "start": round(float(times[bounds[first]]), 3),
-                "end": round(float(times[bounds[last + 1]]), 3),
-                "topk": self.topk(mean, top_k),
-            })
-        return segments
+        frame_times = np.append(seq.timestamps, seq.duration)  # (T + 1,) frame starts, then end
+        times = frame_times[bounds]  # (W + 1,) start of each window's owned frames, then end
+        found = decode(probs, busy, self.vocabulary, spot, times)
+        return {"model": self.name, "segments": [self._segment(s, times, probs, top_k)
+                                                 for s in found]}
 
+    def _segment(self, seg: Segment, times: np.ndarray, probs: np.ndarray,
+                 top_k: int) -> dict[str, Any]:
+        mean = probs[seg.first : seg.last + 1].astype(np.float64).mean(axis=0)
+        topk = self.topk(mean, top_k)
+        # The decoded gloss leads even where the mean ranks another first (Viterbi's choice).
+        label = self.vocabulary[seg.label]
+        if all(t["gloss"] != label for t in topk):
+            topk = [{"gloss": label, "prob": round(float(mean[seg.label]), 4)}, *topk[:-1]]
+        topk.sort(key=lambda t: t["gloss"] != label)
+        return {"start": round(float(times[seg.first]), 3),
+                "end": round(float(times[seg.last + 1]), 3), "topk": topk}
 
-def window_starts(n: int, window: int, stride: int) -> list[int]:
-    """Start frames of windows covering n frames (a last window ends exactly at n)."""
-    if n == 0:
-        return []
-    last = max(0, n - window)
-    starts = list(range(0, last + 1, max(1, stride)))
-    if starts[-1] != last:
-        starts.append(last)
-    return starts
-
-
-def ownership_bounds(starts: list[int], window: int, n: int) -> list[int]:
-    """Frame boundaries: window k owns the frames nearest its centre, [b[k], b[k+1])."""
-    centres = [s + min(window, n) / 2 for s in starts]
-    inner = [int(round((a + b) / 2)) for a, b in zip(centres, centres[1:], strict=False)]
-    return [0, *inner, n]
-
-
-def merge_runs(decisions: list[int | None]) -> list[tuple[int, int]]:
-    """Index ranges [first, last] of consecutive equal, non-None decisions."""
-    runs: list[tuple[int, int]] = []
-    for i, d in enumerate(decisions):
-        if d is None:
-            continue
-        if runs and decisions[runs[-1][1]] == d and runs[-1][1] == i - 1:
-            runs[-1] = (runs[-1][0], i)
-        else:
-            runs.append((i, i))
-    return runs

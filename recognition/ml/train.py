@@ -178,9 +178,15 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
     ablate: every variant in every fold, instead of the fixed split's ablation)."""
     device = pick_device(device)
     runs = prepare_for_config(runs, cfg)
+    if cfg.train.labels:
+        runs = [r for r in runs if r.label in cfg.train.labels]
     vocab = sorted({r.label for r in runs})
     cfg = complete_config(cfg, vocab)
     splits = split_runs(runs, cfg.train)
+    if cfg.train.no_sign:
+        from recognition.ml.transitions import with_no_sign
+
+        cfg, vocab, splits = with_no_sign(cfg, runs, splits, vocab)
     sizes = {k: {"runs": len(v), "frames": int(sum(len(r) for r in v))} for k, v in splits.items()}
     log(f"vocabulary {len(vocab)}; split {sizes}; device {device}")
     ckpt = checkpoint_dir / "last.pt" if checkpoint_dir else None

@@ -10,7 +10,7 @@ import pytest
 from landmarks.layout import LEFT_HAND, RIGHT_HAND
 from landmarks.sequence import LandmarkSequence
 from recognition.ml.data import Run, split_runs
-from recognition.ml.infer import IsolatedPredictor, merge_runs, ownership_bounds, window_starts
+from recognition.ml.infer import IsolatedPredictor, ownership_bounds, window_starts
 
 REPO = Path(__file__).resolve().parents[3]
 SILFA_BUNDLE = REPO / "models" / "silfa-letters"
@@ -21,11 +21,6 @@ def test_window_starts_cover_the_clip() -> None:
     assert window_starts(5, 8, 2) == [0]  # shorter than a window: one short window
     assert window_starts(13, 8, 2) == [0, 2, 4, 5]  # the last window ends at the last frame
     assert ownership_bounds([0, 2, 4, 5], 8, 13) == [0, 5, 7, 8, 13]
-
-
-def test_merge_runs_joins_equal_neighbours_only() -> None:
-    assert merge_runs([None, 1, 1, None, 1, 2, 2, 2]) == [(1, 2), (4, 4), (5, 7)]
-    assert merge_runs([None, None]) == []
 
 
 @pytest.fixture(scope="module")

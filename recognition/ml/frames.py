@@ -1,0 +1,80 @@
+"""Image-sequence data: <root>/<LABEL>/<name>_<k>.jpg|png, one recording of each label.
+
+The frames of a folder are consecutive video frames (sorted by the number in their names); they
+are run through MediaPipe Holistic in video (tracking) mode, exactly as `slrweb recognize` runs a
+video, so a model trained on them sees the landmarks it will see at inference, including the
+frames where the hand is still moving into the handshape. Extraction is cached under
+var/cache/frames (keyed by the files' content and the extractor settings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from recognition.ml.data import Run
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CACHE = REPO_ROOT / "var" / "cache" / "frames"
+SUFFIXES = (".jpg", ".jpeg", ".png")
+FPS = 30.0  # SILFA's frames are 30 fps video frames
+
+
+def frame_files(folder: Path) -> list[Path]:
+    """Image files of one recording in frame order (the last number in the name)."""
+    files = [p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES]
+    return sorted(files, key=lambda p: (int((re.findall(r"\d+", p.stem) or ["-1"])[-1]), p.name))
+
+
+def extract_frames(files: list[Path], cache_dir: Path | None = CACHE) -> np.ndarray:
+    """(T, 543, 3) Holistic landmarks of consecutive frames (video mode), cached by content."""
+    from landmarks.extract import extractor_settings
+
+    digest = hashlib.sha256(json.dumps(extractor_settings(), sort_keys=True).encode())
+    for path in files:
+        digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    cached = cache_dir / f"{digest.hexdigest()}.npy" if cache_dir else None
+    if cached is not None and cached.is_file():
+        return np.load(cached)
+    points = _holistic(files)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(cached.name + f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            np.save(handle, points)
+        os.replace(tmp, cached)
+    return points
+
+
+def _holistic(files: list[Path]) -> np.ndarray:
+    import cv2
+
+    from landmarks.extract import new_holistic, results_to_points
+
+    out = []
+    with new_holistic() as holistic:
+        for path in files:
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if image is None:
+                raise ValueError(f"cannot read image {path}")
+            out.append(results_to_points(holistic.process(cv2.cvtColor(image,
+                                                                        cv2.COLOR_BGR2RGB))))
+    return np.stack(out).astype(np.float32)
+
+
+def load_frame_folders(root: str | Path, merge_frames: bool = True,
+                       cache_dir: Path | None = CACHE) -> list[Run]:
+    """One run per label folder; ids are '<LABEL>/<file stem>' (traceable to the image)."""
+    runs = []
+    for folder in sorted(p for p in Path(root).iterdir() if p.is_dir()):
+        files = frame_files(folder)
+        if files:
+            points = extract_frames(files, cache_dir)
+            runs.append(Run(points, folder.name, tuple(f"{folder.name}/{p.stem}" for p in files),
+                            FPS))
+    return runs

@@ -1,0 +1,162 @@
+"""Sign spotting from per-window class posteriors: Viterbi segmentation with a no-sign state.
+
+    decode(probs, active, vocabulary, spot, times) -> [Segment(first, last, label), ...]
+
+A bundle trained with the no-sign class `_` (recognition.ml.transitions) gives every sliding
+window a posterior over {no sign, glosses}; an older bundle without it gets a constant no-sign
+score of log(min_prob), which is the old probability rule written as an HMM state. Windows where
+too few frames show a hand in signing space are no-sign whatever the model says.
+
+Decoding is a Viterbi path over the states with a penalty for every change of state, so one
+noisy window cannot split or flip a sign (hysteresis). Scores are integers (milli-nats of
+probabilities rounded to 3 decimals) and ties go to the lowest state index, so the path is the
+same on every CPU: a 1e-6 difference in a probability cannot flip a decision unless two whole
+paths tie to within a milli-nat.
+
+Double letters: the same gloss twice is read when (a) a no-sign dip (a bounce or a short
+release) separates two runs, or (b) one run lasts clearly longer than that gloss's measured hold
+(spot.hold_seconds, from the training recordings), relative to the clip's own signing speed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from recognition.ml.config import SpottingConfig
+
+NO_SIGN = "_"
+SCALE = 1000  # integer score units per nat
+FLOOR = 1e-3  # probabilities are rounded to 3 decimals and floored here before the log
+FORCED = -10 * SCALE  # score of a gloss in a window without an active hand
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Windows [first, last] read as `label` (an index into the vocabulary)."""
+
+    first: int
+    last: int
+    label: int
+
+
+def window_starts(n: int, window: int, stride: int) -> list[int]:
+    """Start frames of windows covering n frames (a last window ends exactly at n)."""
+    if n == 0:
+        return []
+    last = max(0, n - window)
+    starts = list(range(0, last + 1, max(1, stride)))
+    if starts[-1] != last:
+        starts.append(last)
+    return starts
+
+
+def ownership_bounds(starts: list[int], window: int, n: int) -> list[int]:
+    """Frame boundaries: window k owns the frames nearest its centre, [b[k], b[k+1])."""
+    centres = [s + min(window, n) / 2 for s in starts]
+    inner = [int(round((a + b) / 2)) for a, b in zip(centres, centres[1:], strict=False)]
+    return [0, *inner, n]
+
+
+def emission_scores(probs: np.ndarray, active: np.ndarray, vocabulary: list[str],
+                    spot: SpottingConfig) -> tuple[np.ndarray, int]:
+    """(W, S) integer scores and the no-sign state's index.
+
+    With a trained no-sign class the states are the vocabulary; without one a no-sign state
+    with the constant score log(min_prob) is appended."""
+    rounded = np.maximum(np.round(probs.astype(np.float64), 3), FLOOR)
+    scores = np.rint(SCALE * np.log(rounded)).astype(np.int64)
+    if NO_SIGN in vocabulary:
+        blank = vocabulary.index(NO_SIGN)
+    else:
+        blank = scores.shape[1]
+        constant = int(round(SCALE * np.log(max(spot.min_prob, FLOOR))))
+        scores = np.concatenate([scores, np.full((len(scores), 1), constant, np.int64)], 1)
+    idle = ~active
+    scores[idle] = FORCED
+    scores[idle, blank] = 0
+    return scores, blank
+
+
+def viterbi(scores: np.ndarray, switch: int) -> np.ndarray:
+    """Best state path (W,) of integer scores (W, S) with `switch` paid per change of state.
+
+    Integer arithmetic and first-index argmax: the same input gives the same path anywhere."""
+    n, states = scores.shape
+    back = np.zeros((n, states), dtype=np.int64)
+    total = scores[0].copy()
+    for t in range(1, n):
+        best_prev = int(np.argmax(total))
+        stay = total
+        move = total[best_prev] - switch
+        back[t] = np.where(stay >= move, np.arange(states), best_prev)
+        total = np.maximum(stay, move) + scores[t]
+    path = np.zeros(n, dtype=np.int64)
+    path[-1] = int(np.argmax(total))
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def fill_short(path: np.ndarray, blank: int, min_windows: int) -> np.ndarray:
+    """Runs of a gloss shorter than min_windows become their neighbours' state when both
+    neighbours agree (a glitch inside one sign), else no-sign (noise between signs)."""
+    path = path.copy()
+    for seg in runs_of(path, blank):
+        if seg.last - seg.first + 1 >= min_windows:
+            continue
+        left = path[seg.first - 1] if seg.first > 0 else blank
+        right = path[seg.last + 1] if seg.last + 1 < len(path) else blank
+        path[seg.first : seg.last + 1] = left if left == right else blank
+    return path
+
+
+def runs_of(path: np.ndarray, blank: int) -> list[Segment]:
+    """Maximal runs of one non-blank state."""
+    out: list[Segment] = []
+    start = 0
+    for t in range(1, len(path) + 1):
+        if t == len(path) or path[t] != path[start]:
+            if path[start] != blank:
+                out.append(Segment(start, t - 1, int(path[start])))
+            start = t
+    return out
+
+
+def split_long_holds(segments: list[Segment], times: np.ndarray, hold: np.ndarray,
+                     ratio: float) -> list[Segment]:
+    """A run lasting >= ratio x its gloss's expected hold is that gloss signed repeatedly.
+
+    The expected hold is the measured hold (seconds) times the clip's speed: the lower median of
+    duration/hold over the clip's runs (a clip signed slowly holds every letter longer)."""
+    known = [s for s in segments if hold[s.label] > 0]
+    if not known or ratio <= 0:
+        return segments
+    rel = sorted((times[s.last + 1] - times[s.first]) / hold[s.label] for s in known)
+    speed = rel[(len(rel) - 1) // 2]
+    out = []
+    for seg in segments:
+        length = (times[seg.last + 1] - times[seg.first]) / max(speed * hold[seg.label], 1e-9)
+        count = max(2, int(np.floor(length + 0.5))) if hold[seg.label] > 0 and (
+            length >= ratio) else 1
+        windows = seg.last - seg.first + 1
+        count = min(count, windows)
+        cuts = [seg.first + (windows * k) // count for k in range(count + 1)]
+        out += [Segment(a, b - 1, seg.label) for a, b in zip(cuts, cuts[1:], strict=False)]
+    return out
+
+
+def decode(probs: np.ndarray, active: np.ndarray, vocabulary: list[str], spot: SpottingConfig,
+           times: np.ndarray) -> list[Segment]:
+    """Segments of glosses in a clip's windows (probs (W, C), active (W,) bool).
+
+    times (W + 1,): start second of each window's owned frames, then the clip's end."""
+    if len(probs) == 0:
+        return []
+    scores, blank = emission_scores(probs, active, vocabulary, spot)
+    path = viterbi(scores, int(round(SCALE * spot.switch_cost)))
+    segments = runs_of(fill_short(path, blank, spot.min_windows), blank)
+    hold = np.zeros(scores.shape[1])
+    hold[: len(spot.hold_seconds)] = spot.hold_seconds
+    return split_long_holds(segments, times, hold, spot.double_hold_ratio)

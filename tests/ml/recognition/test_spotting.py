@@ -1,0 +1,125 @@
+"""Viterbi spotting: no-sign state, double letters (dip and long hold), determinism, and the
+trained no-sign data (real transition frames of SILFA, synthetic ones from training frames)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recognition.ml.config import IsolatedConfig, SpottingConfig
+from recognition.ml.data import Run, split_runs
+from recognition.ml.spotting import NO_SIGN, Segment, decode, viterbi
+from recognition.ml.transitions import transition_mask, with_no_sign
+
+VOCAB = [NO_SIGN, "A", "L", "S"]
+
+
+def posteriors(spec: str, strength: float = 0.9) -> np.ndarray:
+    """One window per character ('_' = no sign), probability `strength` on it."""
+    probs = np.full((len(spec), len(VOCAB)), (1 - strength) / (len(VOCAB) - 1))
+    for t, ch in enumerate(spec):
+        probs[t, VOCAB.index(ch)] = strength
+    return probs.astype(np.float32)
+
+
+def labels(segments: list[Segment], vocab: list[str] = VOCAB) -> str:
+    return "".join(vocab[s.label] for s in segments)
+
+
+def run_decode(probs: np.ndarray, spot: SpottingConfig = SpottingConfig(),
+               active: np.ndarray | None = None, vocab: list[str] = VOCAB) -> list[Segment]:
+    times = np.arange(len(probs) + 1) * 2 / 30  # stride 2 at 30 fps
+    active = np.ones(len(probs), bool) if active is None else active
+    return decode(probs, active, vocab, spot, times)
+
+
+def test_a_no_sign_dip_between_two_runs_is_a_double_letter() -> None:
+    segments = run_decode(posteriors("__AAAA__LLLL_LLLL__"))
+    assert labels(segments) == "ALL"
+    assert [(s.first, s.last) for s in segments] == [(2, 5), (8, 11), (13, 16)]
+
+
+def test_one_noisy_window_neither_splits_nor_adds_a_letter() -> None:
+    assert labels(run_decode(posteriors("_AAAASAAAA_"))) == "A"  # glitch inside one sign
+    assert labels(run_decode(posteriors("_AAAA_S_LLLL_"))) == "AL"  # lone window: noise
+
+
+def test_windows_without_an_active_hand_are_no_sign_whatever_the_model_says() -> None:
+    active = np.array([True] * 4 + [False] * 4 + [True] * 4)
+    assert labels(run_decode(posteriors("AAAAAAAAAAAA"), active=active)) == "AA"
+
+
+def test_a_hold_twice_as_long_as_measured_is_a_double_letter() -> None:
+    hold = (0.0, 8 * 2 / 30, 8 * 2 / 30, 8 * 2 / 30)  # every letter held 8 windows
+    spot = SpottingConfig(hold_seconds=hold, double_hold_ratio=1.7)
+    segments = run_decode(posteriors("_AAAAAAAA_" + "L" * 16 + "_SSSSSSSS_"), spot)
+    assert labels(segments) == "ALLS"
+    assert segments[1].last + 1 == segments[2].first  # the hold is cut in two, no gap
+    # Signed slowly (every letter twice as long): the clip's speed absorbs it, no double.
+    slow = run_decode(posteriors("_" + "A" * 16 + "_" + "L" * 16 + "_" + "S" * 16 + "_"), spot)
+    assert labels(slow) == "ALS"
+    off = dataclasses.replace(spot, double_hold_ratio=0.0)
+    assert labels(run_decode(posteriors("_AAAAAAAA_" + "L" * 16 + "_SSSSSSSS_"), off)) == "ALS"
+
+
+def test_decisions_do_not_flip_on_tiny_float_differences() -> None:
+    rng = np.random.default_rng(0)
+    probs = posteriors("__AAAA_LLLL_LLLLSSSS__", strength=0.5)
+    probs[:, 1:] = 0.5 / 3  # every gloss at a tie with the no-sign state's 0.5
+    probs[3] = [0.25, 0.25, 0.25, 0.25]  # exact ties between states
+    base = labels(run_decode(probs))
+    for _ in range(20):
+        jitter = probs + rng.uniform(-1e-6, 1e-6, probs.shape).astype(np.float32)
+        assert labels(run_decode(jitter)) == base
+
+
+def test_viterbi_breaks_ties_towards_the_first_state() -> None:
+    scores = np.zeros((5, 3), dtype=np.int64)
+    assert viterbi(scores, 100).tolist() == [0] * 5
+
+
+def test_bundles_without_a_no_sign_class_use_the_probability_floor() -> None:
+    vocab = ["A", "L"]
+    probs = np.array([[0.45, 0.55]] * 3 + [[0.95, 0.05]] * 4 + [[0.4, 0.6]] * 3, np.float32)
+    spot = SpottingConfig(min_prob=0.7)
+    assert labels(run_decode(probs, spot, vocab=vocab), vocab) == "A"
+
+
+@pytest.fixture(scope="module")
+def k_recording(shared_data: Path) -> np.ndarray:
+    """The real K recording (27 video frames) through Holistic in video mode."""
+    from recognition.ml.frames import extract_frames, frame_files
+
+    return extract_frames(frame_files(shared_data / "video" / "silfa_frames" / "K"), None)
+
+
+def test_transitions_are_the_moving_frames_at_the_ends_of_a_real_recording(
+        k_recording: np.ndarray) -> None:
+    mask = transition_mask(k_recording)
+    assert mask[:2].all() and mask[-2:].all()  # K is formed, then released
+    middle = mask[len(mask) // 3 : 2 * len(mask) // 3]
+    assert not middle.any()  # the hold is a letter
+    assert mask.sum() <= 2 * int(0.25 * len(mask))
+
+
+def test_no_sign_class_keeps_the_held_out_blocks_and_synthesises_only_for_training(
+        k_recording: np.ndarray, silfa_runs: list[Run]) -> None:
+    k = Run(k_recording, "K", tuple(f"K/{i}" for i in range(len(k_recording))))
+    runs = [k, *[r for r in silfa_runs if r.label in ("C", "U")]]
+    cfg = IsolatedConfig()
+    splits = split_runs(runs, cfg.train)
+    cfg2, vocab, out = with_no_sign(cfg, runs, splits, ["C", "K", "U"])
+    assert vocab == ["C", "K", "U", NO_SIGN] and cfg2.model.num_classes == 4
+    assert len(cfg2.spotting.hold_seconds) == 4 and cfg2.spotting.hold_seconds[3] == 0.0
+    assert 0 < cfg2.spotting.hold_seconds[1] < len(k_recording) / 30
+    for name in ("val", "test"):  # the same frames, only relabelled; nothing synthetic
+        assert sorted(i for r in out[name] for i in r.ids) == sorted(
+            i for r in splits[name] for i in r.ids)
+    train_ids = {i for r in splits["train"] for i in r.ids}
+    moved = [r for r in out["train"] if r.label == NO_SIGN and r.ids[0] in train_ids]
+    assert moved and all(r.ids[0].startswith("K/") or r.label == NO_SIGN for r in moved)
+    synthetic = [r for r in out["train"] if r.ids[0].startswith("train/")]
+    assert synthetic and all(r.label == NO_SIGN for r in synthetic)
