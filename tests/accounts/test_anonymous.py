@@ -105,7 +105,11 @@ def test_retention_setting_moves_the_cutoff(settings):
 def test_beat_schedules_the_expiry_task():
     from accounts.tasks import expire_anonymous_jobs as task
 
+    from slrweb.celery import app
+
     entries = settings.CELERY_BEAT_SCHEDULE.values()
     assert any(entry["task"] == task.name for entry in entries)
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+    assert task.name in app.tasks
     make_job(session_key="s", age_hours=48)
     assert task.run() == 1

@@ -83,3 +83,22 @@ def test_uploads_over_the_rate_get_429(settings, tmp_path, pose_test_video):
     second = Client(HTTP_AUTHORIZATION=f"Token {create_api_token('oli').key}")
     assert upload(second, pose_test_video) == 201
     assert first.get("/api/v1/jobs/").status_code == 200
+
+
+def test_lockout_page_under_asgi():
+    """Daphne runs the middleware chain asynchronously (axes' __acall__ path): same lockout."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    get_user_model().objects.create_user("una", password=PASSWORD)
+    client = AsyncClient()
+
+    async def attempts() -> list[int]:
+        statuses = []
+        for _ in range(6):
+            response = await client.post("/accounts/login/", {"username": "una", "password": "x"})
+            statuses.append(response.status_code)
+        statuses.append(response.content.decode().count(LOCKED))
+        return statuses
+
+    assert async_to_sync(attempts)() == [200] * 5 + [429, 1]
