@@ -60,6 +60,11 @@ def _add_fingerspelling_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sequences-per-epoch", type=int, default=4000)
     g.add_argument("--dev-sequences", type=int, default=400,
                    help="dev sequences (training) and the minimum held-out test sequences")
+    g.add_argument("--max-phrase-words", type=int, default=3,
+                   help="training phrases of 1..N words spelled in a row with pauses")
+    g.add_argument("--long-sequences", type=int, default=100,
+                   help="held-out phrases of six words (long-input CER, windowed reader)")
+    g.add_argument("--init-from", help="start from this bundle's weights (where shapes agree)")
 
 
 def _add_train_arguments(p: argparse.ArgumentParser) -> None:

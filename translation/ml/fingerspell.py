@@ -13,9 +13,9 @@ train and held-out parts, so the held-out CER is measured on unseen words and un
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,71 +23,24 @@ from typing import Any
 import numpy as np
 
 from landmarks.layout import LEFT_HAND, NUM_POINTS, RIGHT_HAND
-from landmarks.normalize import ASL_ALPHABET_IS_MIRRORED, mirror_points, normalize_hand
+from landmarks.normalize import mirror_points, normalize_hand
 from translation.ml.data import Example
-from translation.ml.evaluate import evaluate_examples
+from translation.ml.evaluate import char_error_rate, evaluate_examples
 from translation.ml.features import FEATURE_DIM, FEATURE_SET, hand_features
+from translation.ml.letterbank import (  # noqa: F401 (re-exported)
+    LETTERS,
+    SILFA_HELDOUT_FRACTION,
+    LetterBank,
+    SilfaSample,
+    load_letter_banks,
+    silfa_samples,
+)
 from translation.ml.model import Translator
 from translation.ml.pipeline import PreparedData, tokenizer_for
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
+from translation.ml.windows import DEFAULT_READER, WORD_GAP, read_letters
 from translation.ml.wordlist import WORDS
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-@dataclass
-class LetterBank:
-    """Wrist-relative, palm-size-normalised right handshapes per letter, and resting hands."""
-
-    shapes: dict[str, list[np.ndarray]] = field(default_factory=dict)  # letter -> [(21, 3)]
-    rest: list[np.ndarray] = field(default_factory=list)  # other hand at rest, image coords
-
-    def add(self, letter: str, hand: np.ndarray) -> None:
-        self.shapes.setdefault(letter, []).append(normalize_hand(hand).astype(np.float32))
-
-    def letters(self) -> str:
-        return "".join(sorted(self.shapes))
-
-
-def load_letter_banks(isolated_dir: str | Path, heldout_fraction: float,
-                      seed: int = 0) -> tuple[LetterBank, LetterBank]:
-    """(train, held-out) banks from asl_alphabet_hands/ and silfa_fingerspelling/.
-
-    ASL alphabet samples are consecutive video frames, so each letter is split by frame number
-    (the last block is held out) rather than at random, which would leak near-duplicates.
-    """
-    root = Path(isolated_dir)
-    train, test = LetterBank(), LetterBank()
-    with np.load(root / "asl_alphabet_hands" / "asl_alphabet_hands.npz") as asl:
-        # Read each array once: NpzFile decompresses on every item access.
-        hands, labels, names = asl["X"], asl["y"], asl["filename"]
-    frame_no = np.array([int(re.sub(r"\D", "", str(f)) or 0) for f in names])
-    for letter in LETTERS:
-        idx = np.flatnonzero(labels == letter)
-        idx = idx[np.argsort(frame_no[idx])]
-        cut = int(round(len(idx) * (1 - heldout_fraction)))
-        for bank, part in ((train, idx[:cut]), (test, idx[cut:])):
-            for i in part:
-                hand = hands[i].copy()
-                if ASL_ALPHABET_IS_MIRRORED:
-                    hand[:, 0] = 1.0 - hand[:, 0]
-                bank.add(letter, hand)
-    _add_silfa(root / "silfa_fingerspelling", train, test, heldout_fraction, seed)
-    return train, test
-
-
-def _add_silfa(root: Path, train: LetterBank, test: LetterBank, heldout_fraction: float,
-               seed: int) -> None:
-    from landmarks.formats.parquet import iter_gislr_dataset
-
-    rng = random.Random(seed)
-    for seq, sign, _participant in iter_gislr_dataset(root):
-        bank = test if rng.random() < heldout_fraction else train
-        for frame in seq.points:
-            if not np.isnan(frame[RIGHT_HAND]).any():
-                bank.add(sign.upper(), frame[RIGHT_HAND])
-            if not np.isnan(frame[LEFT_HAND]).any():
-                bank.rest.append(frame[LEFT_HAND].copy())
 
 
 @dataclass(frozen=True)
@@ -95,21 +48,24 @@ class SynthesisConfig:
     """Ranges the synthetic sequences are drawn from (seconds unless stated)."""
 
     fps: tuple[float, ...] = (25.0, 30.0)
-    hold: tuple[float, float] = (0.12, 0.40)  # one letter held still
-    transition: tuple[float, float] = (0.05, 0.16)  # moving from one letter to the next
-    lead: tuple[float, float] = (0.0, 0.4)  # hand raising before / lowering after the word
-    tempo: tuple[float, float] = (0.7, 1.5)  # per-word speed factor on holds and transitions
+    hold: tuple[float, float] = (0.10, 0.90)  # one letter held (real consecutive frames)
+    transition: tuple[float, float] = (0.04, 0.16)  # moving from one letter to the next
+    cut_prob: float = 0.2  # no transition frames at all (jump cut, dropped frames)
+    lead: tuple[float, float] = (0.0, 0.4)  # hand raising before / lowering after the phrase
+    gap: tuple[float, float] = (0.2, 0.9)  # pause between two words
+    # How a word ends: hands down (out of view), a visible rest pose, or straight on (no cue).
+    gap_kinds: tuple[tuple[str, float], ...] = (("down", 0.4), ("rest", 0.35), ("none", 0.25))
+    tempo: tuple[float, float] = (0.7, 1.5)  # per-phrase speed factor on holds and transitions
     palm_size: tuple[float, float] = (0.04, 0.09)  # image units
-    rotation_deg: float = 15.0  # per word, in-plane
+    rotation_deg: float = 15.0  # per phrase, in-plane
     aspect: tuple[float, float] = (0.75, 1.35)  # x stretch: camera aspect / hand orientation
-    noise: float = 0.05  # per-frame landmark jitter, in palm sizes
+    noise: float = 0.04  # per-frame landmark jitter, in palm sizes
     miss_prob: float = 0.04  # frames where the tracker lost the hand
     rest_hand_prob: float = 0.5
     left_handed_prob: float = 0.25
 
 
-def _letter_frames(rng: random.Random, cfg: SynthesisConfig, fps: float, tempo: float,
-                   span: tuple[float, float]) -> int:
+def _frames(rng: random.Random, fps: float, tempo: float, span: tuple[float, float]) -> int:
     return max(1, round(rng.uniform(*span) * tempo * fps))
 
 
@@ -119,60 +75,118 @@ def _ease(n: int) -> np.ndarray:
     return t * t * (3 - 2 * t)
 
 
-def _pose_track(word: str, bank: LetterBank, rng: random.Random, cfg: SynthesisConfig,
-                fps: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per-frame normalised shapes (21, 3) and hand offsets (2,) in palm units."""
-    tempo = rng.uniform(*cfg.tempo)
-    shapes: list[np.ndarray] = []
-    offsets: list[np.ndarray] = []
+@dataclass
+class _Track:
+    """Per-frame normalised right-hand shapes (21, 3), offsets (2,) in palm units, visibility."""
+
+    shapes: list[np.ndarray] = field(default_factory=list)
+    offsets: list[np.ndarray] = field(default_factory=list)
+    visible: list[bool] = field(default_factory=list)
+
+    def add(self, shape: np.ndarray, offset: np.ndarray, visible: bool = True) -> None:
+        self.shapes.append(shape)
+        self.offsets.append(offset)
+        self.visible.append(visible)
+
+    def move(self, shape: np.ndarray, offset: np.ndarray, frames: int,
+             hop: np.ndarray | None = None) -> None:
+        """Eased transition from the last frame to (shape, offset), ends excluded."""
+        shape0, off0 = self.shapes[-1], self.offsets[-1]
+        for w in _ease(frames):
+            bump = hop * np.sin(np.pi * w) if hop is not None else 0.0
+            self.add((1 - w) * shape0 + w * shape, (1 - w) * off0 + w * offset + bump)
+
+
+def _spell(track: _Track, word: str, bank: LetterBank, rng: random.Random,
+           cfg: SynthesisConfig, fps: float, tempo: float) -> None:
+    """Append one word: real letter holds joined by eased transitions (or jump cuts)."""
     drift = np.array([rng.uniform(-0.08, 0.08), rng.uniform(-0.03, 0.03)])
-    prev_shape: np.ndarray | None = None
-    prev_off: np.ndarray = np.zeros(2)
+    start = np.array([rng.uniform(-0.6, 0.6), rng.uniform(-0.3, 0.3)])
     for i, letter in enumerate(word):
-        shape = rng.choice(bank.shapes[letter])
-        off = drift * i
-        if prev_shape is not None:
-            n = _letter_frames(rng, cfg, fps, tempo, cfg.transition)
-            hop = np.array([0.35, -0.1]) if letter == word[i - 1] else np.zeros(2)
-            for w in _ease(n):
-                shapes.append((1 - w) * prev_shape + w * shape)
-                offsets.append((1 - w) * prev_off + w * off + hop * np.sin(np.pi * w))
-        for _ in range(_letter_frames(rng, cfg, fps, tempo, cfg.hold)):
-            shapes.append(shape)
-            offsets.append(off)
-        prev_shape, prev_off = shape, off
-    return shapes, offsets
+        held = bank.hold(letter, _frames(rng, fps, tempo, cfg.hold), rng)
+        off = start + drift * i
+        if track.shapes and rng.random() >= cfg.cut_prob:
+            hop = np.array([0.35, -0.1]) if i and letter == word[i - 1] else None
+            track.move(held[0], off, _frames(rng, fps, tempo, cfg.transition), hop)
+        for shape in held:
+            track.add(shape, off)
 
 
-def synthesize_word(word: str, bank: LetterBank, rng: random.Random,
-                    cfg: SynthesisConfig = SynthesisConfig()) -> tuple[np.ndarray, float]:
-    """Landmarks of `word` (A-Z letters) spelled continuously: ((T, 543, 3) NaN-missing, fps)."""
-    fps = rng.choice(cfg.fps)
-    shapes, offsets = _pose_track(word.upper(), bank, rng, cfg, fps)
-    lead_in = _letter_frames(rng, cfg, fps, 1.0, cfg.lead) - 1
-    lead_out = _letter_frames(rng, cfg, fps, 1.0, cfg.lead) - 1
-    t = len(shapes) + lead_in + lead_out
+def _word_gap(track: _Track, bank: LetterBank, rng: random.Random, cfg: SynthesisConfig,
+              fps: float, tempo: float) -> str:
+    """Append the pause after a word; returns its kind ("down", "rest" or "none")."""
+    kinds, weights = zip(*cfg.gap_kinds, strict=True)
+    kind = rng.choices(kinds, weights)[0]
+    if kind == "none" or not track.shapes:
+        return "none"
+    shape, off = track.shapes[-1], track.offsets[-1]
+    frames = _frames(rng, fps, 1.0, cfg.gap)
+    if kind == "down":  # the hand drops out of view
+        track.move(shape, off + np.array([0.0, 4.0]), _frames(rng, fps, tempo, cfg.transition))
+        for _ in range(frames):
+            track.add(shape, off + np.array([0.0, 4.0]), visible=False)
+        return kind
+    # A relaxed hand low in front of the body: a real resting hand (a left one, mirrored).
+    rest = shape
+    if bank.rest:
+        rest = normalize_hand(rng.choice(bank.rest)) * np.array([-1.0, 1.0, 1.0], np.float32)
+    low = off + np.array([rng.uniform(-0.5, 0.5), rng.uniform(1.5, 3.0)])
+    track.move(rest, low, _frames(rng, fps, tempo, cfg.transition))
+    for _ in range(frames):
+        track.add(rest, low)
+    return kind
+
+
+def _render(track: _Track, rng: random.Random, cfg: SynthesisConfig, lead: tuple[int, int],
+            rest_hands: Sequence[np.ndarray]) -> np.ndarray:
+    """Place the track in the image (size, rotation, aspect, position, noise, misses)."""
+    lead_in, lead_out = lead
+    t = len(track.shapes) + lead_in + lead_out
     nprng = np.random.default_rng(rng.getrandbits(32))
     angle = np.deg2rad(rng.uniform(-cfg.rotation_deg, cfg.rotation_deg))
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     stretch = np.array([rng.uniform(*cfg.aspect), 1.0])
     palm = rng.uniform(*cfg.palm_size)
     anchor = np.array([rng.uniform(0.3, 0.6), rng.uniform(0.3, 0.55)])
-    hand = np.stack(shapes).copy()  # (T', 21, 3) palm units
+    hand = np.stack(track.shapes).copy()  # (T', 21, 3) palm units
     hand += nprng.normal(0.0, cfg.noise, hand.shape)
-    hand[..., :2] = (hand[..., :2] + np.stack(offsets)[:, None]) @ rot.T * stretch
+    hand[..., :2] = (hand[..., :2] + np.stack(track.offsets)[:, None]) @ rot.T * stretch
     hand = hand * palm
     hand[..., :2] += anchor
+    hand[~np.asarray(track.visible)] = np.nan
     points = np.full((t, NUM_POINTS, 3), np.nan, dtype=np.float32)
     points[lead_in : lead_in + len(hand), RIGHT_HAND] = hand
-    missed = nprng.random(t) < cfg.miss_prob
-    points[missed, RIGHT_HAND] = np.nan
-    if bank.rest and rng.random() < cfg.rest_hand_prob:
-        rest = rng.choice(bank.rest)
-        points[:, LEFT_HAND] = rest + nprng.normal(0.0, 0.002, (t, 21, 3))
+    points[nprng.random(t) < cfg.miss_prob, RIGHT_HAND] = np.nan
+    if rest_hands and rng.random() < cfg.rest_hand_prob:
+        points[:, LEFT_HAND] = rng.choice(rest_hands) + nprng.normal(0.0, 0.002, (t, 21, 3))
     if rng.random() < cfg.left_handed_prob:
         points = mirror_points(points)
-    return points.astype(np.float32), fps
+    return points.astype(np.float32)
+
+
+def synthesize_phrase(words: Sequence[str], bank: LetterBank, rng: random.Random,
+                      cfg: SynthesisConfig = SynthesisConfig()
+                      ) -> tuple[np.ndarray, float, list[str]]:
+    """Landmarks of `words` spelled one after another with pauses between them:
+    ((T, 543, 3) NaN-missing, fps, CTC labels: letters, WORD_GAP where a pause shows)."""
+    fps = rng.choice(cfg.fps)
+    tempo = rng.uniform(*cfg.tempo)
+    track = _Track()
+    labels: list[str] = []
+    for i, word in enumerate(words):
+        if i and _word_gap(track, bank, rng, cfg, fps, tempo) != "none":
+            labels.append(WORD_GAP)
+        _spell(track, word.upper(), bank, rng, cfg, fps, tempo)
+        labels.extend(word.upper())
+    lead = (_frames(rng, fps, 1.0, cfg.lead) - 1, _frames(rng, fps, 1.0, cfg.lead) - 1)
+    return _render(track, rng, cfg, lead, bank.rest), fps, labels
+
+
+def synthesize_word(word: str, bank: LetterBank, rng: random.Random,
+                    cfg: SynthesisConfig = SynthesisConfig()) -> tuple[np.ndarray, float]:
+    """Landmarks of `word` (A-Z letters) spelled continuously: ((T, 543, 3) NaN-missing, fps)."""
+    points, fps, _ = synthesize_phrase([word], bank, rng, cfg)
+    return points, fps
 
 
 def spellable(word: str, letters: str = LETTERS) -> str:
@@ -190,21 +204,47 @@ def split_words(words: Sequence[str], heldout_fraction: float,
     return sorted(unique[cut:]), sorted(unique[:cut])
 
 
-def make_examples(words: Sequence[str], bank: LetterBank, tokenizer: TextTokenizer,
-                  vocab: GlossVocab, count: int, seed: int,
-                  cfg: SynthesisConfig = SynthesisConfig()) -> list[Example]:
-    """`count` synthetic sequences cycling through `words`: features, text ids, letter ids."""
+@dataclass(frozen=True)
+class Phrase:
+    """One synthetic sequence: landmarks (T, 543, 3), frame rate, CTC labels, text."""
+
+    points: np.ndarray
+    fps: float
+    labels: list[str]
+    text: str
+
+
+def make_phrases(words: Sequence[str], bank: LetterBank, count: int, seed: int,
+                 cfg: SynthesisConfig = SynthesisConfig(),
+                 phrase_words: tuple[int, int] = (1, 1)) -> list[Phrase]:
+    """`count` synthetic phrases of `phrase_words` (min, max) words cycling through `words`."""
     rng = random.Random(seed)
     order = list(words)
+    rng.shuffle(order)
+    pos = 0
     out = []
-    for i in range(count):
-        if i % len(order) == 0:
-            rng.shuffle(order)
-        word = order[i % len(order)]
-        points, _fps = synthesize_word(word, bank, rng, cfg)
-        out.append(Example(src=hand_features(points), tgt=tokenizer.encode(word),
-                           ctc=vocab.encode(list(word.upper())), text=word))
+    for _ in range(count):
+        phrase = []
+        for _ in range(rng.randint(*phrase_words)):
+            if pos == len(order):
+                rng.shuffle(order)
+                pos = 0
+            phrase.append(order[pos])
+            pos += 1
+        points, fps, labels = synthesize_phrase(phrase, bank, rng, cfg)
+        out.append(Phrase(points, fps, labels, " ".join(phrase)))
     return out
+
+
+def make_examples(words: Sequence[str], bank: LetterBank, tokenizer: TextTokenizer,
+                  vocab: GlossVocab, count: int, seed: int,
+                  cfg: SynthesisConfig = SynthesisConfig(),
+                  phrase_words: tuple[int, int] = (1, 1)) -> list[Example]:
+    """make_phrases as training examples: features, text ids ("word word"), CTC labels
+    (letters and word gaps)."""
+    return [Example(src=hand_features(p.points), tgt=tokenizer.encode(p.text),
+                    ctc=vocab.encode(p.labels), text=p.text)
+            for p in make_phrases(words, bank, count, seed, cfg, phrase_words)]
 
 
 def _read_words(path: str | None) -> list[str]:
@@ -221,54 +261,99 @@ def _splits(args: argparse.Namespace, bank_letters: str) -> dict[str, list[str]]
     return {"train": train, "dev": dev, "test": test}
 
 
-def heldout_examples(args: argparse.Namespace, tokenizer: TextTokenizer,
-                     vocab: GlossVocab) -> list[Example]:
-    """The reported test set: held-out words spelled with held-out letter samples."""
+def ctc_vocab() -> GlossVocab:
+    """CTC labels of the landmarks->text speller: the letters and the word gap."""
+    return GlossVocab([*LETTERS, WORD_GAP])
+
+
+def heldout_phrases(args: argparse.Namespace, phrase_words: int = 1,
+                    count: int | None = None) -> list[Phrase]:
+    """The reported test set: held-out words spelled with held-out letter samples, alone
+    (phrase_words=1) or `phrase_words` in a row with pauses (long sequences)."""
     _, test_bank = load_letter_banks(args.isolated_dir, args.heldout_fraction)
     words = _splits(args, test_bank.letters())["test"]
-    return make_examples(words, test_bank, tokenizer, vocab, max(args.dev_sequences, len(words)),
-                         seed=20_000)
+    n = count or max(args.dev_sequences, len(words))
+    return make_phrases(words, test_bank, n, seed=20_000 + phrase_words,
+                        phrase_words=(phrase_words, phrase_words))
+
+
+def heldout_examples(args: argparse.Namespace, tokenizer: TextTokenizer, vocab: GlossVocab,
+                     phrase_words: int = 1, count: int | None = None) -> list[Example]:
+    """heldout_phrases as examples (features, text ids, CTC labels)."""
+    return [Example(src=hand_features(p.points), tgt=tokenizer.encode(p.text),
+                    ctc=vocab.encode(p.labels), text=p.text)
+            for p in heldout_phrases(args, phrase_words, count)]
+
+
+def heldout_metrics(model: Translator, examples: Sequence[Example], tokenizer: TextTokenizer,
+                    vocab: GlossVocab, reader: Mapping[str, Any]) -> dict[str, Any]:
+    """CER (with and without spaces) and word accuracy of the windowed CTC reader."""
+    hyps = [read_letters(model, np.asarray(e.src), vocab, reader).text for e in examples]
+    refs = [e.text for e in examples]
+    words = [(h, r) for hyp, ref in zip(hyps, refs, strict=True)
+             for h, r in itertools.zip_longest(hyp.split(), ref.split())]
+    return {"sequences": len(examples), "cer": round(char_error_rate(hyps, refs), 4),
+            "cer_letters": round(char_error_rate([h.replace(" ", "") for h in hyps],
+                                                 [r.replace(" ", "") for r in refs]), 4),
+            "word_accuracy": round(float(np.mean([h == r for h, r in words])), 4),
+            "reader": dict(reader)}
+
+
+def _card(args: argparse.Namespace, train_bank: LetterBank, test_bank: LetterBank,
+          splits: dict[str, list[str]]) -> str:
+    samples = {k: sum(len(v) for v in b.shapes.values()) for k, b in
+               (("train", train_bank), ("held-out", test_bank))}
+    return (f"Synthetic continuous fingerspelling assembled from real single-letter landmarks "
+            f"(see translation/ml/fingerspell.py): {samples['train']} training and "
+            f"{samples['held-out']} held-out letter samples from `{args.isolated_dir}` "
+            "(asl_alphabet_hands: MediaPipe Hands, CC0, mirrored into the signer's view; "
+            "silfa_fingerspelling: Holistic right hands, MIT; both split by frame order, the "
+            f"last {args.heldout_fraction:g} / {SILFA_HELDOUT_FRACTION:g} of each letter held "
+            "out). Phrases of 1-"
+            f"{args.max_phrase_words} words: each letter replays consecutive real frames for a "
+            "jittered time, letters are joined by eased transitions or jump cuts, and words by "
+            "pauses (hand dropped out of view, a real resting hand low in front, or no pause); "
+            "tempo, size, rotation, aspect, noise, missed detections, a resting other hand and "
+            f"left-handed mirroring vary. Words: {len(splits['train'])} train / "
+            f"{len(splits['dev'])} dev / {len(splits['test'])} held-out "
+            f"({args.words or 'translation.ml.wordlist'}); {args.sequences_per_epoch} fresh "
+            "phrases per epoch. Target: the words; CTC: their letters and `_` at visible pauses.")
 
 
 def prepare_fingerspelling_data(args: argparse.Namespace, work_dir: Path) -> PreparedData:
     """Banks, word splits, a SentencePiece model of the training words, train/dev sets."""
     train_bank, test_bank = load_letter_banks(args.isolated_dir, args.heldout_fraction)
     splits = _splits(args, test_bank.letters())
-    vocab = GlossVocab(list(LETTERS))
+    vocab = ctc_vocab()
     tokenizer = tokenizer_for(args, splits["train"], work_dir)
-    dev = make_examples(splits["dev"], test_bank, tokenizer, vocab, args.dev_sequences, 10_000)
-    per_epoch = args.sequences_per_epoch
+    span = (1, args.max_phrase_words)
+    dev = make_examples(splits["dev"], test_bank, tokenizer, vocab, args.dev_sequences, 10_000,
+                        phrase_words=span)
 
     def train(epoch: int) -> list[Example]:
-        return make_examples(splits["train"], train_bank, tokenizer, vocab, per_epoch, epoch)
+        return make_examples(splits["train"], train_bank, tokenizer, vocab,
+                             args.sequences_per_epoch, epoch, phrase_words=span)
 
     def test_eval(model: Translator) -> dict[str, Any]:
-        test = make_examples(splits["test"], test_bank, tokenizer, vocab,
-                             max(args.dev_sequences, len(splits["test"])), seed=20_000)
-        metrics, hyps = evaluate_examples(model, test, tokenizer, vocab, beam_size=args.beam,
+        single = heldout_examples(args, tokenizer, vocab, 1)
+        metrics, hyps = evaluate_examples(model, single, tokenizer, vocab, beam_size=args.beam,
                                           alpha=args.alpha,
                                           max_len=(args.max_len_a, args.max_len_b))
-        exact = np.mean([h == e.text for h, e in zip(hyps, test, strict=True)])
-        return {"heldout_words": {"words": len(splits["test"]), "sequences": len(test),
+        exact = np.mean([h == e.text for h, e in zip(hyps, single, strict=True)])
+        long = heldout_examples(args, tokenizer, vocab, 6, count=args.long_sequences)
+        return {"heldout_words": {"words": len(splits["test"]), "sequences": len(single),
                                   "cer": metrics["cer"], "word_accuracy": round(float(exact), 4),
                                   "ctc_letter_wer": metrics["ctc_gloss_wer"],
-                                  "beam_size": args.beam}}
+                                  "beam_size": args.beam},
+                "heldout_words_ctc": heldout_metrics(model, single, tokenizer, vocab,
+                                                     DEFAULT_READER),
+                "heldout_six_word_phrases": heldout_metrics(model, long, tokenizer, vocab,
+                                                            DEFAULT_READER)}
 
-    samples = {k: sum(len(v) for v in b.shapes.values()) for k, b in
-               (("train", train_bank), ("held-out", test_bank))}
-    card = (f"Synthetic continuous fingerspelling assembled from real single-letter landmarks "
-            f"(see translation/ml/fingerspell.py): {samples['train']} training and "
-            f"{samples['held-out']} held-out letter samples from `{args.isolated_dir}` "
-            "(asl_alphabet_hands: MediaPipe Hands, CC0, mirrored into the signer's view; "
-            "silfa_fingerspelling: Holistic right hands, MIT). Letters are held for jittered "
-            "times and joined by interpolated transition frames; tempo, size, rotation, aspect, "
-            "noise, missed detections, a resting other hand and left-handed mirroring vary. "
-            f"Words: {len(splits['train'])} train / {len(splits['dev'])} dev / "
-            f"{len(splits['test'])} held-out ({args.words or 'translation.ml.wordlist'}); "
-            f"{per_epoch} fresh sequences per epoch. Target: the word; CTC: its letters.")
     return PreparedData(
         train=train, dev=dev, tokenizer=tokenizer, vocab=vocab, vocab_role="ctc",
         model_overrides={"input_dim": FEATURE_DIM, "ctc_vocab_size": len(vocab),
                          "tgt_vocab_size": len(tokenizer), "max_src_len": 1024},
-        extra_config={"features": {"set": FEATURE_SET}}, data_card=card, extra_eval=test_eval,
+        extra_config={"features": {"set": FEATURE_SET}, "reader": dict(DEFAULT_READER)},
+        data_card=_card(args, train_bank, test_bank, splits), extra_eval=test_eval,
     )

@@ -157,6 +157,28 @@ def model_card(args: argparse.Namespace, data: PreparedData, model: Translator,
     return "\n".join(lines)
 
 
+def warm_start(model: Translator, bundle_path: str | Path) -> list[str]:
+    """Copy a bundle's weights into `model` where the shapes agree; a grown tensor (e.g. a CTC
+    head with one more label) gets the bundle's values in its leading rows. Returns the names
+    not copied whole (those keep their fresh initialisation, at least in part)."""
+    from translation.ml.infer import load_translator
+
+    source, _ = load_translator(bundle_path)
+    old_state = source.state_dict()
+    partial = []
+    with torch.no_grad():
+        for name, param in model.state_dict().items():
+            old = old_state.get(name)
+            if old is not None and old.shape == param.shape:
+                param.copy_(old)
+                continue
+            partial.append(name)
+            if old is not None and old.dim() == param.dim() and all(
+                    o <= n for o, n in zip(old.shape, param.shape, strict=True)):
+                param[tuple(slice(0, o) for o in old.shape)].copy_(old)
+    return partial
+
+
 def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
     """Train, evaluate on dev with beam search, write the bundle; returns its folder."""
     torch.set_num_threads(args.threads)
@@ -167,6 +189,8 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
     if model_cfg.share_gloss_text:
         mapping = gloss_piece_map(data.vocab, data.tokenizer)
         model.gloss_to_piece.copy_(torch.tensor(mapping))
+    if getattr(args, "init_from", None):
+        warm_start(model, args.init_from)
     ckpt_dir = Path(args.checkpoint_dir or Path("tmp") / "translation-runs" / args.name)
     model, state = fit(model, data.train, data.dev, data.tokenizer, train_cfg, ckpt_dir,
                        data.vocab, device=args.device, resume=args.resume,

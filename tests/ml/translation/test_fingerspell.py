@@ -11,11 +11,14 @@ import pytest
 from landmarks.layout import LEFT_HAND, RIGHT_HAND
 from translation.ml.features import FEATURE_DIM, hand_features
 from translation.ml.fingerspell import (
+    WORD_GAP,
     LetterBank,
     SynthesisConfig,
     load_letter_banks,
+    silfa_samples,
     spellable,
     split_words,
+    synthesize_phrase,
     synthesize_word,
 )
 
@@ -35,8 +38,9 @@ def test_synthesized_word_has_holds_transitions_and_missing_frames() -> None:
     points, fps = synthesize_word("balloo", _toy_bank(), random.Random(0), cfg)
     assert points.dtype == np.float32 and points.shape[1:] == (543, 3)
     assert fps in cfg.fps
-    # at least one frame per letter and per transition, at most the slowest timing
-    assert 11 <= len(points) <= 6 * 0.4 * 1.5 * fps + 5 * 0.16 * 1.5 * fps + 2 * 0.4 * fps + 2
+    # at least one frame per letter, at most the slowest timing
+    slowest = cfg.tempo[1] * fps * (6 * cfg.hold[1] + 5 * cfg.transition[1]) + 2 * cfg.lead[1] * fps
+    assert 6 <= len(points) <= slowest + 2
     right_seen = ~np.isnan(points[:, RIGHT_HAND]).any(axis=(1, 2))
     assert 0 < right_seen.sum() < len(points)  # some detections missed
     assert not np.isnan(points[:, LEFT_HAND]).any()  # resting other hand
@@ -56,6 +60,46 @@ def test_left_handed_words_use_the_left_slot_with_the_same_features() -> None:
     np.testing.assert_allclose(f_left[:, 63:126], f_right[:, :63], atol=1e-5)
 
 
+def _right_seen(points: np.ndarray) -> np.ndarray:
+    return ~np.isnan(points[:, RIGHT_HAND]).any(axis=(1, 2))
+
+
+@pytest.mark.parametrize("kind", ["down", "rest", "none"])
+def test_phrases_have_the_pauses_between_words(kind: str) -> None:
+    cfg = SynthesisConfig(miss_prob=0.0, left_handed_prob=0.0, rest_hand_prob=0.0,
+                          lead=(0.0, 0.0), gap=(0.5, 0.5), rotation_deg=0.0,
+                          gap_kinds=((kind, 1.0),))
+    points, fps, labels = synthesize_phrase(["cab", "ol", "ball"], _toy_bank(), random.Random(1),
+                                            cfg)
+    gaps = labels.count(WORD_GAP)
+    assert [g for g in labels if g != WORD_GAP] == list("CABOLBALL")
+    assert gaps == (0 if kind == "none" else 2)
+    seen = _right_seen(points)
+    # a pause of 0.5 s: the hand leaves the picture ("down"), or rests visibly lower ("rest")
+    runs = np.diff(np.flatnonzero(np.diff(np.r_[1, seen.astype(int), 1]) != 0))[::2]
+    if kind == "down":
+        assert (runs >= round(0.5 * fps)).sum() == 2
+    else:
+        assert seen.all()
+    if kind == "rest":
+        wrist_y = points[:, RIGHT_HAND][:, 0, 1]
+        low = wrist_y > np.median(wrist_y) + 1.0 * cfg.palm_size[0]
+        assert low.sum() >= 2 * round(0.5 * fps)
+
+
+def test_a_held_letter_replays_consecutive_frames_of_one_recording() -> None:
+    bank = LetterBank()
+    for i in range(10):
+        bank.add("A", np.full((21, 3), i, np.float32) + np.eye(21, 3, dtype=np.float32) * i,
+                 new_run=i in (0, 5))
+    # normalize_hand makes every sample wrist-relative: tell them apart by their scale
+    index = {id(s): k for k, s in enumerate(bank.shapes["A"])}
+    for seed in range(10):
+        frames = [index[id(s)] for s in bank.hold("A", 12, random.Random(seed))]
+        assert all(abs(a - b) in (1, 2) for a, b in zip(frames, frames[1:], strict=False))
+        assert len({k // 5 for k in frames}) == 1  # never crosses into the other recording
+
+
 def test_word_splits_are_disjoint_and_spellable() -> None:
     words = ["hello", "world", "zoo", "x-ray", "Jazz", "hello", "día"] + [f"w{i}" for i in range(3)]
     train, test = split_words(words, 0.34)
@@ -72,6 +116,11 @@ def test_real_letter_banks_are_split_and_mirrored(shared_data: Path) -> None:
     n_test = sum(len(v) for v in test.shapes.values())
     assert 10_508 + 558 - 50 < n_train + n_test <= 10_508 + 558
     assert 0.1 < n_test / (n_train + n_test) < 0.2
+    # SILFA: the held-out samples of each letter are the last block of its recording
+    for letter, samples in silfa_samples(str(shared_data / "isolated" / "silfa_fingerspelling")).items():
+        held = [s.sequence_id for s in samples if s.heldout]
+        kept = [s.sequence_id for s in samples if not s.heldout]
+        assert held and kept and max(kept) < min(held), letter
     assert len(train.rest) > 100  # SILFA's resting left hands
     # Every shape is wrist-relative and palm-normalised, in the signer's-right-hand convention:
     # a right palm facing an unmirrored camera (B) shows the thumb side, hence the index
