@@ -43,7 +43,7 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy landmarks mlcore recognition translation jobs accounts registry annotation slrweb
+	$(BIN)/mypy landmarks mlcore recognition translation jobs accounts registry annotation slrweb corpus webhooks
 
 bench: install
 	$(BIN)/python bench/bench_extract.py
