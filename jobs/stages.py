@@ -122,6 +122,7 @@ def run_landmarks(job: Job, report: Report) -> None:
     sequence = extract_cached(
         video_path(job), cache, model_complexity=complexity, progress=on_frames,
         video_sha256=job.video.sha256, on_chunk=chunk_callback(job, report),
+        sample_fps=settings.SLRWEB_EXTRACT_FPS or None,
     )
     job.landmarks_file = sequence.meta["cache_path"]
     summary = sequence.summary()

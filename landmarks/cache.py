@@ -80,6 +80,7 @@ def extract_cached(
     progress: Any = None,
     video_sha256: str | None = None,
     on_chunk: Any = None,
+    sample_fps: float | None = None,
 ) -> LandmarkSequence:
     """extract_landmarks, answered from `cache` when this video and these settings were seen.
 
@@ -89,7 +90,7 @@ def extract_cached(
     from landmarks import extract
 
     sha = video_sha256 or file_sha256(path)
-    key = cache_key(sha, extract.extractor_settings(model_complexity))
+    key = cache_key(sha, extract.extractor_settings(model_complexity, sample_fps))
     sequence = cache.get(key)
     if sequence is not None:
         if progress is not None:
@@ -99,7 +100,7 @@ def extract_cached(
         return sequence
     # A hit has every frame at once; only a real extraction streams chunks (on_chunk).
     sequence = extract.extract_landmarks(path, model_complexity=model_complexity, progress=progress,
-                                         on_chunk=on_chunk)
+                                         on_chunk=on_chunk, sample_fps=sample_fps)
     sequence.meta["video_sha256"] = sha
     sequence.meta["cache_path"] = str(cache.put(key, sequence))
     sequence.meta["cache"] = "miss"

@@ -44,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="processes, each extracting one time chunk (tracking restarts at chunk borders)",
     )
+    parser.add_argument("--fps", type=float, default=None,
+                        help="read at most this many frames per second (default: every frame)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run_extract)
 
@@ -89,4 +91,5 @@ def _extract_with_bar(args: argparse.Namespace) -> Any:
             workers=args.workers,
             model_complexity=args.model_complexity,
             progress=progress,
+            sample_fps=args.fps,
         )

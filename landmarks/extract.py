@@ -36,14 +36,26 @@ NO_PERSON_WARNING = (
 NO_HANDS_WARNING = "No hands were detected in the video."
 
 
-def extractor_settings(model_complexity: int = 1) -> dict[str, Any]:
+def extractor_settings(model_complexity: int = 1,
+                       sample_fps: float | None = None) -> dict[str, Any]:
     """The settings that change extraction output; part of the cache key."""
-    return {
+    settings: dict[str, Any] = {
         "extractor_version": EXTRACTOR_VERSION,
         "model_complexity": int(model_complexity),
         "refine_face_landmarks": False,
         "smooth_landmarks": True,
     }
+    if sample_fps:  # absent when every frame is read, so earlier cache entries stay valid
+        settings["sample_fps"] = float(sample_fps)
+    return settings
+
+
+def keep_frame(timestamp: float, first: float, kept: int, sample_fps: float | None) -> bool:
+    """Frame sampling by time: keep the first frame at or after each 1/sample_fps tick.
+
+    Ticks count from the first frame's time; a 1 ms slack absorbs timestamp rounding, so 30 fps
+    sampled at 15 keeps every other frame exactly."""
+    return not sample_fps or timestamp >= first + kept / sample_fps - 1e-3
 
 
 _POSE_MODEL_FILES = {
@@ -110,12 +122,14 @@ def extract_landmarks(
     end: float | None = None,
     on_chunk: ChunkCallback | None = None,
     chunk_seconds: float = 2.0,
+    sample_fps: float | None = None,
 ) -> LandmarkSequence:
     """Run Holistic on every frame of the video (or of [start, end) seconds).
 
     on_chunk(prefix), if given, is called every `chunk_seconds` of video with the frames read so
     far (a LandmarkSequence sharing this function's buffer: read it, do not keep it), so that
-    recognition can start while extraction goes on.
+    recognition can start while extraction goes on. With `sample_fps` (below the video's rate)
+    Holistic reads only that many frames per second (keep_frame), and the sequence's fps is it.
 
     progress(done_frames, total_frames) is called every PROGRESS_EVERY frames and once at the end;
     total_frames is the probed frame count (None when unknown). Raises InvalidVideoError for files
@@ -124,14 +138,21 @@ def extract_landmarks(
     """
     info = probe_video(path)
     whole = start <= 0 and end is None
+    rate = min(info.fps or 30.0, sample_fps) if sample_fps else (info.fps or 30.0)
     total = info.frame_count if whole else None
+    if total is not None and sample_fps and sample_fps < (info.fps or 30.0):
+        total = int(np.ceil(total * rate / (info.fps or 30.0)))
     span = (end if end is not None else info.duration) - start
     # Preallocated to the expected length so a long clip never holds two copies of its output.
     points = np.empty((max(1, total or int(span * info.fps) + 8), NUM_POINTS, 3), np.float32)
     timestamps: list[float] = []
-    chunk = max(1, int(round(chunk_seconds * (info.fps or 30.0))))
+    chunk = max(1, int(round(chunk_seconds * rate)))
+    first: float | None = None
     with new_holistic(model_complexity) as holistic:
         for frame in iter_frames(path, start=start, end=end):
+            first = frame.timestamp if first is None else first
+            if not keep_frame(frame.timestamp, first, len(timestamps), sample_fps):
+                continue
             if len(timestamps) == len(points):
                 points = np.concatenate([points, np.empty_like(points)])
             points[len(timestamps)] = results_to_points(holistic.process(frame.image))
@@ -140,14 +161,14 @@ def extract_landmarks(
                 progress(len(timestamps), total)
             if on_chunk is not None and len(timestamps) % chunk == 0:
                 n = len(timestamps)
-                on_chunk(LandmarkSequence.from_points(points[:n], fps=info.fps,
+                on_chunk(LandmarkSequence.from_points(points[:n], fps=rate,
                                                       timestamps=np.array(timestamps)))
     if progress is not None:
         progress(len(timestamps), total)
     points = points if len(points) == len(timestamps) else points[: len(timestamps)].copy()
-    sequence = LandmarkSequence.from_points(points, fps=info.fps, timestamps=np.array(timestamps))
+    sequence = LandmarkSequence.from_points(points, fps=rate, timestamps=np.array(timestamps))
     sequence.meta.update(
-        extractor_settings(model_complexity),
+        extractor_settings(model_complexity, sample_fps),
         source={
             "width": info.width,
             "height": info.height,

@@ -33,14 +33,17 @@ def _init_worker(counters: Any) -> None:
     _done_counters = counters
 
 
-def _extract_chunk(job: tuple[str, int, float, float | None, int]) -> LandmarkSequence:
-    path, chunk, start, end, model_complexity = job
+def _extract_chunk(
+    job: tuple[str, int, float, float | None, int, float | None],
+) -> LandmarkSequence:
+    path, chunk, start, end, model_complexity, sample_fps = job
 
     def report(done: int, _total: int | None) -> None:
         _done_counters[chunk] = done
 
     return extract_landmarks(
-        path, model_complexity=model_complexity, progress=report, start=start, end=end
+        path, model_complexity=model_complexity, progress=report, start=start, end=end,
+        sample_fps=sample_fps,
     )
 
 
@@ -57,15 +60,17 @@ def extract_landmarks_parallel(
     model_complexity: int = 1,
     progress: Callable[[int, int | None], None] | None = None,
     poll_seconds: float = 0.25,
+    sample_fps: float | None = None,
 ) -> LandmarkSequence:
     """extract_landmarks split over `workers` processes (see the module docstring)."""
     if workers <= 1:
-        return extract_landmarks(path, model_complexity=model_complexity, progress=progress)
+        return extract_landmarks(path, model_complexity=model_complexity, progress=progress,
+                                 sample_fps=sample_fps)
     info = probe_video(path)
     bounds = chunk_bounds(info.duration, workers)
     context = multiprocessing.get_context("spawn")
     counters = context.Array("q", workers, lock=False)
-    jobs = [(str(path), i, s, e, model_complexity) for i, (s, e) in enumerate(bounds)]
+    jobs = [(str(path), i, s, e, model_complexity, sample_fps) for i, (s, e) in enumerate(bounds)]
     with context.Pool(workers, initializer=_init_worker, initargs=(counters,)) as pool:
         pending = pool.map_async(_extract_chunk, jobs, chunksize=1)
         while not pending.ready():
@@ -73,7 +78,7 @@ def extract_landmarks_parallel(
                 progress(int(sum(counters)), info.frame_count)
             time.sleep(poll_seconds)
         chunks: list[LandmarkSequence] = pending.get()
-    sequence = concatenate(chunks, fps=info.fps)
+    sequence = concatenate(chunks, fps=chunks[0].fps)
     if progress is not None:
         progress(len(sequence), info.frame_count)
     sequence.meta.update({k: v for k, v in chunks[0].meta.items() if k != "warnings"})

@@ -184,6 +184,9 @@ SLRWEB_ANONYMOUS_RETENTION_HOURS = env_int("SLRWEB_ANONYMOUS_RETENTION_HOURS", 2
 SLRWEB_SHARE_JOBS_FOR_REVIEW = env_bool("SLRWEB_SHARE_JOBS_FOR_REVIEW", False)
 SLRWEB_DEFAULT_LANGUAGE = os.environ.get("SLRWEB_DEFAULT_LANGUAGE", "ase")
 SLRWEB_HOLISTIC_MODEL_COMPLEXITY = env_int("SLRWEB_HOLISTIC_MODEL_COMPLEXITY", 1)
+# Frames per second Holistic reads from a video (0: every frame); see bench/RESULTS.md
+# "Frame sampling" for the accuracy at 30, 15 and 10 fps behind the default.
+SLRWEB_EXTRACT_FPS = env_int("SLRWEB_EXTRACT_FPS", 0)
 SLRWEB_LANDMARK_CACHE = Path(os.environ.get("SLRWEB_LANDMARK_CACHE", MEDIA_ROOT / "landmarks"))
 SLRWEB_MODELS_DIR = Path(os.environ.get("SLRWEB_MODELS_DIR", BASE_DIR / "models"))
 # A running stage that has not reported for this long is treated as lost (worker killed).

@@ -125,3 +125,21 @@ def test_chunks_are_growing_prefixes_of_the_result(pose_test_video: Path,
         np.testing.assert_array_equal(p.points, whole.points[: len(p)])
         np.testing.assert_array_equal(p.timestamps, whole.timestamps[: len(p)])
     np.testing.assert_array_equal(whole.points, pose_test_sequence.points)
+
+
+@pytest.mark.parametrize("rate", [15.0, 10.0])
+def test_frame_sampling_reads_frames_at_the_asked_rate(pose_test_video: Path,
+                                                       pose_test_sequence: LandmarkSequence,
+                                                       rate: float) -> None:
+    sampled = extract_landmarks(pose_test_video, sample_fps=rate)
+    assert sampled.fps == rate and sampled.meta["sample_fps"] == rate
+    expected = pose_test_sequence.duration * rate
+    assert abs(len(sampled) - expected) <= 1.5
+    gaps = np.diff(sampled.timestamps)
+    assert gaps.min() >= 1 / rate - 1 / pose_test_sequence.fps - 2e-3  # never two frames per tick
+    assert gaps.max() <= 1 / rate + 1 / pose_test_sequence.fps + 2e-3  # never a skipped tick
+    # The frames kept are frames of the full-rate run (same timestamps, same pose).
+    index = np.searchsorted(pose_test_sequence.timestamps, sampled.timestamps)
+    np.testing.assert_allclose(pose_test_sequence.timestamps[index], sampled.timestamps)
+    first_pose = np.nanmean(np.abs(sampled.points[:, :33] - pose_test_sequence.points[index, :33]))
+    assert first_pose < 0.05  # tracking from fewer frames moves the pose by little
