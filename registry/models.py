@@ -150,11 +150,13 @@ class ModelVersion(models.Model):
         Read from the stored bundle's config, so the web process never loads a model for it."""
         import json
 
+        from registry.compat import CONFIG, bundle_input
+
         try:
-            config = json.loads((self.bundle_dir / "config.json").read_text(encoding="utf-8"))
+            config = json.loads((self.bundle_dir / CONFIG).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return "landmarks"
-        return str((config.get("model") or {}).get("input_kind", "landmarks"))
+        return bundle_input(self.task, config)
 
 
 class ActivationEvent(models.Model):
