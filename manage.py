@@ -6,7 +6,9 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.dev")
+    # Fail closed: production settings (which refuse to start without DJANGO_SECRET_KEY and
+    # DJANGO_ALLOWED_HOSTS) unless DJANGO_SETTINGS_MODULE names others, e.g. slrweb.settings.dev.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.prod")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -4,7 +4,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.dev")
+# Fail closed: production settings unless the environment names others (make run, tests do).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.prod")
 
 app = Celery("slrweb")
 app.config_from_object("django.conf:settings", namespace="CELERY")
