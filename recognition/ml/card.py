@@ -78,8 +78,20 @@ def cv_table(cv: dict[str, Any]) -> list[str]:
     lines.append(f"| **all {cv['n_folds']} folds** | every signer once | "
                  f"{pooled['baseline']['n']} | "
                  + " | ".join(f"**{_pct(pooled[n]['top1'])}**" for n in names) + " |")
-    return [*lines, "", "Pooled: correct / clips over all folds. `baseline`: logistic regression "
-            "on per-clip landmark statistics, trained on the same people in the same fold."]
+    lines += ["", "Pooled: correct / clips over all folds. `baseline`: logistic regression on "
+              "per-clip landmark statistics, trained on the same people in the same fold."]
+    if "ablation" in cv:
+        fold = cv["ablation"]
+        lines += ["", f"### Ablation: seed 003 cross-modal attention x velocity, fold "
+                  f"{fold['fold']} (the shipped split), same people, seed and schedule", "",
+                  "| variant | val top-1 | test top-1 | test clips | best epoch | train s |",
+                  "|---|---|---|---|---|---|",
+                  f"| baseline | - | {_pct(fold['baseline']['top1'])} | "
+                  f"{fold['baseline']['n']} | - | - |"]
+        for name, row in fold["variants"].items():
+            lines.append(f"| {name} | {_pct(row['val_top1'])} | {_pct(row['top1'])} | "
+                         f"{row['n']} | {row['best_epoch']} | {row['train_seconds']} |")
+    return lines
 
 
 def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,22 +38,61 @@ def _people(runs: list[Run]) -> list[str]:
     return sorted({r.participant for r in runs})
 
 
+def _changed(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The entries of a config dict that differ from the defaults (recursively)."""
+    out = {}
+    for key, value in values.items():
+        base = defaults.get(key)
+        if isinstance(value, dict) and isinstance(base, dict) and base:
+            value = _changed(value, base)
+            if value:
+                out[key] = value
+        elif key not in defaults or value != base:
+            out[key] = value
+    return out
+
+
+def fold_key(cfg: IsolatedConfig, people: dict[str, list[str]], vocab: list[str]
+             ) -> dict[str, Any]:
+    """What a fold's result depends on: the config as its difference from the defaults (so a
+    new config field with a default does not invalidate finished folds), people and vocab."""
+    config = json.loads(json.dumps(cfg.to_dict()))
+    defaults = json.loads(json.dumps(IsolatedConfig().to_dict()))
+    return {"config": _changed(config, defaults), "people": people, "vocab": vocab}
+
+
+def _cache_path(cache_dir: Path, key: dict[str, Any]) -> Path:
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    return cache_dir / f"{digest}.json"
+
+
+def store(cache_dir: Path, key: dict[str, Any], result: dict[str, Any]) -> None:
+    """Write one fold's result atomically (also used to enter the main model's own fold)."""
+    path = _cache_path(cache_dir, key)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"key": key, "result": result}))
+    tmp.replace(path)
+
+
 def _cached(cache_dir: Path | None, key: dict[str, Any], compute: Callable[[], dict]) -> dict:
     if cache_dir is None:
         return compute()
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-    path = cache_dir / f"{digest}.json"
+    path = _cache_path(cache_dir, key)
     if path.is_file():
         return json.loads(path.read_text())["result"]
     result = compute()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": key, "result": result}))
-    tmp.replace(path)
+    store(cache_dir, key, result)
     return result
 
 
-def _row(top1: float, n: int, **extra: Any) -> dict[str, Any]:
+def fold_people(runs: list[Run], cfg: IsolatedConfig) -> dict[str, list[str]]:
+    """Sorted participants of train, val and test under cfg's participant split."""
+    splits = split_by_participant(runs, cfg.train)
+    return {part: _people(splits[part]) for part in ("train", "val", "test")}
+
+
+def fold_row(top1: float, n: int, **extra: Any) -> dict[str, Any]:
     return {"top1": top1, "n": n, "correct": int(round(top1 * n)), **extra}
 
 
@@ -72,12 +112,12 @@ def cross_validate(cfg: IsolatedConfig, runs: list[Run], vocab: list[str],
         tcfg = configs[k]
         fold_cfg = dataclasses.replace(cfg, train=tcfg)
         splits = split_by_participant(runs, tcfg)
-        people = {part: _people(splits[part]) for part in ("train", "val", "test")}
+        people = fold_people(runs, fold_cfg)
         fold: dict[str, Any] = {"fold": k, "test_participants": people["test"],
                                 "val_participants": people["val"],
                                 "train_participants": len(people["train"]), "variants": {}}
         base = make_baseline(fold_cfg, vocab).fit(splits["train"]).evaluate(splits["test"], clip)
-        fold["baseline"] = _row(base["top1"], base["n"])
+        fold["baseline"] = fold_row(base["top1"], base["n"])
         for variant in variants:
             name = variant_name(variant)
             vcfg = dataclasses.replace(fold_cfg, model=dataclasses.replace(
@@ -88,10 +128,10 @@ def cross_validate(cfg: IsolatedConfig, runs: list[Run], vocab: list[str],
                              log=lambda _: None)
                 m = evaluate_model(fitted.model, splits["test"], vocab, vcfg.features, clip,
                                    device)
-                return _row(m["top1"], m["n"], val_top1=fitted.best_val,
+                return fold_row(m["top1"], m["n"], val_top1=fitted.best_val,
                             best_epoch=fitted.best_epoch, train_seconds=fitted.seconds)
 
-            key = {"config": vcfg.to_dict(), "people": people, "vocab": vocab}
+            key = fold_key(vcfg, people, vocab)
             fold["variants"][name] = _cached(cache_dir, key, train_one)
             log(f"fold {k} {name}: top-1 {fold['variants'][name]['top1']:.4f} "
                 f"(baseline {base['top1']:.4f}, n {base['n']})")
@@ -113,4 +153,29 @@ def pooled(folds: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         out[name] = {"top1": round(sum(r["correct"] for r in rows) / max(1, n), 4), "n": n,
                      "mean_fold_top1": round(sum(per_fold) / len(per_fold), 4),
                      "min_fold_top1": min(per_fold), "max_fold_top1": max(per_fold)}
+    return out
+
+
+def participant_cv(cfg: IsolatedConfig, runs: list[Run], vocab: list[str], main: Any,
+                   main_test: dict[str, dict], *, ablate: bool = False, device: str = "cpu",
+                   cache_dir: Path | None = None, log: Log = print) -> dict[str, Any]:
+    """k-fold of cfg's own variant, whose fold `test_block` is the main model (main: its
+    FitResult, main_test: its test metrics; entered into the cache, not trained again); with
+    ablate, every cross-modal x velocity variant on that same fold."""
+    from recognition.ml.train import ABLATIONS
+
+    variant = (cfg.model.cross_modal, cfg.model.velocity)
+    if cache_dir is not None:
+        key = fold_key(cfg, fold_people(runs, cfg), vocab)
+        if not _cache_path(cache_dir, key).is_file():
+            m = main_test[f"clip{cfg.train.eval_clip_lens[0]}"]
+            store(cache_dir, key, fold_row(m["top1"], m["n"], val_top1=main.best_val,
+                                           best_epoch=main.best_epoch,
+                                           train_seconds=main.seconds))
+    out = cross_validate(cfg, runs, vocab, [variant], device=device, cache_dir=cache_dir,
+                         log=log)
+    if ablate:
+        out["ablation"] = cross_validate(cfg, runs, vocab, ABLATIONS, device=device,
+                                         cache_dir=cache_dir, log=log,
+                                         only_folds=[cfg.train.test_block])["folds"][0]
     return out

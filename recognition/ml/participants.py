@@ -7,7 +7,8 @@ split here assigns whole people to a part, never frames or sequences of one pers
 Participants are sorted by id and dealt round robin into `n_blocks` groups, so each group is fixed
 by the data alone (no random state) and both data sets are spread over the groups when they are
 loaded together. `split_by_participant` holds out group `test_block` for test and `val_block` for
-validation; `fold_configs` gives the k-fold variants (each group the test group once).
+validation; `fold_configs` gives the k-fold variants (each group the test group once; fold
+`test_block` is the fixed split itself).
 """
 
 from __future__ import annotations
@@ -103,9 +104,10 @@ def split_by_participant(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Ru
 
 
 def fold_configs(cfg: TrainConfig) -> list[TrainConfig]:
-    """k-fold by participant: fold k tests group k and validates on group k+1 (mod n)."""
-    n = cfg.n_blocks
-    return [dataclasses.replace(cfg, test_block=k, val_block=(k + 1) % n) for k in range(n)]
+    """k-fold by participant: fold k tests group k and validates on the group as far from it
+    as cfg's validation group is from its test group, so fold cfg.test_block is cfg's split."""
+    n, offset = cfg.n_blocks, cfg.val_block - cfg.test_block
+    return [dataclasses.replace(cfg, test_block=k, val_block=(k + offset) % n) for k in range(n)]
 
 
 def participants_of(runs: list[Run]) -> dict[str, list[str]]:

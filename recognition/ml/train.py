@@ -9,6 +9,7 @@ one bundle with every number measured in this run.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import time
@@ -128,8 +129,17 @@ def _restore(checkpoint: Path, cfg: IsolatedConfig, parts: dict[str, Any], clips
 
 
 def _resumable(config: dict[str, Any]) -> dict[str, Any]:
-    """The config a checkpoint must share to be resumed: all but the number of epochs."""
-    return {**config, "train": {k: v for k, v in config["train"].items() if k != "epochs"}}
+    """The config a checkpoint must share to be resumed: all but the number of epochs, the
+    inference-only spotting rules, and fields at their default value (a field added to the code
+    later does not block resuming)."""
+    default = json.loads(json.dumps(IsolatedConfig().to_dict()))
+    config = {**config, "train": {k: v for k, v in config["train"].items() if k != "epochs"},
+              "spotting": default["spotting"]}
+    return {section: ({k: v for k, v in values.items() if default[section].get(k) != v}
+                      if isinstance(values, dict) and isinstance(default.get(section), dict)
+                      else values)
+            for section, values in json.loads(json.dumps(config)).items()
+            if values != default.get(section)}
 
 
 def _train_epoch(model: IsolatedSignTransformer, clips: TrainClips, opt: torch.optim.Optimizer,
@@ -175,7 +185,7 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
     extra_eval: other data sets (name -> runs, all frames, never trained on) on which the model
     and the baseline are scored too, e.g. another signer; labels outside the vocabulary are
     left out. cross_validation (split "participants"): also k-fold by participant (with
-    ablate: every variant in every fold, instead of the fixed split's ablation)."""
+    ablate, the ablation variants are trained on the fixed split's fold, cached like the folds)."""
     device = pick_device(device)
     runs = prepare_for_config(runs, cfg)
     if cfg.train.labels:
@@ -214,11 +224,10 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
             "labels": sorted({r.label for r in known}),
         }
     if cross_validation:
-        from recognition.ml.crossval import cross_validate
+        from recognition.ml.crossval import participant_cv
 
-        variants = ABLATIONS if ablate else [(cfg.model.cross_modal, cfg.model.velocity)]
-        metrics["cross_validation"] = cross_validate(
-            cfg, runs, vocab, variants, device=device, log=log,
+        metrics["cross_validation"] = participant_cv(
+            cfg, runs, vocab, result, metrics["test"], ablate=ablate, device=device, log=log,
             cache_dir=checkpoint_dir / "cv" if checkpoint_dir else None)
     elif ablate:
         metrics["ablation"] = run_ablations(cfg, splits, vocab, device, result, metrics, log)
