@@ -102,3 +102,17 @@ def test_lockout_page_under_asgi():
         return statuses
 
     assert async_to_sync(attempts)() == [200] * 5 + [429, 1]
+
+
+def test_anonymous_uploads_are_limited_per_address_not_per_session(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SLRWEB_ALLOW_ANONYMOUS = True
+    settings.SLRWEB_UPLOAD_RATE = "1/h"
+
+    def post(client: Client) -> int:
+        return client.post("/api/v1/jobs/", {"video": SimpleUploadedFile("e.mp4", b"")}).status_code
+
+    assert post(Client()) == 400  # counted although refused (an empty file)
+    assert post(Client()) == 429  # a new session from the same address: same budget
+    assert post(Client(REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="198.51.100.1")) == 400
+    assert post(Client(REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="198.51.100.2")) == 429
