@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "landmarks.cli",
     "recognition.ml.cli",
     "translation.ml.cli",
+    "translation.ml.continuous.cli",
     "translation.cli",
     "slrweb.django_cli",
     "corpus.cli",

@@ -1,0 +1,93 @@
+"""Writing a continuous-gloss bundle: weights, config, glosses, LM text, metrics and card."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mlcore.bundle import MANIFEST, write_bundle
+from translation.ml.continuous.features import FEATURE_DIM, FEATURE_SET, TRAIN_FPS
+from translation.ml.continuous.infer import LM_FILE
+
+LICENCE = (
+    "Research use only. Trained on RWTH-BOSTON-104 hand tracks (RWTH Aachen i6; videos from "
+    "Boston University's NCSLGR recordings) as copied by udacity/AIND-Recognizer (repository "
+    "MIT). Cite: P. Dreuw, D. Rybach, T. Deselaers, M. Zahedi, H. Ney, \"Speech Recognition "
+    "Techniques for a Sign Language Recognition System\", Interspeech 2007."
+)
+
+
+def write_continuous_bundle(out: str | Path, name: str, language: str, ctc: Any,
+                            settings: Any, row: dict[str, Any],
+                            protocol: Sequence[dict[str, Any]], command: str) -> Path:
+    """ctc: evaluate.CTCResult of the database-split fold; row: that fold's metrics."""
+    config = {
+        "model": ctc.model.cfg.to_dict(),
+        "train": settings.train.to_dict(),
+        "features": {"set": FEATURE_SET, "dim": FEATURE_DIM, "fps": TRAIN_FPS},
+        "decode": {"beam": None if ctc.decoder is None else dataclasses.asdict(ctc.decoder)},
+    }
+    metrics = {"database_split": row, "protocol": list(protocol)}
+    root = write_bundle(out, task="continuous", language=language, name=name, config=config,
+                        state_dict=ctc.model.state_dict(), metrics=metrics,
+                        card=model_card(name, row, protocol, command), vocabulary=ctc.vocab)
+    (root / LM_FILE).write_text(json.dumps(ctc.lm_sentences) + "\n")
+    manifest = json.loads((root / MANIFEST).read_text())
+    manifest["files"] = sorted({*manifest["files"], LM_FILE})
+    (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return root
+
+
+def wer_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Markdown table of gloss WER per fold (and variant)."""
+    lines = ["| fold | variant | test sent. | OOV | CTC greedy | CTC chosen decoder | HMM+LM |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        hmm = f"{r['hmm_wer']:.3f}" if "hmm_wer" in r else "-"
+        lines.append(f"| {r['fold']} | {r.get('variant', 'default')} | {r['test_sentences']} | "
+                     f"{r['test_oov_rate']:.3f} | {r['ctc_greedy_wer']:.3f} | "
+                     f"{r['ctc_wer']:.3f} | {hmm} |")
+    return "\n".join(lines)
+
+
+def model_card(name: str, row: dict[str, Any], protocol: Sequence[dict[str, Any]],
+               command: str) -> str:
+    decoder = row["ctc_decoder"]
+    decoder_text = "greedy (best path)" if decoder == "greedy" else (
+        f"prefix beam search, beam {decoder['beam']}, bigram gloss LM weight "
+        f"{decoder['lm_weight']}, insertion bonus {decoder['insertion_bonus']}")
+    return f"""# {name}
+
+Continuous ASL gloss recognition: MediaPipe Holistic landmarks (or BOSTON-104 hand tracks) ->
+gloss sequence with start/end times. Encoder of seed 004 (pre-LN transformer) with a CTC head,
+trained on RWTH-BOSTON-104 (161 training sentences, 3 signers, 112 glosses).
+
+## Input
+
+Feature set `{FEATURE_SET}` at {TRAIN_FPS:g} fps: both hands' positions relative to the nose,
+divided by the clip's RMS hand-nose distance, plus velocities (translation/ml/continuous/
+features.py). MediaPipe clips are resampled to {TRAIN_FPS:g} fps; the hand position is the mean
+of the 21 hand points. No hand shape: glosses that differ only in hand shape are confusable.
+
+## Results (gloss WER, jiwer; lower is better)
+
+The bundle is the model of the database split: test {row['test_sentences']} sentences,
+CTC {row['ctc_wer']:.3f} with its decoder chosen on dev ({decoder_text}), greedy
+{row['ctc_greedy_wer']:.3f}; the HMM baseline of the same run
+{row.get('hmm_wer', float('nan')):.3f}. Protocol rows (every choice made on a dev part of the
+training sentences; OOV = test tokens unseen in training):
+
+{wer_table(protocol or [row])}
+
+## Data and licence
+
+{LICENCE}
+Keep it to research, tests and benchmarks.
+
+## Command
+
+    {command}
+"""
