@@ -42,7 +42,6 @@ class Rule:
     body: Callable[[World], Any] | None = None
     json: bool = False
     path: Callable[[World], str] | None = None  # a concrete URL for patterns one cannot fill
-    why: str = ""
 
     def __post_init__(self) -> None:
         assert len(self.expect) == len(ROLES), f"one outcome per role {ROLES}"
