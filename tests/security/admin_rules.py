@@ -1,8 +1,9 @@
 """Rules of the Django admin: the site's own pages, and five pages per registered model.
 
 ADMIN_MODELS declares, per model, what the admin role may do in the admin (v: view, a: add,
-c: change, d: delete). Nobody else is staff, so everyone else gets the admin's login page. A
-model registered in the admin without an entry here has routes without rules: the matrix fails.
+c: change, d: delete). Plain users and annotators are not staff: they get the admin's login page.
+The `staff` requester (is_staff, no role) gets in but is refused every model page (403). A model
+registered in the admin without an entry here has routes without rules: the matrix fails.
 """
 
 from __future__ import annotations
@@ -51,39 +52,45 @@ def _model_rules(label: str, may: str) -> dict[str, Rule]:
         return f"/admin/{app}/{model}/{world.objects[label].pk}/change/"
 
     return {
-        f"admin:{app}_{model}_changelist": E(L, L, L, L, see),
-        f"admin:{app}_{model}_add": E(L, L, L, L, 200 if "a" in may else 403),
-        f"admin:{app}_{model}_change": E(L, L, L, L, see, params=obj),
-        f"admin:{app}_{model}_delete": E(L, L, L, L, 200 if "d" in may else 403, params=obj),
-        f"admin:{app}_{model}_history": E(L, L, L, L, see, params=obj),
+        f"admin:{app}_{model}_changelist": E(L, L, L, L, see, staff=403),
+        f"admin:{app}_{model}_add": E(L, L, L, L, 200 if "a" in may else 403, staff=403),
+        f"admin:{app}_{model}_change": E(L, L, L, L, see, params=obj, staff=403),
+        f"admin:{app}_{model}_delete": E(L, L, L, L, 200 if "d" in may else 403, params=obj,
+                                         staff=403),
+        f"admin:{app}_{model}_history": E(L, L, L, L, see, params=obj, staff=403),
         # The bare object URL only redirects to the change page (which checks permissions).
-        f"/admin/{app}/{model}/<path:object_id>/": E(L, L, L, L, change_url, params=obj),
+        f"/admin/{app}/{model}/<path:object_id>/": E(L, L, L, L, change_url, params=obj,
+                                                     staff=change_url),
     }
 
 
 def _site_rules() -> dict[str, Rule]:
+    # Staff without a role passes the admin's door and sees an empty index, nothing more.
     return {
-        "admin:index": E(L, L, L, L, 200),
-        "admin:login": E(200, 200, 200, 200, "/admin/"),
-        "admin:logout": E("/admin/", "/admin/", "/admin/", "/admin/", 405),  # POST only
-        "admin:password_change": E(L, L, L, L, 200),
-        "admin:password_change_done": E(L, L, L, L, 200),
-        "admin:autocomplete": E(L, L, L, L, 403),  # needs app_label/model_name/field_name
-        "admin:jsi18n": E(L, L, L, L, 200),
-        "admin:view_on_site": E(L, L, L, L, 404, path=lambda w: "/admin/r/1/1/"),
-        "admin:app_list": E(L, L, L, L, 200, params=lambda w: {"app_label": "jobs"}),
-        "/admin/(?P<url>.*)$": E(L, L, L, L, 404, path=lambda w: "/admin/nothing/here/"),
+        "admin:index": E(L, L, L, L, 200, staff=200),
+        "admin:login": E(200, 200, 200, 200, "/admin/", staff="/admin/"),
+        "admin:logout": E("/admin/", "/admin/", "/admin/", "/admin/", 405, staff=405),  # POST
+        "admin:password_change": E(L, L, L, L, 200, staff=200),
+        "admin:password_change_done": E(L, L, L, L, 200, staff=200),
+        # Without app_label/model_name/field_name: refused before anything is looked up.
+        "admin:autocomplete": E(L, L, L, L, 403, staff=403),
+        "admin:jsi18n": E(L, L, L, L, 200, staff=200),
+        "admin:view_on_site": E(L, L, L, L, 404, staff=404, path=lambda w: "/admin/r/1/1/"),
+        "admin:app_list": E(L, L, L, L, 200, staff=404, params=lambda w: {"app_label": "jobs"}),
+        "/admin/(?P<url>.*)$": E(L, L, L, L, 404, staff=404,
+                                 path=lambda w: "/admin/nothing/here/"),
         # The admin's own views added by ModelAdmin.get_urls.
         "admin:auth_user_password_change": E(  # admins may not set other people's passwords
-            L, L, L, L, 403, params=lambda w: {"id": w.users["owner"].pk}),
+            L, L, L, L, 403, staff=403, params=lambda w: {"id": w.users["owner"].pk}),
         "admin:registry_signlanguage_import_vocabulary": E(
-            L, L, L, L, 200, params=lambda w: {"pk": w.language.pk}),
+            L, L, L, L, 200, staff=403, params=lambda w: {"pk": w.language.pk}),
         "admin:registry_signlanguage_export_vocabulary": E(
-            L, L, L, L, 200, params=lambda w: {"pk": w.language.pk}),
+            L, L, L, L, 200, staff=403, params=lambda w: {"pk": w.language.pk}),
         "admin:registry_modelversion_activate": E(
-            L, L, L, L, 200, params=lambda w: {"pk": w.model_version.pk}),
+            L, L, L, L, 200, staff=403, params=lambda w: {"pk": w.model_version.pk}),
         # A POST action; a GET goes back to the list.
-        "admin:registry_modelversion_rollback": E(L, L, L, L, "/admin/registry/modelversion/"),
+        "admin:registry_modelversion_rollback": E(L, L, L, L, "/admin/registry/modelversion/",
+                                                  staff=403),
     }
 
 

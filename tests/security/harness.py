@@ -34,9 +34,11 @@ def default_params(world: World) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Rule:
-    """What each role gets from one route; `expect` is in ROLES order."""
+    """What each role gets from one route: `expect` for the first five ROLES in order; `staff`
+    (is_staff without a role) gets what `other` gets unless the rule says otherwise."""
 
     expect: tuple[Expected, ...]
+    staff: Expected | None = None
     method: str = "GET"  # for Django routes; an API route's method is in its key
     params: Callable[[World], dict[str, Any]] = default_params
     body: Callable[[World], Any] | None = None
@@ -44,7 +46,7 @@ class Rule:
     path: Callable[[World], str] | None = None  # a concrete URL for patterns one cannot fill
 
     def __post_init__(self) -> None:
-        assert len(self.expect) == len(ROLES), f"one outcome per role {ROLES}"
+        assert len(self.expect) == len(ROLES) - 1, f"one outcome per role of {ROLES[:-1]}"
 
 
 def E(*expect: Expected, **options: Any) -> Rule:  # noqa: N802 - reads as a table row
@@ -81,7 +83,8 @@ def _outcome(response: Any) -> Outcome:
 
 
 def expected(world: World, rule: Rule) -> tuple[Outcome, ...]:
-    return tuple(e(world) if callable(e) else e for e in rule.expect)
+    staff = rule.expect[ROLES.index("other")] if rule.staff is None else rule.staff
+    return tuple(e(world) if callable(e) else e for e in (*rule.expect, staff))
 
 
 def url_for(world: World, route: Route, rule: Rule) -> str:

@@ -1,7 +1,8 @@
 """The objects the authorisation matrix fills route parameters with.
 
-Five kinds of requester (ROLES): nobody logged in, the owner of the jobs, another plain user, an
-annotator and an admin (accounts.roles). The jobs are real rows built directly (no Celery): a
+The requesters (ROLES): nobody logged in, the owner of the jobs, another plain user, an
+annotator and an admin (accounts.roles), and a sixth: a user with Django's `is_staff` but no role,
+who must get nothing beyond what any other user gets (staff only opens the admin's door). The jobs are real rows built directly (no Celery): a
 private finished job of `owner` with a real video and real landmarks, and a second job of
 `owner` shared for review whose annotation another annotator (`helper`) submitted.
 """
@@ -17,7 +18,7 @@ from accounts.roles import ADMIN, ANNOTATOR, assign_role
 from accounts.services import issue_token
 from jobs.models import Job
 
-ROLES = ("anonymous", "owner", "other", "annotator", "admin")
+ROLES = ("anonymous", "owner", "other", "annotator", "admin", "staff")
 
 
 @dataclass
@@ -107,8 +108,10 @@ def build_world(video: Path, sequence: Any) -> World:
     users: dict[str, Any] = {
         "anonymous": None, "owner": _user("owner"), "other": _user("other"),
         "annotator": _user("anna", ANNOTATOR), "admin": _user("ada", ADMIN),
-        "helper": _user("bert", ANNOTATOR),
+        "staff": _user("stan"), "helper": _user("bert", ANNOTATOR),
     }
+    users["staff"].is_staff = True
+    users["staff"].save(update_fields=["is_staff"])
     language, version, event, gloss = _registry()
     job = make_finished_job(video, owner=users["owner"], landmarks=sequence,
                             result=simple_result(1.9))
