@@ -45,17 +45,22 @@ def _eval_mode(model: Translator) -> Iterator[None]:
 
 
 class _Stepper:
-    """Next-token logits for a growing prefix, with or without the key/value cache."""
+    """Next-token logits for a growing prefix, with or without the key/value cache.
+
+    Fed one token column per step; only the uncached reference keeps (and re-runs) the prefix.
+    """
 
     def __init__(self, model: Translator, memory: torch.Tensor, src_mask: torch.Tensor,
                  use_cache: bool) -> None:
         self.model, self.memory, self.src_mask = model, memory, src_mask
         self.cache = model.start_cache(memory, src_mask) if use_cache else None
+        self.prefix = memory.new_empty((memory.shape[0], 0), dtype=torch.long)
 
-    def __call__(self, prefix: torch.Tensor) -> torch.Tensor:  # prefix (N, t) -> (N, V)
+    def __call__(self, tokens: torch.Tensor) -> torch.Tensor:  # tokens (N,) -> (N, V)
         if self.cache is not None:
-            return self.model.decode_step(prefix[:, -1], self.cache)
-        return self.model.decode(prefix, self.memory, self.src_mask)[:, -1]
+            return self.model.decode_step(tokens, self.cache)
+        self.prefix = torch.cat([self.prefix, tokens[:, None]], dim=1)
+        return self.model.decode(self.prefix, self.memory, self.src_mask)[:, -1]
 
     def reorder(self, index: torch.Tensor) -> None:
         if self.cache is not None:
@@ -63,11 +68,12 @@ class _Stepper:
         else:
             self.memory = self.memory.index_select(0, index)
             self.src_mask = self.src_mask.index_select(0, index)
+            self.prefix = self.prefix.index_select(0, index)
 
 
-def _next_log_probs(stepper: _Stepper, prefix: torch.Tensor, step: int, min_len: int,
+def _next_log_probs(stepper: _Stepper, tokens: torch.Tensor, step: int, min_len: int,
                     limits: torch.Tensor | None) -> torch.Tensor:
-    logp = F.log_softmax(stepper(prefix).float(), dim=-1)
+    logp = F.log_softmax(stepper(tokens).float(), dim=-1)
     logp[:, PAD_ID] = float("-inf")  # padding is never an output
     if step < min_len:
         logp[:, EOS_ID] = float("-inf")
@@ -106,31 +112,33 @@ def greedy_decode(
         memory = model.encode(src, src_mask)
         b = src.shape[0]
         stepper = _Stepper(model, memory, src_mask, use_cache)
-        prefix = torch.full((b, 1), BOS_ID, dtype=torch.long, device=memory.device)
-        finished = torch.zeros(b, dtype=torch.bool, device=memory.device)
+        token = torch.full((b,), BOS_ID, dtype=torch.long, device=memory.device)
         hyps = [Hypothesis([], [], 0.0, finished=False) for _ in range(b)]
         limits = row_limits(src_mask, max_len_a, max_len_b)
         for step in range(_max_len(model, max_len)):
-            logp, token = _next_log_probs(stepper, prefix, step, min_len, limits).max(dim=-1)
-            token = token.masked_fill(finished, PAD_ID)
+            logp, token = _next_log_probs(stepper, token, step, min_len, limits).max(dim=-1)
             tokens, logps = token.tolist(), logp.tolist()  # one conversion per step, not per row
             for row, hyp in enumerate(hyps):
-                if hyp.finished:
-                    continue
-                tok, lp = tokens[row], logps[row]
-                hyp.score += lp
-                if tok == EOS_ID:
-                    hyp.finished = True
-                    continue
-                hyp.tokens.append(tok)
-                hyp.logprobs.append(lp)
-                if on_token is not None:
-                    on_token(row, tok, lp)
-            finished |= token == EOS_ID
-            prefix = torch.cat([prefix, token[:, None]], dim=1)
-            if bool(finished.all()):
+                if not hyp.finished:
+                    _extend(hyp, row, tokens[row], logps[row], on_token)
+            # Bookkeeping in Python, not tensors: at batch 1 each tensor op costs as much as
+            # a small matmul. Finished rows keep decoding (their outputs are ignored).
+            if all(h.finished for h in hyps):
                 break
         return hyps
+
+
+def _extend(hyp: Hypothesis, row: int, tok: int, lp: float, on_token: TokenCallback | None
+            ) -> None:
+    """Add one greedy step to an unfinished hypothesis."""
+    hyp.score += lp
+    if tok == EOS_ID:
+        hyp.finished = True
+        return
+    hyp.tokens.append(tok)
+    hyp.logprobs.append(lp)
+    if on_token is not None:
+        on_token(row, tok, lp)
 
 
 def length_penalty(length: int, alpha: float) -> float:
@@ -170,7 +178,7 @@ def beam_search(
         limits = row_limits(src_mask, max_len_a, max_len_b)
         limits = None if limits is None else limits.repeat_interleave(k)  # beams stay in row
         for step in range(_max_len(model, max_len)):
-            logp = _next_log_probs(stepper, prefix, step, min_len, limits)  # (B*K, V)
+            logp = _next_log_probs(stepper, prefix[:, -1], step, min_len, limits)  # (B*K, V)
             vocab = logp.shape[-1]
             cand = (scores.reshape(-1, 1) + logp).view(b, k * vocab)
             top_scores, top_idx = cand.topk(min(2 * k, k * vocab), dim=1)  # (B, 2K)

@@ -9,21 +9,28 @@ from translation.ml.model import Translator
 from translation.ml.tokenizer import EOS_ID
 
 
-def _batch(kind: str) -> tuple[Translator, torch.Tensor, torch.Tensor]:
+def _batch(kind: str, length: int = 8) -> tuple[Translator, torch.Tensor, torch.Tensor]:
     torch.manual_seed(3)
     cfg = tiny_model_config(input_kind=kind, src_vocab_size=20, input_dim=5, velocity=True,
                             tgt_vocab_size=14)
     model = Translator(cfg)
-    mask = torch.ones(4, 8, dtype=torch.bool)
+    mask = torch.ones(4, length, dtype=torch.bool)
     mask[1, 5:] = False
     mask[3, 2:] = False
-    src = torch.randint(2, 20, (4, 8)) * mask if kind == "gloss" else torch.randn(4, 8, 5)
+    src = (torch.randint(2, 20, (4, length)) * mask if kind == "gloss"
+           else torch.randn(4, length, 5))
     return model, src, mask
 
 
-@pytest.mark.parametrize("kind", ["gloss", "landmarks"])
-def test_cached_and_uncached_greedy_agree(kind: str) -> None:
-    model, src, mask = _batch(kind)
+# 8 source positions x 4 heads fit d_model 32: the cross-attention projections are folded into
+# the memory; 12 do not, so the per-head path runs. Both must match the uncached reference.
+SHAPES = [("gloss", 8), ("landmarks", 8), ("gloss", 12), ("landmarks", 12)]
+
+
+@pytest.mark.parametrize(("kind", "length"), SHAPES)
+def test_cached_and_uncached_greedy_agree(kind: str, length: int) -> None:
+    model, src, mask = _batch(kind, length)
+    assert model.start_cache(model.encode(src, mask), mask).memory[0].folded == (length == 8)
     cached = greedy_decode(model, src, mask, max_len=15)
     plain = greedy_decode(model, src, mask, max_len=15, use_cache=False)
     assert [h.tokens for h in cached] == [h.tokens for h in plain]
@@ -31,13 +38,29 @@ def test_cached_and_uncached_greedy_agree(kind: str) -> None:
         assert a.logprobs == pytest.approx(b.logprobs, abs=1e-5)
 
 
-@pytest.mark.parametrize("kind", ["gloss", "landmarks"])
-def test_cached_and_uncached_beam_agree(kind: str) -> None:
-    model, src, mask = _batch(kind)
+@pytest.mark.parametrize(("kind", "length"), SHAPES)
+def test_cached_and_uncached_beam_agree(kind: str, length: int) -> None:
+    model, src, mask = _batch(kind, length)
     cached = beam_search(model, src, mask, beam_size=3, max_len=15)
     plain = beam_search(model, src, mask, beam_size=3, max_len=15, use_cache=False)
     assert [h.tokens for h in cached] == [h.tokens for h in plain]
     assert [h.score for h in cached] == pytest.approx([h.score for h in plain], abs=1e-5)
+
+
+def test_cache_grows_past_max_tgt_len_and_follows_weight_updates() -> None:
+    model, src, mask = _batch("gloss")
+    steps = model.cfg.max_tgt_len + 9  # past the preallocated key/value buffer
+    before = greedy_decode(model, src, mask, max_len=steps, min_len=steps)
+    with torch.no_grad():  # an optimiser step changes weights in place
+        for param in model.decoder.parameters():
+            param.add_(0.05 * torch.randn_like(param))
+    cached = greedy_decode(model, src, mask, max_len=steps, min_len=steps)
+    plain = greedy_decode(model, src, mask, max_len=steps, min_len=steps, use_cache=False)
+    assert [h.tokens for h in cached] == [h.tokens for h in plain]
+    assert [h.logprobs for h in cached] != [h.logprobs for h in before]
+    for a, b in zip(cached, plain, strict=True):
+        assert len(a.tokens) == steps
+        assert a.logprobs == pytest.approx(b.logprobs, abs=1e-5)
 
 
 def test_beam_size_one_equals_greedy() -> None:
