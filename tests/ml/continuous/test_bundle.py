@@ -18,18 +18,20 @@ from translation.ml.continuous.data import Sentence
 from translation.ml.continuous.evaluate import ProtocolSettings, run_ctc
 from translation.ml.continuous.features import track_features
 from translation.ml.continuous.infer import ContinuousPredictor
-from translation.ml.continuous.model import CTCModelConfig
-from translation.ml.continuous.train import TrainSettings
+from translation.ml.continuous.model import CTCModelConfig, CTCRecognizer
+from translation.ml.continuous.train import TrainSettings, frame_log_probs
 
 from .test_features import synthetic_clip
 
 
 @pytest.fixture(scope="module")
-def bundle_dir(boston: list[Sentence], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained(boston: list[Sentence], tmp_path_factory: pytest.TempPathFactory
+            ) -> tuple[Path, CTCRecognizer]:
     torch.manual_seed(0)
     train = [s for s in boston if s.split == "train"]
     settings = ProtocolSettings(
-        model=CTCModelConfig(d_model=16, n_heads=2, n_layers=1, d_ff=32, conv_layers=1),
+        model=CTCModelConfig(d_model=16, n_heads=2, n_layers=1, d_ff=32, conv_layers=1,
+                             frame_stride=2),
         train=TrainSettings(epochs=2, batch_size=8, eval_every=1, augment=NO_AUGMENT),
         beam=2, run_hmm=False)
     ctc = run_ctc(train[:12], train[12:16], train[16:20], settings)
@@ -38,7 +40,12 @@ def bundle_dir(boston: list[Sentence], tmp_path_factory: pytest.TempPathFactory)
     row = {"fold": "database split", "test_sentences": 4, "test_oov_rate": 0.0, **ctc.metrics}
     out = tmp_path_factory.mktemp("bundle") / "tiny-continuous"
     write_continuous_bundle(out, "tiny-continuous", "ase", ctc, settings, row, [], "pytest")
-    return out
+    return out, ctc.model
+
+
+@pytest.fixture(scope="module")
+def bundle_dir(trained: tuple[Path, CTCRecognizer]) -> Path:
+    return trained[0]
 
 
 def test_bundle_files_and_card(bundle_dir: Path) -> None:
@@ -51,14 +58,15 @@ def test_bundle_files_and_card(bundle_dir: Path) -> None:
     assert "ctc_wer" in bundle.metrics["database_split"]
 
 
-def test_predictor_matches_the_trained_model_and_is_cached(bundle_dir: Path,
-                                                           boston: list[Sentence]) -> None:
+def test_predictor_matches_the_trained_model_and_is_cached(
+        trained: tuple[Path, CTCRecognizer], boston: list[Sentence]) -> None:
+    bundle_dir, model = trained
     predictor = ContinuousPredictor.from_bundle(bundle_dir)
     assert ContinuousPredictor.from_bundle(bundle_dir) is predictor  # loaded once per process
     feats = track_features(boston[0].tracks)
     lp = predictor.log_probs(feats)
-    assert lp.shape == (len(feats), len(predictor.vocab))
-    np.testing.assert_allclose(np.exp(lp).sum(1), 1.0, atol=1e-4)
+    assert lp.shape == (-(-len(feats) // 2), len(predictor.vocab))  # frame stride 2
+    np.testing.assert_allclose(lp, frame_log_probs(model, [feats])[0], atol=1e-5)
 
 
 def test_recognize_a_mediapipe_sequence_gives_timed_glosses(bundle_dir: Path) -> None:

@@ -30,7 +30,7 @@ def write_continuous_bundle(out: str | Path, name: str, language: str, ctc: Any,
         "features": {"set": FEATURE_SET, "dim": FEATURE_DIM, "fps": TRAIN_FPS},
         "decode": {"beam": None if ctc.decoder is None else dataclasses.asdict(ctc.decoder)},
     }
-    metrics = {"database_split": row, "protocol": list(protocol)}
+    metrics = {"database_split": row, "protocol": list(protocol), "command": command}
     root = write_bundle(out, task="continuous", language=language, name=name, config=config,
                         state_dict=ctc.model.state_dict(), metrics=metrics,
                         card=model_card(name, row, protocol, command), vocabulary=ctc.vocab)
@@ -39,6 +39,29 @@ def write_continuous_bundle(out: str | Path, name: str, language: str, ctc: Any,
     manifest["files"] = sorted({*manifest["files"], LM_FILE})
     (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return root
+
+
+def refresh_protocol(bundle_dir: str | Path, rows: Sequence[dict[str, Any]]) -> None:
+    """Put the finished protocol rows (every fold and variant) into metrics.json and the card."""
+    root = Path(bundle_dir)
+    metrics = json.loads((root / "metrics.json").read_text())
+    metrics["protocol"] = list(rows)
+    (root / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    manifest = json.loads((root / MANIFEST).read_text())
+    card = model_card(manifest["name"], metrics["database_split"], rows, metrics["command"])
+    (root / "MODEL_CARD.md").write_text(card.rstrip() + "\n")
+
+
+def verdict(rows: Sequence[dict[str, Any]]) -> str:
+    """One honest sentence: which system has the lower mean WER over the default rows."""
+    default = [r for r in rows if r.get("variant", "default") in ("default", "") and "hmm_wer" in r]
+    if not default:
+        return ""
+    ctc = sum(r["ctc_wer"] for r in default) / len(default)
+    hmm = sum(r["hmm_wer"] for r in default) / len(default)
+    better = "the CTC recogniser" if ctc < hmm else "the HMM baseline"
+    return (f"Mean over the {len(default)} protocol rows: CTC {ctc:.3f}, HMM {hmm:.3f}; "
+            f"{better} is better here.")
 
 
 def wer_table(rows: Sequence[dict[str, Any]]) -> str:
@@ -81,6 +104,8 @@ CTC {row['ctc_wer']:.3f} with its decoder chosen on dev ({decoder_text}), greedy
 training sentences; OOV = test tokens unseen in training):
 
 {wer_table(protocol or [row])}
+
+{verdict(protocol or [row])}
 
 ## Data and licence
 

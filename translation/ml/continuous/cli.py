@@ -32,16 +32,18 @@ def register(subparsers: Any) -> None:
                    help="0 = database split, 1-3 = test signer man-1, woman-1, woman-2")
     p.add_argument("--json-out", help="append the rows to this JSON file (merged by fold)")
     p.add_argument("--model", help="instead: score this bundle on the database test split")
+    p.add_argument("--bundle-out", help="also write the database-split model (fold 0) as a bundle")
     p.set_defaults(func=cmd_evaluate)
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=os.environ.get("SLRWEB_BOSTON104", str(DEFAULT_DATA)))
-    p.add_argument("--epochs", type=int, default=80)
+    p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--d-model", type=int, default=64)
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--dropout", type=float, default=0.3)
     p.add_argument("--conv-layers", type=int, default=0, help="seed-001 temporal conv blocks")
+    p.add_argument("--frame-stride", type=int, default=2, help="input frames per model step")
     p.add_argument("--frame-weight", type=float, default=0.0,
                    help="weight of the auxiliary frame-label loss (0 = pure CTC)")
     p.add_argument("--no-augment", action="store_true")
@@ -59,7 +61,7 @@ def _settings(args: argparse.Namespace) -> Any:
 
     model = CTCModelConfig(d_model=args.d_model, n_layers=args.layers, d_ff=2 * args.d_model,
                            dropout=args.dropout, conv_layers=args.conv_layers,
-                           frame_head=args.frame_weight > 0)
+                           frame_head=args.frame_weight > 0, frame_stride=args.frame_stride)
     train = TrainSettings(epochs=args.epochs, seed=args.seed, frame_weight=args.frame_weight,
                           eval_every=5,
                           augment=NO_AUGMENT if args.no_augment else AugmentSettings())
@@ -83,10 +85,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     folds = evaluation_folds(sentences)
     rows = []
     for k in (int(x) for x in args.folds.split(",")):
-        _, row = run_fold(folds[k], _settings(args), _log)
+        settings = _settings(args)
+        ctc, row = run_fold(folds[k], settings, _log)
         row["variant"] = args.variant
         row["command"] = " ".join(["slrweb", *sys.argv[1:]])
         rows.append(row)
+        if args.bundle_out and k == 0:
+            from translation.ml.continuous.bundle import write_continuous_bundle
+
+            write_continuous_bundle(args.bundle_out, "ase-continuous-glosses", "ase", ctc,
+                                    settings, row, [row], row["command"])
         print(json.dumps({k: v for k, v in row.items() if k != "ctc_dev_history"}), flush=True)
         if args.json_out:
             _merge_rows(Path(args.json_out), [row])

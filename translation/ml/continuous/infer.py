@@ -70,7 +70,7 @@ class ContinuousPredictor:
 
     @torch.no_grad()
     def log_probs(self, feats: np.ndarray) -> np.ndarray:
-        """(T, V) per-frame gloss log-probabilities of one clip's features."""
+        """(T', V) gloss log-probabilities per model step (T' = ceil(T / frame_stride))."""
         x = torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32))[None].to(self.device)
         mask = torch.ones(x.shape[:2], dtype=torch.bool, device=self.device)
         return self.model(x, mask)[0].cpu().numpy()
@@ -86,7 +86,8 @@ class ContinuousPredictor:
             return []
         lp = self.log_probs(feats)
         ids = self.decode_ids(lp)
-        return glosses_with_times(lp, ids, self.vocab, times, 1.0 / TRAIN_FPS)
+        stride = self.model.cfg.frame_stride  # model step k covers frames k*stride...
+        return glosses_with_times(lp, ids, self.vocab, times[::stride], stride / TRAIN_FPS)
 
     def recognize(self, seq: LandmarkSequence) -> dict[str, Any]:
         """Continuous glosses of a MediaPipe Holistic clip (resampled to the training rate)."""

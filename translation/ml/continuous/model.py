@@ -40,6 +40,9 @@ class CTCModelConfig:
     conv_kernel: int = 5
     max_len: int = 1024
     frame_head: bool = False  # auxiliary per-frame gloss classifier (trained on word segments)
+    # Average-pool this many input frames into one model step (2: 15 steps/s from 30 fps). Signs
+    # last 3-30 frames (mean 11), so 2 keeps every word several steps long and halves the cost.
+    frame_stride: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,11 +99,25 @@ class CTCRecognizer(nn.Module):
         self.register_buffer("pe", sinusoidal_encoding(cfg.max_len, cfg.d_model), persistent=False)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """(B, T, V) CTC log-probabilities."""
+        """(B, T', V) CTC log-probabilities, T' = ceil(T / frame_stride) steps."""
+        x, mask = self.pool(x, mask)
         return F.log_softmax(self.head(self.encode(x, mask)).float(), dim=-1)
 
+    def pool(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Average every frame_stride real frames: (B, T, F), (B, T) -> (B, T', F), (B, T')."""
+        k = self.cfg.frame_stride
+        if k == 1:
+            return x, mask
+        pad = (-x.shape[1]) % k
+        x = F.pad(x * mask[..., None], (0, 0, 0, pad))
+        m = F.pad(mask, (0, pad)).float()
+        b, t, f = x.shape
+        count = m.view(b, t // k, k).sum(-1)
+        x = x.view(b, t // k, k, f).sum(2) / count.clamp(min=1)[..., None]
+        return x, count > 0
+
     def encode(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """(B, T, D) encoder output (final LayerNorm applied)."""
+        """(B, T, D) encoder output of already pooled steps (final LayerNorm applied)."""
         h = self.in_drop(self.embed(self.input_norm(x)))
         for conv in self.convs:
             h = conv(h, mask)
@@ -117,7 +134,8 @@ class CTCRecognizer(nn.Module):
              target_lengths: torch.Tensor, frame_labels: torch.Tensor | None = None,
              frame_weight: float = 0.0) -> torch.Tensor:
         """Mean CTC loss per target gloss (targets (B, L) 0-padded), plus frame_weight x the
-        frame head's cross-entropy on frame_labels (B, T) (-100 = padding) when given."""
+        frame head's cross-entropy on frame_labels (B, T') (-100 = padding) when given."""
+        x, mask = self.pool(x, mask)
         h = self.encode(x, mask)
         log_probs = F.log_softmax(self.head(h).float(), dim=-1)
         loss = F.ctc_loss(log_probs.transpose(0, 1), targets, mask.sum(1), target_lengths,

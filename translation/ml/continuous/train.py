@@ -71,7 +71,8 @@ def frame_log_probs(model: CTCRecognizer, feats: Sequence[np.ndarray], batch_siz
         chunk = feats[a : a + batch_size]
         x, mask = _batch(chunk)
         lp = model(x, mask).numpy()
-        out.extend(lp[i, : len(f)] for i, f in enumerate(chunk))
+        stride = model.cfg.frame_stride
+        out.extend(lp[i, : -(-len(f) // stride)] for i, f in enumerate(chunk))
     return out
 
 
@@ -144,7 +145,8 @@ def train_ctc(train: Sequence[Sentence], dev: Sequence[Sentence], model_cfg: CTC
             drawn = [augment_tracks(s.tracks, cfg.augment, rng) for s in chunk]
             x, mask = _batch([track_features(tracks) for tracks, _ in drawn])
             targets, lengths = _targets(chunk, index)
-            frames = _frame_batch([frame_labels(s, index)[src]
+            stride = model.cfg.frame_stride  # a pooled step takes its first frame's label
+            frames = _frame_batch([frame_labels(s, index)[src][::stride]
                                    for s, (_, src) in zip(chunk, drawn, strict=True)])
             loss = model.loss(x, mask, targets, lengths, frames, cfg.frame_weight)
             opt.zero_grad(set_to_none=True)
