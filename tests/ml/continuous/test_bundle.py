@@ -93,3 +93,4 @@ def test_evaluate_cli_scores_a_bundle(bundle_dir: Path, boston_dir: Path,
     assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["sentences"] == 40 and 0.0 <= out["gloss_wer"] <= 2.0
+    assert "timing_hit_rate" in out

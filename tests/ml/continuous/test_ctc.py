@@ -70,3 +70,15 @@ def test_bigram_lm_is_a_distribution_that_prefers_seen_pairs() -> None:
     assert 0.85 < total <= 1.0  # the rest is the mass of unseen words
     assert lm.logprob("JOHN", "LOVE") > lm.logprob("JOHN", "SEE")
     assert np.isfinite(lm.logprob("JOHN", "NEVER-SEEN"))
+
+
+def test_timing_hit_rate_counts_glosses_inside_their_true_words() -> None:
+    from translation.ml.continuous.data import Sentence, Word
+    from translation.ml.continuous.evaluate import timing_hit_rate
+
+    s = Sentence(1, "x", "test", np.zeros((60, 3, 2), np.float32),
+                 [Word("JOHN", 5, 15), Word("LOVE", 20, 30)])
+    timed = [[{"gloss": "JOHN", "start": 9 / 30, "end": 10 / 30},  # inside JOHN: hit
+              {"gloss": "LOVE", "start": 45 / 30, "end": 46 / 30},  # far from LOVE: miss
+              {"gloss": "MARY", "start": 0.0, "end": 0.1}]]  # not in the reference: ignored
+    assert timing_hit_rate([s], timed, fps=30.0) == pytest.approx(0.5)

@@ -110,18 +110,21 @@ def _merge_rows(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def _score_bundle(bundle: str, test: list[Any]) -> int:
-    from translation.ml.continuous.features import track_features
+    """Gloss WER of the bundle's own decoder, and how often its CTC times hit the true words."""
+    import numpy as np
+
+    from translation.ml.continuous.evaluate import timing_hit_rate
+    from translation.ml.continuous.features import TRAIN_FPS, track_features
     from translation.ml.continuous.infer import ContinuousPredictor
     from translation.ml.continuous.train import gloss_wer
 
     predictor = ContinuousPredictor.from_bundle(bundle)
-    hyps = []
-    for s in test:
-        lp = predictor.log_probs(track_features(s.tracks))
-        hyps.append([predictor.vocab[i] for i in predictor.decode_ids(lp)])
-    wer = gloss_wer(hyps, [s.glosses for s in test])
+    timed = [predictor.recognize_features(track_features(s.tracks), np.arange(len(s)) / TRAIN_FPS)
+             for s in test]
+    wer = gloss_wer([[g["gloss"] for g in t] for t in timed], [s.glosses for s in test])
     print(json.dumps({"model": predictor.name, "split": "database test", "sentences": len(test),
-                      "gloss_wer": round(wer, 4)}))
+                      "gloss_wer": round(wer, 4),
+                      "timing_hit_rate": round(timing_hit_rate(test, timed, TRAIN_FPS), 4)}))
     return 0
 
 

@@ -124,3 +124,20 @@ def run_fold(fold: Fold, settings: ProtocolSettings,
     if settings.run_hmm:
         row.update(run_hmm(train, dev, fold.test, settings.hmm)[1])
     return ctc, row
+
+
+def timing_hit_rate(sentences: Sequence[Sentence], timed: Sequence[Sequence[dict[str, Any]]],
+                    fps: float, slack: int = 2) -> float:
+    """Share of recognised glosses that occur in the reference and whose aligned centre lies
+    inside one of that gloss's word segments (+- `slack` frames); timed: infer's gloss dicts."""
+    hits = total = 0
+    for s, glosses in zip(sentences, timed, strict=True):
+        for g in glosses:
+            spans = [(w.start, w.end) for w in s.words if w.gloss == g["gloss"]]
+            if not spans:
+                continue
+            total += 1
+            centre = 0.5 * (g["start"] + g["end"]) * fps
+            hits += any(a - slack <= centre <= b + 1 + slack for a, b in spans)
+    return hits / total if total else float("nan")
+
