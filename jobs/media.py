@@ -28,7 +28,9 @@ SUFFIXES = {
     "video/x-msvideo": ".avi",
     "video/mpeg": ".mpg",
 }
-MEDIA_CSP = "sandbox; default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'"
+MEDIA_CSP = (
+    "sandbox; default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'"
+)
 
 
 def allowed_video_types() -> frozenset[str]:

@@ -206,11 +206,11 @@ FILE_UPLOAD_HANDLERS = [
 # A job's WebSocket re-checks its viewer's access before each event and this often when quiet.
 SLRWEB_WS_ACCESS_RECHECK_SECONDS = float(os.environ.get("SLRWEB_WS_ACCESS_RECHECK_SECONDS", 15))
 # Content-Security-Policy of every page (slrweb.security); uploads get a stricter sandbox.
-SLRWEB_CSP = (
+SLRWEB_CSP = os.environ.get("SLRWEB_CSP", (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+))
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,7 @@
 """Test settings: the real services (Redis, Postgres when DATABASE_URL is set)."""
 
+import os
+
 from slrweb.settings.base import *  # noqa: F403
 from slrweb.settings.base import env_bool
 
@@ -10,3 +12,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# No CSP header under test: Playwright evaluates its wait predicates as strings, which
+# script-src 'self' forbids. The pages' own code is checked against the policy by running the
+# browser tests with SLRWEB_CSP set to it plus 'unsafe-eval'.
+SLRWEB_CSP = os.environ.get("SLRWEB_CSP", "")

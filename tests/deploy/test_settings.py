@@ -29,7 +29,8 @@ for secure, forwarded in ((False, None), (True, None), (False, "https")):
 
 
 def run(args: list[str], **env: str | None) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SLRWEB_TRUST"))}
+    ours = ("DJANGO_", "SLRWEB_TRUST", "SLRWEB_CSP")
+    full = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     full.update({k: v for k, v in env.items() if v is not None})
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=full, capture_output=True,
                           text=True, timeout=180)
