@@ -70,10 +70,13 @@ def cmd_export_dataset(args: argparse.Namespace) -> int:
 def _register_retrain(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "retrain", help="train a candidate model version from base data + accepted corrections",
-        description="Trains the architecture of a registered version (the active one unless "
-                    "--from-version) on the base data plus the language's accepted corrections "
-                    "(held-out jobs excluded) and registers the result as a candidate version "
-                    "with its metrics. Activate it in the admin after comparing.",
+        description="Isolated: trains the architecture of a registered version (the active "
+                    "one unless --from-version) on the base data plus the language's accepted "
+                    "corrections. Translation: fine-tunes that version on the accepted "
+                    "corrected translations (landmarks or gloss input, as the bundle reads). "
+                    "Held-out jobs are never trained on; the result is registered as a "
+                    "candidate version with its metrics. Compare (shadow evaluation) and "
+                    "activate it in the admin.",
     )
     p.add_argument("--language", required=True, help="ISO 639-3 code, e.g. ase")
     p.add_argument("--task", choices=("isolated", "translation"), default="isolated")
@@ -89,8 +92,11 @@ def _register_retrain(subparsers: Any) -> None:
                    help="version whose config to start from (default: the active one)")
     p.add_argument("--since", type=date.fromisoformat,
                    help="only corrections accepted on or after this day (YYYY-MM-DD, UTC)")
-    p.add_argument("--epochs", type=int, help="override the base config's epochs")
+    p.add_argument("--epochs", type=int,
+                   help="override the base config's epochs (translation: default 10)")
     p.add_argument("--steps-per-epoch", type=int, help="override the base config's steps")
+    p.add_argument("--lr", type=float, default=1e-4,
+                   help="translation: learning rate of the fine-tuning (default 1e-4)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--work-dir", type=Path,
                    help="keep the exported corrections and the bundle here (default: temporary)")
@@ -102,29 +108,17 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     if args.task != "translation" and bool(args.base_data) != bool(args.base_format):
         print("--base-data and --base-format go together", file=sys.stderr)
         return 2
-    if args.task == "translation":
-        print("retraining translation is not automated yet: run `slrweb export-dataset`, then "
-              "`slrweb train-translation` on its translation/ folder, and upload the bundle "
-              "in the admin", file=sys.stderr)
-        return 2
     setup_django()
     from registry.errors import RegistryError
     from registry.metrics import format_value, headline
     from registry.models import SignLanguage
-    from corpus.retrain import base_version, retrain_isolated
+    from corpus.retrain import base_version
 
     try:
         language = SignLanguage.objects.get(code=args.language.strip().lower())
         base = base_version(language, args.task, args.from_version)
-        base_runs = _base_runs(args, base)
-        overrides = {k: v for k, v in (("epochs", args.epochs),
-                                       ("steps_per_epoch", args.steps_per_epoch)) if v}
         since = datetime.combine(args.since, time.min, tzinfo=UTC) if args.since else None
-        version = retrain_isolated(
-            language, base, base_runs, since=since, train_overrides=overrides,
-            device=args.device, work_dir=args.work_dir, progress=sys.stderr.isatty(),
-            log=lambda line: print(line, file=sys.stderr),
-        )
+        version = _retrain(args, language, base, since)
     except BaseDataMissing as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -137,6 +131,24 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{k} {format_value(v)}" for k, v in headline(version.metrics))
     print(f"registered {version.label} as a candidate ({summary or 'no headline metrics'})")
     return 0
+
+
+def _retrain(args: argparse.Namespace, language: Any, base: Any, since: datetime | None) -> Any:
+    """Run the retrain of args.task; returns the registered candidate."""
+    log = lambda line: print(line, file=sys.stderr)  # noqa: E731
+    if args.task == "translation":
+        from corpus.retrain_translation import retrain_translation
+
+        device = "cpu" if args.device == "auto" else args.device
+        return retrain_translation(language, base, since=since, epochs=args.epochs or 10,
+                                   lr=args.lr, device=device, work_dir=args.work_dir, log=log)
+    from corpus.retrain import retrain_isolated
+
+    overrides = {k: v for k, v in (("epochs", args.epochs),
+                                   ("steps_per_epoch", args.steps_per_epoch)) if v}
+    return retrain_isolated(language, base, _base_runs(args, base), since=since,
+                            train_overrides=overrides, device=args.device,
+                            work_dir=args.work_dir, progress=sys.stderr.isatty(), log=log)
 
 
 class BaseDataMissing(Exception):

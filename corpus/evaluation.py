@@ -16,7 +16,7 @@ from corpus.segments import cut_segment
 from corpus.split import is_held_out, split_key
 
 log = logging.getLogger(__name__)
-MAX_EXAMPLES = 500  # keeps an evaluation inside an admin request
+MAX_EXAMPLES = 500  # bounds the time of a registration or shadow evaluation (a worker task)
 
 
 def held_out_annotations(language_code: str) -> list[Any]:
@@ -44,6 +44,8 @@ def evaluate_on_corrections(version: Any) -> dict[str, Any]:
     try:
         if version.task == "isolated":
             return evaluate_isolated(predictor, annotations)
+        if version.task == "continuous":
+            return evaluate_continuous(predictor, annotations)
         return evaluate_translation(predictor, annotations)
     finally:
         release_predictor(predictor)
@@ -80,21 +82,58 @@ def evaluate_isolated(predictor: Any, annotations: list[Any]) -> dict[str, Any]:
             "segments": total, "clips": len(annotations)}
 
 
+def _reference_glosses(annotation: Any) -> list[str]:
+    return [str(s["gloss"]) for s in annotation.segments if s.get("gloss")]
+
+
+def _translate(predictor: Any, annotation: Any) -> dict[str, Any] | None:
+    """The predictor's output for one corrected clip: a gloss-input translator reads the
+    corrected glosses (what it is scored on is the translation step alone), a landmarks one
+    the clip's cached landmarks. None when the clip gives it no input."""
+    if getattr(predictor, "input_kind", "landmarks") == "gloss":
+        glosses = _reference_glosses(annotation)
+        return predictor.translate_glosses(glosses) if glosses else None
+    sequence = _landmarks(annotation)
+    return None if sequence is None else predictor.translate(sequence)
+
+
+def evaluate_continuous(predictor: Any, annotations: list[Any]) -> dict[str, Any]:
+    """Gloss WER of continuous recognition against the corrected gloss sequences."""
+    import jiwer
+
+    hyps, refs = [], []
+    for annotation in annotations:
+        reference = _reference_glosses(annotation)
+        sequence = _landmarks(annotation)
+        if sequence is None or not reference:
+            continue
+        output = predictor.recognize_glosses(sequence)
+        hyps.append(" ".join(str(s["gloss"]) for s in output["segments"]))
+        refs.append(" ".join(reference))
+    if not refs:
+        return {}
+    return {"gloss_wer": round(float(jiwer.wer(refs, hyps)), 4), "clips": len(refs)}
+
+
 def evaluate_translation(predictor: Any, annotations: list[Any]) -> dict[str, Any]:
-    """BLEU-4 and chrF of the text (sacreBLEU, with signature), WER of the CTC glosses if any;
-    named as translation.ml.evaluate names them, so they line up with the bundle's metrics."""
+    """BLEU-4 and chrF of the text (sacreBLEU, with signature), its WER and CER, and the WER of
+    the CTC glosses if any; named as translation.ml.evaluate names them, so they line up with
+    the bundle's metrics."""
+    import jiwer
     import sacrebleu
 
     hyps, refs, gloss_hyps, gloss_refs = [], [], [], []
     for annotation in annotations:
-        sequence = _landmarks(annotation)
-        if sequence is None or not annotation.translation.strip():
+        if not annotation.translation.strip():
             continue
-        output = predictor.translate(sequence)
+        output = _translate(predictor, annotation)
+        if output is None:
+            continue
         hyps.append(output.get("text", ""))
         refs.append(annotation.translation.strip())
-        reference_glosses = " ".join(s["gloss"] for s in annotation.segments if s.get("gloss"))
-        if output.get("glosses") is not None and reference_glosses:
+        reference_glosses = " ".join(_reference_glosses(annotation))
+        if getattr(predictor, "input_kind", "landmarks") == "landmarks" and \
+                output.get("glosses") is not None and reference_glosses:
             gloss_hyps.append(" ".join(output["glosses"]))
             gloss_refs.append(reference_glosses)
     if not refs:
@@ -105,10 +144,11 @@ def evaluate_translation(predictor: Any, annotations: list[Any]) -> dict[str, An
         "bleu4": round(bleu.corpus_score(hyps, [refs]).score, 2),
         "chrf": round(chrf.corpus_score(hyps, [refs]).score, 2),
         "bleu_signature": str(bleu.get_signature()),
+        # jiwer refuses empty references; a corrected text is never empty (filtered above).
+        "wer": round(float(jiwer.wer(refs, hyps)), 4),
+        "cer": round(float(jiwer.cer(refs, hyps)), 4),
         "clips": len(refs),
     }
     if gloss_refs:
-        import jiwer
-
         metrics["ctc_gloss_wer"] = round(float(jiwer.wer(gloss_refs, gloss_hyps)), 4)
     return metrics

@@ -143,3 +143,38 @@ def _card(base: ModelVersion, base_runs: int, corrections: CorrectionData,
         "## Command",
         "`" + shlex.join(["slrweb", *sys.argv[1:]]) + "`",
     ])
+
+
+def run_retrain(row: Any, report: Callable[[str, int], None]) -> dict[str, Any]:
+    """registry.background runner of "retrain" tasks started in the admin (corpus.apps installs
+    it): the same retrains as `slrweb retrain`, progress in the task row."""
+    import re
+
+    from recognition.ml.data import load_runs
+
+    params, language = row.params, row.language
+    base = base_version(language, row.task, params.get("from_version") or None)
+    epochs = int(params["epochs"]) if params.get("epochs") else None
+    done = {"percent": 10}
+
+    def log(line: str) -> None:  # "epoch N: ..." lines of the isolated trainer move the bar
+        match = re.match(r"epoch (\d+)", line)
+        if match and epochs:
+            done["percent"] = 10 + 80 * int(match.group(1)) // epochs
+        report(line, done["percent"])
+
+    report(f"exporting the corrections of {language.code}", 5)
+    if row.task == "translation":
+        from corpus.retrain_translation import retrain_translation
+
+        version = retrain_translation(
+            language, base, epochs=epochs or 10, log=log,
+            on_epoch=lambda e, n: report(f"fine-tuning: epoch {e + 1} of {n}", 10 + 80 * e // n))
+    else:
+        recorded = recorded_base_data(base) if params.get("base_data", True) else None
+        runs = load_runs(*recorded) if recorded else []
+        overrides = {"epochs": epochs} if epochs else {}
+        version = retrain_isolated(language, base, runs, train_overrides=overrides, log=log)
+    row.version = version
+    return {"version": version.pk, "label": version.label, "from_version": base.label,
+            "metrics": version.metrics.get("retrain", {}), "evaluation": version.evaluation}

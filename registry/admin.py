@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from registry import admin_views, services
+from registry import admin_tasks, admin_views, services
 from registry.metrics import format_value, headline
 from registry.models import ActivationEvent, Gloss, ModelVersion, SignLanguage
 
@@ -103,6 +103,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     )
     actions = ["activate_selected", "roll_back_selected"]
     change_form_template = "admin/registry/modelversion/change_form.html"
+    change_list_template = "admin/registry/modelversion/change_list.html"
 
     @admin.display(description=_("version"), ordering="name")
     def label(self, obj: ModelVersion) -> str:
@@ -145,6 +146,16 @@ class ModelVersionAdmin(admin.ModelAdmin):
                  name="registry_modelversion_activate"),
             path("rollback/", view(lambda r: admin_views.confirm_rollback(self, r)),
                  name="registry_modelversion_rollback"),
+            path("<int:pk>/shadow/", view(lambda r, pk: admin_tasks.shadow_page(self, r, pk)),
+                 name="registry_modelversion_shadow"),
+            path("retrain/", view(lambda r: admin_tasks.retrain_page(self, r)),
+                 name="registry_modelversion_retrain"),
+            path("tasks/<uuid:task_id>/",
+                 view(lambda r, task_id: admin_tasks.task_page(self, r, task_id)),
+                 name="registry_modelversion_task"),
+            path("tasks/<uuid:task_id>/status/",
+                 view(lambda r, task_id: admin_tasks.task_status(self, r, task_id)),
+                 name="registry_modelversion_task_status"),
         ] + super().get_urls()
 
     def add_view(self, request: HttpRequest, form_url: str = "",
@@ -181,7 +192,18 @@ class ActivationEventAdmin(admin.ModelAdmin):
     """The audit log: readable by those allowed to view it, never written by hand."""
 
     list_display = ("created", "action", "language", "task", "from_version", "to_version",
-                    "who")
+                    "who", "shadow_summary")
+    readonly_fields = ("created", "action", "language", "task", "from_version", "to_version",
+                       "user", "username", "figures")
+
+    @admin.display(description=_("shadow evaluation"))
+    def shadow_summary(self, obj: ActivationEvent) -> str:
+        jobs = (obj.figures or {}).get("jobs") or {}
+        if not obj.figures:
+            return "—"
+        agreement = jobs.get("agreement")
+        return (f"{jobs.get('agree', 0)}/{jobs.get('compared', 0)} jobs agree"
+                + (f" ({agreement:.0%})" if isinstance(agreement, float) else ""))
     list_filter = ("action", "task", "language")
     search_fields = ("username", "to_version__name", "from_version__name", "language__code")
     date_hierarchy = "created"

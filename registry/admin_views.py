@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from registry import selectors, services
+from registry.background import latest_shadow
 from registry.compat import version_serving_problem
 from registry.errors import RegistryError
 from registry.forms import BundleUploadForm, VocabularyImportForm
@@ -48,25 +49,26 @@ def _changelist(model_admin: admin.ModelAdmin) -> str:
 
 
 def upload_bundle(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
-    """The "Add model version" page: a .zip upload that is validated, stored and evaluated."""
+    """The "Add model version" page: a .zip upload, then its progress page at once. A worker
+    validates it (smoke forward pass included), stores it and evaluates it
+    (registry.background)."""
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
     form = BundleUploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
+        from registry.background import start_registration
+
         try:
-            version = services.register_bundle(
-                form.cleaned_data["bundle"], form.cleaned_data["language"], request.user
-            )
+            row = start_registration(form.cleaned_data["bundle"],
+                                     form.cleaned_data["language"], request.user,
+                                     activate=form.cleaned_data["activate"])
         except RegistryError as exc:
             problems = exc.problems
         else:
-            messages.success(request, _("Registered %(label)s as a candidate.")
-                             % {"label": version.label})
-            url = reverse("admin:registry_modelversion_change", args=[version.pk])
-            if form.cleaned_data["activate"]:
-                url = reverse("admin:registry_modelversion_activate", args=[version.pk])
-            return HttpResponseRedirect(url)
+            messages.info(request, _("The bundle is being validated and evaluated."))
+            return HttpResponseRedirect(
+                reverse("admin:registry_modelversion_task", args=[row.pk]))
     return TemplateResponse(request, "admin/registry/modelversion/upload.html", _context(
         model_admin, request, _("Upload a model bundle"), form=form, problems=problems,
         has_file_field=True,
@@ -87,6 +89,7 @@ def version_context(model_admin: admin.ModelAdmin, request: HttpRequest,
         "evaluation_rows": comparison(version.evaluation,
                                       active.evaluation if active else None),
         "can_activate": can_activate(request),
+        "shadow": latest_shadow(version),
         # Why activating it would fail every job of its language (registry.compat), if so.
         "serving_problem": None if version.is_active else version_serving_problem(version),
         "rollback_url": reverse("admin:registry_modelversion_rollback")

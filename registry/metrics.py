@@ -6,8 +6,9 @@ from typing import Any, TypeGuard
 
 # Shown first (and in the list of versions) when a bundle reports them, in this order.
 # Names as the trainers write them (recognition.ml.evaluate, translation.ml.evaluate).
-HEADLINE = ("top1", "top5", "accuracy", "bleu4", "bleu", "chrf", "ctc_gloss_wer", "wer", "cer")
-LOWER_IS_BETTER = ("ctc_gloss_wer", "wer", "cer", "loss")
+HEADLINE = ("top1", "top5", "accuracy", "bleu4", "bleu", "chrf", "ctc_gloss_wer", "gloss_wer",
+            "wer", "cer")
+LOWER_IS_BETTER = ("ctc_gloss_wer", "gloss_wer", "wer", "cer", "loss")
 # Sections of metrics.json that describe something else than the model itself.
 NOT_HEADLINE = ("baseline", "ablation", "history", "retrain")
 

@@ -187,6 +187,9 @@ class ActivationEvent(models.Model):
     # Kept as text too, so the log still says who after the account is deleted.
     username = models.CharField(_("username"), max_length=150, blank=True)
     created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # What the admin saw before switching: the target's latest shadow evaluation (candidate vs
+    # the version it replaces, on held-out corrections and recent jobs), copied, never edited.
+    figures = models.JSONField(_("shadow evaluation figures"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -198,3 +201,58 @@ class ActivationEvent(models.Model):
         return f"{self.get_action_display()} {self.language.code}/{self.task}: {before} -> " + (
             self.to_version.label
         )
+
+
+class RegistryTask(models.Model):
+    """A registry operation that runs in a Celery worker: registering an uploaded bundle, a
+    shadow evaluation of a candidate, or a retrain. The admin page and the API poll this row
+    for progress (registry.background writes it)."""
+
+    class Kind(models.TextChoices):
+        REGISTER = "register", _("register a bundle")
+        SHADOW = "shadow", _("shadow evaluation")
+        RETRAIN = "retrain", _("retrain")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    language = models.ForeignKey(
+        SignLanguage, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("language"),
+    )
+    task = models.CharField(_("task"), max_length=16, choices=TASK_CHOICES, blank=True)
+    # Shadow: the candidate evaluated. Register and retrain: the version made (once it is).
+    version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="registry_tasks", verbose_name=_("model version"),
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.QUEUED)
+    stage = models.CharField(_("stage"), max_length=200, blank=True)
+    percent = models.PositiveSmallIntegerField(_("percent"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("started by"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("registry task")
+        verbose_name_plural = _("registry tasks")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.status}, {self.percent}%)"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

@@ -68,19 +68,25 @@ def add_glosses(language: SignLanguage, glosses: Iterable[str]) -> int:
 
 
 def register_bundle(
-    path_or_zip: str | Path | IO[bytes], language: SignLanguage, user: Any = None
+    path_or_zip: str | Path | IO[bytes], language: SignLanguage, user: Any = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> ModelVersion:
     """Validate a bundle (folder or .zip) and store it as a new candidate version.
 
     Raises BundleRejected listing every problem: missing or unreadable files, a config the
     predictor cannot build, glosses outside the language's vocabulary, a failing forward pass,
-    or the same bundle already registered.
+    or the same bundle already registered. `progress(stage, percent)` hears each step (the
+    admin runs this in a worker: registry.background).
     """
+    report = progress or (lambda stage, percent: None)
     with tempfile.TemporaryDirectory(prefix="slrweb-bundle-") as tmp:
+        report("unpacking", 5)
         root = _unpacked(path_or_zip, Path(tmp))
+        report("validating (files, vocabulary, smoke forward pass)", 15)
         bundle = validate_bundle(
             root, language.code, str(language), selectors.vocabulary(language)
         )
+        report("storing", 50)
         checksum = bundle_checksum(root)
         existing = ModelVersion.objects.filter(
             language=language, task=bundle.task, checksum=checksum
@@ -89,7 +95,9 @@ def register_bundle(
             raise BundleRejected([f"this bundle is already registered as {existing.label}"])
         version = _store(bundle, root, language, checksum, user)
     log.info("registered %s for %s/%s", version.label, language.code, version.task)
+    report("evaluating on held-out corrections", 60)
     _evaluate(version)
+    report("registered", 100)
     return version
 
 
@@ -175,7 +183,7 @@ def activate_version(version: ModelVersion, user: Any = None) -> ActivationEvent
         return target
 
     event = _switch(version.language_id, version.task, user, ActivationEvent.Action.ACTIVATE,
-                    choose)
+                    choose, figures=_shadow_figures(version))
     version.refresh_from_db()
     return event
 
@@ -213,8 +221,19 @@ def _rollback_target_id(language_id: int, task: str, current: ModelVersion | Non
 Chooser = Callable[[dict[int, ModelVersion], ModelVersion | None], ModelVersion]
 
 
+def _shadow_figures(version: ModelVersion) -> dict[str, Any]:
+    """The figures of the version's latest shadow evaluation, for the audit log ({} if none)."""
+    from registry.background import latest_shadow
+
+    shadow = latest_shadow(version)
+    if shadow is None:
+        return {}
+    return {"task": str(shadow.pk), "evaluated": shadow.updated.isoformat(),
+            **{k: v for k, v in shadow.result.items() if k != "disagreements"}}
+
+
 def _switch(language_id: int, task: str, user: Any, action: str,
-            choose: Chooser) -> ActivationEvent:
+            choose: Chooser, figures: dict[str, Any] | None = None) -> ActivationEvent:
     with transaction.atomic():
         language = SignLanguage.objects.select_for_update().get(pk=language_id)
         rows = {v.pk: v for v in ModelVersion.objects.select_for_update()
@@ -237,6 +256,7 @@ def _switch(language_id: int, task: str, user: Any, action: str,
             language=language, task=task, action=action, from_version=current,
             to_version=target, user=user if _is_user(user) else None,
             username=getattr(user, "get_username", lambda: "")() if _is_user(user) else "",
+            figures=figures or {},
         )
     log.info("%s %s/%s: %s -> %s by %s", action, language.code, task,
              current.label if current else None, target.label, event.username or "system")

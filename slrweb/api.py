@@ -14,3 +14,4 @@ api = NinjaAPI(
 api.add_router("/", jobs_router)
 api.add_router("/", "annotation.api.router")
 api.add_router("/", "webhooks.api.router")
+api.add_router("/", "registry.api.router")

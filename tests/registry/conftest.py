@@ -59,3 +59,7 @@ def registry_stack(tmp_path_factory: pytest.TempPathFactory, spm_path: Path):
     yield live
     live.stop()
 
+
+
+# Celery eager + tasks queued at once, for the registry's worker tasks (registry.background).
+from tests.registry.tasks_support import eager  # noqa: E402, F401

@@ -74,4 +74,5 @@ def test_retrain_explains_what_is_missing(ase, tmp_path, capsys):
     assert main(["retrain", "--language", "ase"]) == 2
     assert "pass --base-data PATH --base-format FORMAT" in capsys.readouterr().err
     assert main(["retrain", "--language", "xyz"]) == 2
-    assert main(["retrain", "--language", "ase", "--task", "translation"]) == 2
+    assert main(["retrain", "--language", "ase", "--task", "translation"]) == 1
+    assert "no active translation model" in capsys.readouterr().err

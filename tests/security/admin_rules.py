@@ -91,7 +91,27 @@ def _site_rules() -> dict[str, Rule]:
         # A POST action; a GET goes back to the list.
         "admin:registry_modelversion_rollback": E(L, L, L, L, "/admin/registry/modelversion/",
                                                   staff=403),
+        # Worker tasks of the registry: shadow evaluation, retrain, a task's progress.
+        "admin:registry_modelversion_shadow": E(
+            L, L, L, L, 200, staff=403, params=lambda w: {"pk": w.model_version.pk}),
+        "admin:registry_modelversion_retrain": E(L, L, L, L, 200, staff=403),
+        "admin:registry_modelversion_task": E(L, L, L, L, 200, staff=403, params=registry_task),
+        "admin:registry_modelversion_task_status": E(L, L, L, L, 200, staff=403,
+                                                     params=registry_task),
     }
+
+
+def registry_task(world: World) -> dict[str, Any]:
+    """A finished shadow evaluation of the world's version (made on first use)."""
+    import uuid
+
+    from registry.models import RegistryTask
+
+    row = RegistryTask.objects.filter(version=world.model_version).first() or \
+        RegistryTask.objects.create(
+            id=uuid.uuid4(), kind="shadow", version=world.model_version, status="succeeded",
+            language=world.language, task="isolated", percent=100, result={"jobs": {}})
+    return {"task_id": row.pk, "version_id": world.model_version.pk}
 
 
 def admin_rules() -> dict[str, Rule]:

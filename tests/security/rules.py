@@ -114,6 +114,42 @@ WEBHOOKS: dict[str, Rule | list[Rule]] = {
         "webhook_id": w.objects["webhooks.webhook"].pk}),
 }
 
+def _version(world: World) -> dict[str, Any]:
+    return {"version_id": world.model_version.pk, "code": "ase"}
+
+
+def _bundle(world: World) -> dict[str, Any]:
+    return {"language": "ase", "bundle": SimpleUploadedFile("b.zip", b"PK\x05\x06" + bytes(18),
+                                                            "application/zip")}
+
+
+def _task(world: World) -> dict[str, Any]:
+    from tests.security.admin_rules import registry_task
+
+    return registry_task(world)
+
+
+ADMIN_API = E(401, 403, 403, 403, 200, params=_version)
+# The registry over the API: admins only (401 without credentials, 403 for any other user).
+REGISTRY: dict[str, Rule | list[Rule]] = {
+    "GET /api/v1/registry/languages/": ADMIN_API,
+    "GET /api/v1/registry/languages/{code}/glosses/": ADMIN_API,
+    "GET /api/v1/registry/versions/": ADMIN_API,
+    "GET /api/v1/registry/versions/{version_id}/": ADMIN_API,
+    # Answers at once: the registration task is queued (202).
+    "POST /api/v1/registry/versions/": E(401, 403, 403, 403, 202, body=_bundle),
+    "GET /api/v1/registry/tasks/{task_id}/": E(401, 403, 403, 403, 200, params=_task),
+    "POST /api/v1/registry/versions/{version_id}/shadow": E(
+        401, 403, 403, 403, 202, params=_version, json=True, body=lambda w: {"jobs": 5}),
+    "GET /api/v1/registry/versions/{version_id}/shadow": E(401, 403, 403, 403, 200,
+                                                           params=_task),
+    # The world's version is active already, and has no earlier one: refused with 409.
+    "POST /api/v1/registry/versions/{version_id}/activate": E(401, 403, 403, 403, 409,
+                                                              params=_version),
+    "POST /api/v1/registry/rollback": E(401, 403, 403, 403, 409, json=True, body=lambda w: {
+        "language": "ase", "task": "isolated"}),
+}
+
 WEBSOCKETS: dict[str, Rule | list[Rule]] = {
     "WS /ws/jobs/<uuid:job_id>/": [E(4403, ACCEPT, 4403, 4403, ACCEPT),
                                    E(4403, ACCEPT, 4403, ACCEPT, ACCEPT, params=shared)],
@@ -123,4 +159,4 @@ WEBSOCKETS: dict[str, Rule | list[Rule]] = {
 def all_rules() -> dict[str, Rule | list[Rule]]:
     from tests.security.admin_rules import admin_rules
 
-    return {**PAGES, **API, **WEBHOOKS, **WEBSOCKETS, **admin_rules()}
+    return {**PAGES, **API, **WEBHOOKS, **REGISTRY, **WEBSOCKETS, **admin_rules()}

@@ -1,0 +1,46 @@
+"""Helpers of the registry's worker-task tests: Celery eager, unlabelled jobs on real clips."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from landmarks.formats import read_landmarks
+from landmarks.formats.npz import save_npz
+from tests.registry.corrections import LEXICON
+
+
+@pytest.fixture
+def eager(monkeypatch) -> Iterator[None]:  # noqa: ANN001
+    """Queued registry tasks run inline, at once: Celery eager, and the test's transaction
+    (which never commits) treated as committed when a task is queued."""
+    from slrweb.celery import app
+
+    monkeypatch.setattr("registry.background.transaction.on_commit", lambda fn, **kw: fn())
+    # The app reads Django settings under the CELERY_ namespace: the key is the prefixed name.
+    before = app.conf.task_always_eager
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    try:
+        yield
+    finally:
+        app.conf.CELERY_TASK_ALWAYS_EAGER = before
+
+
+def unlabelled_job(shared_data: Path, out_dir: Path, clip_index: int, language: str = "ase"):
+    """A finished job over one real fingerspelling clip, with cached landmarks and no
+    annotation."""
+    from jobs.models import Job, Video
+
+    clips = sorted((shared_data / LEXICON).glob("*.pose"))
+    sequence = read_landmarks(clips[clip_index])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    landmarks_file = out_dir / f"job-{clip_index}.npz"
+    save_npz(sequence, landmarks_file)
+    video = Video.objects.create(sha256=uuid.uuid4().hex * 2, file=f"videos/u{clip_index}.mp4",
+                                 size=1)
+    return Job.objects.create(id=uuid.uuid4(), video=video, language=language,
+                              status="succeeded", landmarks_file=str(landmarks_file),
+                              result={"landmarks": sequence.summary()})
