@@ -171,3 +171,25 @@ def test_socket_closes_when_its_token_is_revoked(memory_layer, settings, owner, 
         return await _closed_with(communicator)
 
     assert asyncio.run(scenario()) == 4403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_browser_socket_closes_after_logout(memory_layer, settings, owner, job):
+    settings.SLRWEB_WS_ACCESS_RECHECK_SECONDS = 0.2
+    browser = Client()
+    browser.force_login(owner)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+    async def scenario() -> int:
+        from slrweb.asgi import application
+
+        communicator = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/", headers=[
+            (b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie.encode())])
+        connected, _ = await communicator.connect(timeout=10)
+        assert connected
+        assert (await communicator.receive_json_from(timeout=10))["type"] == "state"
+        assert await communicator.receive_nothing(timeout=0.5)
+        await sync_to_async(browser.logout)()  # the session is deleted server-side
+        return await _closed_with(communicator)
+
+    assert asyncio.run(scenario()) == 4403

@@ -66,6 +66,9 @@ def test_html_content_type_is_ignored_and_the_clip_served_inert(media, pose_test
     ranged = client.get(f"/api/v1/jobs/{response.json()['id']}/video", HTTP_RANGE="bytes=0-99")
     assert ranged.status_code == 206 and ranged["Content-Type"] == "video/mp4"
     assert ranged["Content-Security-Policy"].startswith("sandbox")
+    thumbnail = client.get(f"/api/v1/jobs/{response.json()['id']}/thumbnail.jpg")
+    assert thumbnail["Content-Type"] == "image/jpeg"
+    assert thumbnail["Content-Security-Policy"].startswith("sandbox")
 
 
 def test_a_stored_client_type_is_never_served(media, pose_test_video):
