@@ -183,8 +183,9 @@ def test_browser_socket_closes_after_logout(memory_layer, settings, owner, job):
     async def scenario() -> int:
         from slrweb.asgi import application
 
-        communicator = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/", headers=[
-            (b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie.encode())])
+        headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"),
+                   (b"cookie", cookie.encode())]
+        communicator = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/", headers=headers)
         connected, _ = await communicator.connect(timeout=10)
         assert connected
         assert (await communicator.receive_json_from(timeout=10))["type"] == "state"
