@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
@@ -19,6 +20,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError
 
 from accounts.services import parse_token_header, user_for_token
 from jobs.access import can_view_job
@@ -27,6 +29,8 @@ from jobs.models import Job
 from jobs.serializers import job_to_dict
 
 CLOSE_FORBIDDEN = 4403
+CLOSE_SERVER_ERROR = 1011
+log = logging.getLogger(__name__)
 
 
 @database_sync_to_async
@@ -103,9 +107,17 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
         """Whether the viewer may still see the job; closes the socket (4403) when not."""
         if self.group is None:
             return False
-        if await still_visible(self.job_id, self.token_key, self.session_key):
-            return True
+        code = CLOSE_FORBIDDEN
+        try:
+            if await still_visible(self.job_id, self.token_key, self.session_key):
+                return True
+        except DatabaseError:
+            # Access cannot be verified: send nothing. 1011 (not 4403) makes the page reconnect
+            # with back-off and get the current state once the database answers again.
+            log.warning("job %s: access re-check failed; closing the socket", self.job_id,
+                        exc_info=True)
+            code = CLOSE_SERVER_ERROR
         await self.channel_layer.group_discard(self.group, self.channel_name)
         self.group = None
-        await self.close(code=CLOSE_FORBIDDEN)
+        await self.close(code=code)
         return False

@@ -194,3 +194,22 @@ def test_browser_socket_closes_after_logout(memory_layer, settings, owner, job):
         return await _closed_with(communicator)
 
     assert asyncio.run(scenario()) == 4403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_socket_sends_nothing_when_access_cannot_be_checked(memory_layer, monkeypatch, owner,
+                                                           job):
+    from django.db import OperationalError
+
+    key = create_api_token("owner").key
+
+    def database_down(*args):  # noqa: ANN002, ANN202
+        raise OperationalError("connection refused")
+
+    async def scenario() -> int:
+        communicator = await _connect(str(job.id), key)
+        monkeypatch.setattr("jobs.consumers.still_visible", sync_to_async(database_down))
+        await sync_to_async(publish)(job.id, {"type": "progress", "percent": 3})
+        return await _closed_with(communicator)
+
+    assert asyncio.run(scenario()) == 1011  # a server error: the page reconnects later
