@@ -25,9 +25,10 @@ SPELLED_PREFIXES = ("fs-", "FS-", "#")
 
 
 class Glosser(Protocol):
-    """Continuous sign recognition: {"segments": [{"gloss", "start", "end"}, ...]}."""
+    """Continuous sign recognition (translation.ml.continuous.infer.ContinuousPredictor):
+    {"glosses": [{"gloss", "start", "end", "prob"}, ...]}."""
 
-    def recognize_glosses(self, seq: LandmarkSequence) -> dict[str, Any]: ...
+    def recognize(self, seq: LandmarkSequence) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def run_chain(seq: LandmarkSequence, chain: Chain,
 def glosses_with_spelling(seq: LandmarkSequence, chain: Chain) -> list[dict[str, Any]]:
     """The glosser's segments; spelled spans re-read by the speller when there is one."""
     assert chain.glosser is not None
-    segments = [dict(s) for s in chain.glosser.model.recognize_glosses(seq)["segments"]]
+    segments = [dict(s) for s in chain.glosser.model.recognize(seq)["glosses"]]
     if chain.speller is None:
         return segments
     for seg in segments:

@@ -45,8 +45,8 @@ class TimedGlosser:
     def __init__(self, segments: list[dict[str, Any]]) -> None:
         self.segments = segments
 
-    def recognize_glosses(self, seq: LandmarkSequence) -> dict[str, Any]:
-        return {"segments": self.segments}
+    def recognize(self, seq: LandmarkSequence) -> dict[str, Any]:
+        return {"glosses": self.segments}
 
 
 def test_a_gloss_reader_without_a_glosser_cannot_translate_video(phoenix) -> None:  # type: ignore[no-untyped-def]
@@ -90,3 +90,4 @@ def test_spelled_spans_are_read_by_the_speller(speller, spelled) -> None:  # typ
     assert result["glosses"][1] == (f"fs-{letters}" if letters else "fs-?")
     assert result["segments"][1].get("spelled_by") == ("s@1" if letters else None)
     assert len(span) == len(spelled) - len(spelled) // 3
+
