@@ -179,6 +179,13 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
             print("a landmarks bundle needs --isolated-dir", file=sys.stderr)
             return 2
         examples = heldout_examples(args, predictor.tokenizer, predictor.vocab)
+        if predictor.config.get("reader"):  # read as jobs read it: CTC letters in windows
+            from translation.ml.fingerspell import heldout_metrics
+
+            print(json.dumps(heldout_metrics(predictor.model, examples, predictor.tokenizer,
+                                             predictor.vocab, predictor.config["reader"]),
+                             indent=2))
+            return 0
     metrics, hyps = evaluate_examples(predictor.model, examples, predictor.tokenizer,
                                       predictor.vocab, decode=settings, progress=True)
     if baseline is not None:

@@ -48,7 +48,7 @@ class SynthesisConfig:
     """Ranges the synthetic sequences are drawn from (seconds unless stated)."""
 
     fps: tuple[float, ...] = (25.0, 30.0)
-    hold: tuple[float, float] = (0.10, 0.90)  # one letter held (real consecutive frames)
+    hold: tuple[float, float] = (0.08, 0.60)  # one letter held (real consecutive frames)
     transition: tuple[float, float] = (0.04, 0.16)  # moving from one letter to the next
     cut_prob: float = 0.2  # no transition frames at all (jump cut, dropped frames)
     lead: tuple[float, float] = (0.0, 0.4)  # hand raising before / lowering after the phrase
@@ -267,14 +267,15 @@ def ctc_vocab() -> GlossVocab:
 
 
 def heldout_phrases(args: argparse.Namespace, phrase_words: int = 1,
-                    count: int | None = None) -> list[Phrase]:
+                    count: int | None = None, split: str = "test") -> list[Phrase]:
     """The reported test set: held-out words spelled with held-out letter samples, alone
-    (phrase_words=1) or `phrase_words` in a row with pauses (long sequences)."""
+    (phrase_words=1) or `phrase_words` in a row with pauses (long sequences). split="dev":
+    the dev words instead (choices such as the reader's window are made there)."""
     _, test_bank = load_letter_banks(args.isolated_dir, args.heldout_fraction)
-    words = _splits(args, test_bank.letters())["test"]
+    words = _splits(args, test_bank.letters())[split]
     n = count or max(args.dev_sequences, len(words))
-    return make_phrases(words, test_bank, n, seed=20_000 + phrase_words,
-                        phrase_words=(phrase_words, phrase_words))
+    seed = (20_000 if split == "test" else 30_000) + phrase_words
+    return make_phrases(words, test_bank, n, seed=seed, phrase_words=(phrase_words, phrase_words))
 
 
 def heldout_examples(args: argparse.Namespace, tokenizer: TextTokenizer, vocab: GlossVocab,
