@@ -26,9 +26,16 @@ from landmarks.sequence import LandmarkSequence
 from mlcore.bundle import read_bundle
 from recognition.ml.augment import resample_time
 from recognition.ml.config import IsolatedConfig
-from recognition.ml.features import active_hand_mask, build_features
+from recognition.ml.features import build_features
 from recognition.ml.model import IsolatedSignTransformer
-from recognition.ml.spotting import NO_SIGN, Segment, decode, ownership_bounds, window_starts
+from recognition.ml.spotting import (
+    NO_SIGN,
+    Segment,
+    decode,
+    ownership_bounds,
+    signing_mask,
+    window_starts,
+)
 
 __all__ = ["IsolatedPredictor", "ownership_bounds", "window_starts"]
 
@@ -111,7 +118,7 @@ class IsolatedPredictor:
             return {"model": self.name, "segments": []}
         starts = window_starts(len(seq), spot.window, spot.stride)
         feats = build_features(seq.points, self.config.features)  # (T, F), once per clip
-        active = active_hand_mask(seq.points, spot.rest_margin).any(axis=1)  # (T,)
+        active = signing_mask(seq.points, spot.rest_margin)  # (T,)
         probs = np.zeros((len(starts), len(self.vocabulary)), dtype=np.float32)
         for a in range(0, len(starts), BATCH):
             batch = starts[a : a + BATCH]

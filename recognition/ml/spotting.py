@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from landmarks.layout import LEFT_HAND, POSE_POINT_NAMES, RIGHT_HAND
 from recognition.ml.config import SpottingConfig
+from recognition.ml.features import active_hand_mask
 
 NO_SIGN = "_"
 SCALE = 1000  # integer score units per nat
@@ -57,6 +59,26 @@ def ownership_bounds(starts: list[int], window: int, n: int) -> list[int]:
     centres = [s + min(window, n) / 2 for s in starts]
     inner = [int(round((a + b) / 2)) for a, b in zip(centres, centres[1:], strict=False)]
     return [0, *inner, n]
+
+
+POSE_WRISTS = (POSE_POINT_NAMES.index("LEFT_WRIST"), POSE_POINT_NAMES.index("RIGHT_WRIST"))
+
+
+def signing_mask(points: np.ndarray, rest_margin: float) -> np.ndarray:
+    """(T,) True where a hand is in signing space. A detected hand decides by its own wrist
+    (features.active_hand_mask); where the hand detector lost a hand, the pose's wrist on that
+    side decides (an arm raised into signing space still signs: SILFA's N and Q are held with
+    the hand undetected in most frames)."""
+    by_hand = active_hand_mask(points, rest_margin)  # (T, 2)
+    pose_only = points.copy()
+    for side, (sl, wrist) in enumerate(zip((LEFT_HAND, RIGHT_HAND), POSE_WRISTS, strict=True)):
+        missing = np.isnan(points[:, sl.start, 0])
+        pose_only[:, sl] = np.nan
+        pose_only[missing, sl.start] = points[missing, wrist]
+    by_arm = active_hand_mask(pose_only, rest_margin)
+    hand_missing = np.stack([np.isnan(points[:, sl.start, 0]) for sl in (LEFT_HAND, RIGHT_HAND)],
+                            axis=1)
+    return (by_hand | (hand_missing & by_arm)).any(axis=1)
 
 
 def emission_scores(probs: np.ndarray, active: np.ndarray, vocabulary: list[str],

@@ -121,11 +121,12 @@ def synthetic_no_sign(runs: list[Run], rng: np.random.Generator, rest_margin: fl
 
 
 def measured_holds(runs: list[Run], vocab: list[str]) -> tuple[float, ...]:
-    """Seconds each label is held in its recordings (moving frames left out), mean over runs;
-    0 for `_` and labels without a recording."""
+    """Seconds each label lasts in its recordings, mean over runs; 0 for `_` and labels without
+    a recording. The whole recording, not only its calm frames: where the detector jitters
+    (SILFA's M, N, P, Q) the calm count says more about the detector than about the hold."""
     held: dict[str, list[float]] = defaultdict(list)
     for run in runs:
-        held[run.label].append(float((~transition_mask(run.points)).sum()) / run.fps)
+        held[run.label].append(len(run) / run.fps)
     return tuple(round(float(np.mean(held[g])), 3) if g in held and g != NO_SIGN else 0.0
                  for g in vocab)
 

@@ -11,7 +11,8 @@ import pytest
 
 from recognition.ml.config import IsolatedConfig, SpottingConfig
 from recognition.ml.data import Run, split_runs
-from recognition.ml.spotting import NO_SIGN, Segment, decode, viterbi
+from landmarks.layout import LEFT_HAND, RIGHT_HAND
+from recognition.ml.spotting import NO_SIGN, POSE_WRISTS, Segment, decode, signing_mask, viterbi
 from recognition.ml.transitions import transition_mask, with_no_sign
 
 VOCAB = [NO_SIGN, "A", "L", "S"]
@@ -88,6 +89,21 @@ def test_bundles_without_a_no_sign_class_use_the_probability_floor() -> None:
     assert labels(run_decode(probs, spot, vocab=vocab), vocab) == "A"
 
 
+def test_an_undetected_hand_on_a_raised_arm_still_signs(silfa_runs: list[Run]) -> None:
+    frames = next(r for r in silfa_runs if r.label == "N").points[:3].copy()
+    frames[:, LEFT_HAND] = np.nan  # only the signing arm matters here
+    assert signing_mask(frames, 1.6).all()
+    lost = frames.copy()
+    lost[:, RIGHT_HAND] = np.nan  # the hand detector lost the hand; the pose still has the arm
+    assert signing_mask(lost, 1.6).all()
+    lowered = lost.copy()
+    lowered[:, POSE_WRISTS[1], 1] += 0.6  # and with the arm down by the hip it rests
+    assert not signing_mask(lowered, 1.6).any()
+    resting = frames.copy()
+    resting[:, RIGHT_HAND, 1] += 0.6  # a detected hand decides by itself, whatever the pose says
+    assert not signing_mask(resting, 1.6).any()
+
+
 @pytest.fixture(scope="module")
 def k_recording(shared_data: Path) -> np.ndarray:
     """The real K recording (27 video frames) through Holistic in video mode."""
@@ -114,7 +130,7 @@ def test_no_sign_class_keeps_the_held_out_blocks_and_synthesises_only_for_traini
     cfg2, vocab, out = with_no_sign(cfg, runs, splits, ["C", "K", "U"])
     assert vocab == ["C", "K", "U", NO_SIGN] and cfg2.model.num_classes == 4
     assert len(cfg2.spotting.hold_seconds) == 4 and cfg2.spotting.hold_seconds[3] == 0.0
-    assert 0 < cfg2.spotting.hold_seconds[1] < len(k_recording) / 30
+    assert cfg2.spotting.hold_seconds[1] == pytest.approx(len(k_recording) / 30, abs=1e-3)
     for name in ("val", "test"):  # the same frames, only relabelled; nothing synthetic
         assert sorted(i for r in out[name] for i in r.ids) == sorted(
             i for r in splits[name] for i in r.ids)

@@ -1,0 +1,215 @@
+"""Spelled words from held-out real frames: letter accuracy of `slrweb recognize` vs a baseline.
+
+Words (several with double letters) are assembled from the real SILFA video frames of each
+letter's *test block* under the bundle's own contiguous-block split (frames no model here trained
+on); a double letter holds twice as long (the test block, then the validation block: both
+held-out, never trained on). Each word is written as an H.264 mp4 (each frame shown --repeat
+times at --fps) and run through real MediaPipe Holistic extraction, then decoded by:
+
+- each --model bundle's `IsolatedPredictor.recognize` (what `slrweb recognize --json` prints);
+- the baseline trained in this run on the same training frames and labels (`_` included): a
+  logistic regression per frame, per-frame argmax, run-length segmentation (runs of one letter
+  shorter than --min-run seconds are dropped, consecutive equal letters merge unless a `_` run
+  separates them).
+
+Letter accuracy = 1 - CER (Levenshtein distance / reference length, summed over the words).
+
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/bench_spelling.py \
+        --model models/silfa-letters [--model var/bench/silfa-letters-old] [--cli-check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from landmarks.extract import extract_landmarks  # noqa: E402
+from landmarks.sequence import LandmarkSequence  # noqa: E402
+from recognition.ml.data import Run, load_runs, split_runs  # noqa: E402
+from recognition.ml.evaluate import LogisticBaseline, _static_rows  # noqa: E402
+from recognition.ml.features import build_features  # noqa: E402
+from recognition.ml.infer import IsolatedPredictor  # noqa: E402
+from recognition.ml.spotting import NO_SIGN  # noqa: E402
+from recognition.ml.transitions import with_no_sign  # noqa: E402
+from tests.support.videos import read_rgb, write_video  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+FRAMES = SHARED / "video" / "silfa_frames"
+TUNING_WORDS = ("BELL", "MOSS", "TEEN", "GRASS", "DOOR", "FUNNY", "QUICK", "APPLY", "WHEEL")
+WORDS = ("HELLO", "BALL", "PASS", "PERU", "MAPA", "FIN", "CUB", "COFFEE", "BOOK", "GYM",
+         "WAX", "QUIT", "DRESS", "KNEE")
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
+
+
+def held_frames(runs: list[Run], cfg_train) -> dict[str, dict[str, list[Path]]]:
+    """Per letter, the frame files of its test and validation blocks."""
+    splits = split_runs(runs, cfg_train)
+    out: dict[str, dict[str, list[Path]]] = {}
+    for part in ("test", "val"):
+        for run in splits[part]:
+            files = [FRAMES / f"{i}.jpg" for i in run.ids]
+            out.setdefault(run.label, {}).setdefault(part, []).extend(files)
+    return out
+
+
+def word_frames(word: str, held: dict[str, dict[str, list[Path]]], full: bool,
+                blocks: str = "test") -> list[Path]:
+    """A double letter is the test block followed by the validation block (a longer hold).
+    full: every frame of each letter's recording instead (a double letter: the recording twice,
+    so the release and the next forming make a dip); most of those frames were trained on.
+    blocks="val": validation blocks only (a double letter shows it twice), for choosing decoding
+    settings without looking at the test words."""
+    paths: list[Path] = []
+    for k, letter in enumerate(word):
+        if full:
+            paths += sorted((FRAMES / letter).glob("frame_*.jpg"),
+                            key=lambda p: int(p.stem.split("_")[-1]))
+            continue
+        double = k > 0 and word[k - 1] == letter
+        paths += held[letter]["val" if double and blocks == "test" else blocks]
+    return paths
+
+
+def word_landmarks(word: str, paths: list[Path], fps: float, repeat: int, cache: Path,
+                   tag: str):
+    video = cache / f"{word}_{tag}_r{repeat}_f{int(fps)}.mp4"
+    if not video.exists():
+        write_video((read_rgb(p) for p in paths for _ in range(repeat)), video, fps=fps)
+    saved = video.with_suffix(".npz")  # extraction is the slow part; the video is the key
+    if saved.exists() and saved.stat().st_mtime >= video.stat().st_mtime:
+        data = np.load(saved)
+        return video, LandmarkSequence.from_points(data["points"], fps=float(data["fps"]),
+                                                   timestamps=data["timestamps"])
+    seq = extract_landmarks(video)
+    np.savez(saved, points=seq.points, timestamps=seq.timestamps, fps=seq.fps)
+    return video, seq
+
+
+def baseline_spell(model: LogisticBaseline, seq, vocab: list[str], min_run: float) -> str:
+    """Per-frame argmax, runs shorter than min_run seconds dropped, `_` separates repeats."""
+    probs = model.clf.predict_proba(_static_rows(build_features(seq.points, model.features)))
+    labels = [vocab[int(model.clf.classes_[i])] for i in np.argmax(np.round(probs, 4), axis=1)]
+    runs: list[tuple[str, int]] = []
+    for label in labels:
+        if runs and runs[-1][0] == label:
+            runs[-1] = (label, runs[-1][1] + 1)
+        else:
+            runs.append((label, 1))
+    kept = [(g, n) for g, n in runs if n / seq.fps >= min_run]
+    out: list[str] = []
+    for k, (g, _) in enumerate(kept):
+        if g != NO_SIGN and not (k > 0 and kept[k - 1][0] == g):
+            out.append(g)
+    return "".join(out)
+
+
+def legacy_spell(predictor: IsolatedPredictor, seq) -> str:
+    """Landed main's rule (before this change): a window is a sign when a hand is active and its
+    top-1 probability >= min_prob; equal neighbouring windows merge; runs < min_windows drop."""
+    from recognition.ml.features import active_hand_mask
+    from recognition.ml.spotting import window_starts
+
+    spot = predictor.config.spotting
+    starts = window_starts(len(seq), spot.window, spot.stride)
+    feats = build_features(seq.points, predictor.config.features)
+    active = active_hand_mask(seq.points, spot.rest_margin).any(axis=1)
+    probs = predictor.probabilities([feats[s : s + spot.window] for s in starts])
+    decisions = [int(p.argmax()) if active[s : s + spot.window].mean() >= spot.min_active
+                 and p.max() >= spot.min_prob else None for s, p in zip(starts, probs, strict=True)]
+    out, previous, length = [], None, 0
+    for d in [*decisions, None]:
+        if d == previous:
+            length += 1
+            continue
+        if previous is not None and length >= spot.min_windows:
+            out.append(predictor.vocabulary[previous])
+        previous, length = d, 1
+    return "".join(g for g in out if g != NO_SIGN)
+
+
+def score(rows: dict[str, str]) -> dict:
+    edits = sum(edit_distance(w, got) for w, got in rows.items())
+    total = sum(len(w) for w in rows)
+    return {"letter_accuracy": round(1 - edits / total, 4), "edits": edits, "letters": total,
+            "words_exact": f"{sum(w == g for w, g in rows.items())}/{len(rows)}", "read": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", action="append", type=Path, required=True)
+    parser.add_argument("--words", nargs="*", default=list(WORDS))
+    parser.add_argument("--fps", type=float, default=15.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--min-run", type=float, default=0.2)
+    parser.add_argument("--blocks", choices=("test", "val"), default="test",
+                        help="held-out blocks the words are made of (val: for tuning)")
+    parser.add_argument("--full", action="store_true",
+                        help="whole letter recordings (mostly training frames), not held-out")
+    parser.add_argument("--legacy", type=Path,
+                        help="also decode with landed main's threshold rule, this bundle")
+    parser.add_argument("--cli-check", action="store_true",
+                        help="also run `slrweb recognize --json` on the first word's video")
+    parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    first = IsolatedPredictor.from_bundle(args.model[0])
+    cfg = first.config
+    runs = [r for r in load_runs("frames", FRAMES) if r.label in set(first.vocabulary)]
+    held = held_frames(runs, cfg.train)
+    started = time.perf_counter()
+    vocab = sorted({r.label for r in runs})
+    _, vocab, splits = with_no_sign(cfg, runs, split_runs(runs, cfg.train), vocab)
+    baseline = LogisticBaseline(cfg.features, vocab, cfg.train.seed).fit(splits["train"])
+    results: dict = {"baseline_train_seconds": round(time.perf_counter() - started, 1)}
+    cache = ROOT / "var" / "bench" / "spelling"
+    cache.mkdir(parents=True, exist_ok=True)
+    read: dict[str, dict[str, str]] = {str(m): {} for m in args.model}
+    read["baseline"] = {}
+    if args.legacy:
+        read["legacy"] = {}
+    for word in args.words:
+        tag = "full" if args.full else "held" if args.blocks == "test" else "val"
+        paths = word_frames(word, held, args.full, args.blocks)
+        video, seq = word_landmarks(word, paths, args.fps, args.repeat, cache, tag)
+        for model in args.model:
+            out = IsolatedPredictor.from_bundle(model).recognize(seq)
+            read[str(model)][word] = "".join(s["topk"][0]["gloss"] for s in out["segments"])
+        read["baseline"][word] = baseline_spell(baseline, seq, vocab, args.min_run)
+        if args.legacy:
+            read["legacy"][word] = legacy_spell(IsolatedPredictor.from_bundle(args.legacy), seq)
+        print(word, {k: v[word] for k, v in read.items()}, flush=True)
+    results.update({name: score(rows) for name, rows in read.items()})
+    if args.cli_check:
+        video = cache / f"{args.words[0]}_{tag}_r{args.repeat}_f{int(args.fps)}.mp4"
+        printed = subprocess.run([str(ROOT / ".venv" / "bin" / "slrweb"), "recognize", str(video),
+                                  "--json", "--model", str(args.model[0])], check=True,
+                                 capture_output=True, text=True).stdout
+        results["cli_check"] = {"word": args.words[0], "segments": json.loads(printed)["segments"]}
+    summary = {k: {m: v[m] for m in ("letter_accuracy", "words_exact")}
+               for k, v in results.items() if isinstance(v, dict) and "letter_accuracy" in v}
+    print(json.dumps(summary, indent=2))
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
