@@ -54,6 +54,7 @@ def reader(version: ModelVersion, *, candidate: bool) -> Read:
         def read_isolated(sequence: Any) -> str:
             segments = predictor.recognize(sequence, top_k=1)["segments"]
             return " ".join(s["topk"][0]["gloss"] for s in segments if s.get("topk"))
+        read_isolated.predictor = predictor  # type: ignore[attr-defined]
         return read_isolated
     from translation.ml.chain import Chain, Step, chain_problem, run_chain
     from translation.services import CHAIN_TASKS, language_chain
@@ -70,16 +71,28 @@ def reader(version: ModelVersion, *, candidate: bool) -> Read:
     def read_chain(sequence: Any) -> str:
         result = run_chain(sequence, chain)
         return str(result["text"]) if chain.text is not None else " ".join(result["glosses"])
+    read_chain.predictor = predictor  # type: ignore[attr-defined]
     return read_chain
 
 
 def compare_on_jobs(candidate: ModelVersion, active: ModelVersion, jobs: list[Any],
                     progress: Callable[[int], None]) -> dict[str, Any]:
     """Agreement of the two versions on the jobs, and the jobs where they differ."""
-    from landmarks.formats.npz import load_npz
+    from registry.runtime import release_predictor
 
     read_candidate, read_active = reader(candidate, candidate=True), reader(active,
                                                                             candidate=False)
+    try:
+        return _compare(read_candidate, read_active, jobs, progress)
+    finally:
+        # The candidate was loaded for this evaluation only (the active one stays cached).
+        release_predictor(getattr(read_candidate, "predictor", None))
+
+
+def _compare(read_candidate: Read, read_active: Read, jobs: list[Any],
+             progress: Callable[[int], None]) -> dict[str, Any]:
+    from landmarks.formats.npz import load_npz
+
     compared = agree = 0
     unreadable: list[str] = []
     disagreements: list[dict[str, Any]] = []
