@@ -25,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 BUNDLE_FORMAT = "slrweb-bundle/1"
-TASKS = ("isolated", "translation", "continuous")
+TASKS = ("isolated", "translation", "continuous", "fingerspelling")
+# Tasks served by the encoder-decoder translator (text out, SentencePiece): a fingerspelling
+# model is a landmarks->text translator that the chain runs on spelled spans.
+TEXT_TASKS = ("translation", "fingerspelling")
 MANIFEST = "bundle.json"
 CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
@@ -145,8 +148,8 @@ def read_bundle(path: str | Path) -> Bundle:
             raise BundleError(f"an isolated bundle needs {VOCAB}")
         vocabulary = _read_lines(root / VOCAB)
     else:
-        if task == "translation" and not (root / SPM).is_file():
-            raise BundleError(f"a translation bundle needs {SPM}")
+        if task in TEXT_TASKS and not (root / SPM).is_file():
+            raise BundleError(f"a {task} bundle needs {SPM}")
         if (root / GLOSSES).is_file():
             vocabulary = _read_lines(root / GLOSSES)
     card = (root / CARD).read_text() if (root / CARD).is_file() else ""

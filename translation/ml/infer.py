@@ -30,10 +30,10 @@ OnToken = Callable[[str, float], None]
 
 def load_translator(bundle_path: str | Path, device: str = "cpu") -> tuple[Translator, Any]:
     """Read a translation bundle and build its model in eval mode: (model, Bundle)."""
-    from mlcore.bundle import BundleError, read_bundle
+    from mlcore.bundle import TEXT_TASKS, BundleError, read_bundle
 
     bundle = read_bundle(bundle_path)
-    if bundle.task != "translation":
+    if bundle.task not in TEXT_TASKS:
         raise BundleError(f"{bundle_path} is a {bundle.task!r} bundle, not a translation one")
     cfg = ModelConfig.from_dict(bundle.config["model"])
     model = Translator(cfg)

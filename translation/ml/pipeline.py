@@ -26,7 +26,7 @@ from translation.ml.data import (
     split_lines,
 )
 from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
-from translation.ml.glossnorm import gloss_normalizer
+from translation.ml.glossnorm import gloss_normalizer, pseudo_glosses
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map, train_spm
 from translation.ml.train import EpochData, TrainState, fit
@@ -83,6 +83,9 @@ def prepare_gloss_data(args: argparse.Namespace, work_dir: Path) -> PreparedData
     train_pairs = load_parallel(args.train_src, args.train_tgt)
     dev_pairs = load_parallel(args.dev_src, args.dev_tgt)
     normalize = gloss_normalizer(getattr(args, "gloss_normalizer", None))
+    if getattr(args, "pseudo_gloss_pairs", False):  # training English only, never dev
+        known = {t for g, _ in train_pairs for t in normalize(g).split()}
+        train_pairs = train_pairs + [(pseudo_glosses(t, known), t) for _, t in train_pairs]
     vocab = GlossVocab.build((normalize(g) for g, _ in train_pairs), min_freq=args.min_gloss_freq)
     tokenizer = tokenizer_for(args, [t for _, t in train_pairs], work_dir)
     train = encode_gloss_pairs(train_pairs, vocab, tokenizer, args.max_tgt_len, normalize)
