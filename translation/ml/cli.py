@@ -81,6 +81,8 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--min-gloss-freq", type=int, default=1)
     g.add_argument("--gloss-normalizer", choices=["asl"], default=None,
                    help="normalise gloss spellings first (asl: NCSLGR/BOSTON-104 conventions)")
+    g.add_argument("--pseudo-gloss-pairs", action="store_true",
+                   help="add (rule-based pseudo-glosses of each training sentence, sentence) pairs")
     _add_fingerspelling_arguments(p)
     g = p.add_argument_group("tokenizer")
     g.add_argument("--spm-model", help="existing SentencePiece model (else one is trained)")

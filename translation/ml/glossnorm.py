@@ -12,7 +12,7 @@ tokens (compounds, repetition, classifier descriptions) so that rare forms share
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 # Classifier types of the NCSLGR conventions (descriptive, semantic, locative, instrument, body,
 # plural, body-part); kept as a token, their quoted description becomes lower-case words.
@@ -108,3 +108,54 @@ def gloss_normalizer(name: str | None) -> Callable[[str], str]:
     if name not in NORMALIZERS:
         raise ValueError(f"unknown gloss normaliser {name!r} (known: {', '.join(NORMALIZERS)})")
     return NORMALIZERS[name]
+
+
+# English -> pseudo-glosses (rule-based "text2gloss", after Moryossef et al. 2021, "Data
+# augmentation for sign language gloss translation"): glosses drop articles, copulas and most
+# inflection, and point for pronouns. Pairs (pseudo_glosses(text), text) built from the training
+# English teach a small translator which gloss becomes which word; dev/test text is never used.
+_DROPPED = frozenset(
+    "a an the is are was were be been being am 's do does did to of".split())
+_PRONOUNS = {
+    "i": "IX-1P", "me": "IX-1P", "myself": "SELF-1P", "my": "POSS-1P", "mine": "POSS-1P",
+    "we": "IX-1P-PL-ARC", "us": "IX-1P-PL-ARC", "our": "POSS-1P", "you": "IX-2P",
+    "your": "POSS-2P", "he": "IX-3P", "she": "IX-3P", "it": "IX-3P", "him": "IX-3P",
+    "her": "POSS-3P", "his": "POSS-3P", "its": "POSS-3P", "they": "IX-3P", "them": "IX-3P",
+    "their": "POSS-3P", "there": "IX-LOC", "here": "HERE",
+}
+_NEGATED = {"can't": ["CAN", "NOT"], "cannot": ["CAN", "NOT"], "won't": ["WILL", "NOT"]}
+_SUFFIXES = ("s", "es", "d", "ed", "ing")  # tried in this order against the known glosses
+_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?|\d+")
+
+
+def pseudo_glosses(text: str, known: Collection[str] = ()) -> str:
+    """A gloss-like line for an English sentence, in normalize_glosses' canonical spelling.
+    `known`: glosses of the corpus; an inflected word becomes the known gloss of its stem
+    (DECIDED -> DECIDE, SUITCASES -> SUITCASE).
+
+    >>> pseudo_glosses("My mother's grandfather decided it.", {"DECIDE"})
+    'POSS-1P MOTHER GRANDFATHER DECIDE IX-3P'
+    """
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        low = word.lower()
+        stem = low[:-2] if low.endswith("'s") else low
+        if low in _NEGATED:
+            out.extend(_NEGATED[low])
+        elif low.endswith("n't"):  # didn't, isn't: the sign is NOT (after a lexical verb)
+            verb = stem[:-3]
+            out.extend(([] if verb in _DROPPED or verb == "did" else [_lemma(verb, known)])
+                       + ["NOT"])
+        elif low not in _DROPPED and stem not in _DROPPED:
+            out.append(_PRONOUNS.get(stem) or _lemma(stem, known))
+    return " ".join(out)
+
+
+def _lemma(word: str, known: Collection[str]) -> str:
+    upper = word.upper()
+    if upper in known:
+        return upper
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and (base := upper[: -len(suffix)]) in known:
+            return base
+    return upper
