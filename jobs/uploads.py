@@ -35,6 +35,7 @@ ROUTE_LIMITS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/api/v1/annotation/jobs/[^/]+/import-eaf/?$"), "SLRWEB_MAX_EAF_BYTES"),
     (re.compile(r"^/admin/registry/modelversion/add/?$"), "SLRWEB_MAX_BUNDLE_BYTES"),
     (re.compile(r"^/api/v1/registry/versions/?$"), "SLRWEB_MAX_BUNDLE_BYTES"),
+    (re.compile(r"^/api/v1/registry/versions/?$"), "SLRWEB_MAX_BUNDLE_BYTES"),
 ]
 DEFAULT_LIMIT = "SLRWEB_MAX_REQUEST_BYTES"
 

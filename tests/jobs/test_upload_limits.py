@@ -16,14 +16,16 @@ from django.test import Client
 
 from accounts.services import create_api_token
 from jobs.models import Job
-from jobs.uploads import MULTIPART_SLACK
+from jobs.uploads import MULTIPART_SLACK, ROUTE_LIMITS
 
 LIMIT = 100_000
 ROUTES = [
     ("/api/v1/jobs/", "SLRWEB_MAX_UPLOAD_BYTES"),
     (f"/api/v1/annotation/jobs/{uuid.uuid4()}/import-eaf", "SLRWEB_MAX_EAF_BYTES"),
     ("/admin/registry/modelversion/add/", "SLRWEB_MAX_BUNDLE_BYTES"),
+    ("/api/v1/registry/versions/", "SLRWEB_MAX_BUNDLE_BYTES"),
 ]
+IDS = ["video", "eaf", "bundle-admin", "bundle-api"]
 
 
 def http_scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
@@ -47,7 +49,7 @@ async def call_asgi(scope: dict[str, Any], receive: Any) -> tuple[int, dict[str,
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("path", "setting"), ROUTES, ids=["video", "eaf", "bundle"])
+@pytest.mark.parametrize(("path", "setting"), ROUTES, ids=IDS)
 def test_over_limit_content_length_is_refused_without_reading_the_body(settings, path, setting):
     setattr(settings, setting, LIMIT)
 
@@ -117,7 +119,7 @@ def handler_spy(monkeypatch) -> dict[str, int]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("path", "setting"), ROUTES, ids=["video", "eaf", "bundle"])
+@pytest.mark.parametrize(("path", "setting"), ROUTES, ids=IDS)
 def test_over_limit_upload_is_refused_before_any_handler_keeps_it(settings, handler_spy, path,
                                                                   setting):
     setattr(settings, setting, LIMIT)
@@ -144,3 +146,23 @@ def test_upload_handler_stops_a_file_at_the_limit(settings, handler_spy, media_r
 def media_root(settings, tmp_path):  # noqa: ANN001, ANN201
     settings.MEDIA_ROOT = tmp_path / "media"
     return tmp_path
+
+
+def test_every_api_route_taking_a_file_has_its_own_limit():
+    """A new upload route must choose its limit (else it silently gets the request default)."""
+    import inspect
+    import re
+
+    from slrweb.api import api
+
+    uploads = []
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                params = inspect.signature(operation.view_func).parameters.values()
+                if any("UploadedFile" in str(p.annotation) for p in params):
+                    url = "/api/v1" + (prefix.rstrip("/") + path).replace("//", "/")
+                    uploads.append(re.sub(r"\{[^}]+\}", str(uuid.uuid4()), url))
+    assert len(uploads) >= 3  # videos, .eaf files, bundles
+    for url in uploads:
+        assert any(pattern.match(url) for pattern, _ in ROUTE_LIMITS), url
