@@ -26,15 +26,17 @@ def _variants(rule: Rule | list[Rule]) -> list[Rule]:
     return rule if isinstance(rule, list) else [rule]
 
 
-# Admin routes run in three groups, so that no one test takes more than a few seconds.
+# API and admin routes run in groups, so that no one test takes more than a few seconds.
 ADMIN_GROUPS = {"auth": "admin-a", "axes": "admin-a", "accounts": "admin-a",
                 "registry": "admin-b", "jobs": "admin-b"}  # any other app: admin-c
-AREAS = ["pages", "api", "admin-a", "admin-b", "admin-c"]
+AREAS = ["pages", "api-jobs", "api-other", "admin-a", "admin-b", "admin-c"]
 
 
 def _area(route: Route) -> str:
-    if route.kind in ("api", "ws"):
-        return route.kind
+    if route.kind == "ws":
+        return "ws"
+    if route.kind == "api":
+        return "api-jobs" if route.path.split("/")[3] == "jobs" else "api-other"
     if not route.path.startswith("/admin/"):
         return "pages"
     app = route.path.split("/")[2]
