@@ -204,6 +204,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     outside its vocabulary are counted in out_of_vocabulary, not scored."""
     import dataclasses
 
+    from mlcore.bundle import read_bundle
     from recognition.ml.data import split_runs
     from recognition.ml.evaluate import evaluate_runs, save_confusion_png, summarize
     from recognition.ml.infer import IsolatedPredictor
@@ -213,7 +214,12 @@ def evaluate_command(args: argparse.Namespace) -> int:
     cfg = predictor.config
     cfg = dataclasses.replace(cfg, aliases={**cfg.aliases, **parse_aliases(args.alias or [])})
     runs = prepare_for_config(_load(args), cfg)
-    if args.split_part != "all":
+    # A participant split's groups depend on every person of the training data: use the
+    # bundle's own record of who was in each part (other data sets have other people).
+    people = read_bundle(args.model).metrics.get("participants", {}).get(args.split_part)
+    if people is not None:
+        runs = [r for r in runs if r.participant in set(people)]
+    elif args.split_part != "all":
         runs = split_runs(runs, cfg.train)[args.split_part]
     vocab = predictor.vocabulary
     clip_len = args.clip_len or cfg.train.eval_clip_lens[0]

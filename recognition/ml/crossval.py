@@ -55,9 +55,11 @@ def _changed(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]
 def fold_key(cfg: IsolatedConfig, people: dict[str, list[str]], vocab: list[str]
              ) -> dict[str, Any]:
     """What a fold's result depends on: the config as its difference from the defaults (so a
-    new config field with a default does not invalidate finished folds), people and vocab."""
+    new config field with a default does not invalidate finished folds; the inference-only
+    spotting rules left out), people and vocab."""
     config = json.loads(json.dumps(cfg.to_dict()))
     defaults = json.loads(json.dumps(IsolatedConfig().to_dict()))
+    config["spotting"] = defaults["spotting"]
     return {"config": _changed(config, defaults), "people": people, "vocab": vocab}
 
 

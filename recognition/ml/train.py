@@ -93,7 +93,7 @@ def fit(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str], *,
     if resume and checkpoint is not None and checkpoint.is_file():
         state = _restore(checkpoint, cfg, parts, clips, device)
         log(f"resumed from {checkpoint} after epoch {state['epoch']}")
-    started = time.perf_counter()
+    started = time.perf_counter() - state.get("seconds", 0.0)  # resumed: time so far counts
     for epoch in range(state["epoch"] + 1, tcfg.epochs + 1):
         loss = _train_epoch(model, clips, opt, sched, scaler, tcfg.batch_size, device, use_amp,
                             desc=f"epoch {epoch}/{tcfg.epochs}" if progress else None)
@@ -105,6 +105,7 @@ def fit(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str], *,
                          best_model={k: v.detach().cpu().clone()
                                      for k, v in model.state_dict().items()})
         state["epoch"] = epoch
+        state["seconds"] = time.perf_counter() - started
         log(f"epoch {epoch}: loss {loss:.4f}  val top-1 {val:.4f}")
         if checkpoint is not None:
             _save_atomic({"config": cfg.to_dict(), "rng": clips.rng.bit_generator.state,
