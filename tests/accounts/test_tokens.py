@@ -127,3 +127,12 @@ def test_migration_hashes_existing_plain_keys(settings):
     assert timedelta(days=9) < token.expires - timezone.now() <= timedelta(days=10)
     assert api(plain).get("/api/v1/jobs/").status_code == 200  # old clients keep working
     assert all(plain not in str(value) for value in stored_columns()[0])
+
+
+def test_admin_action_revokes_selected_tokens(admin_client):
+    token = create_api_token("ivan")
+    response = admin_client.post("/admin/accounts/apitoken/", {
+        "action": "revoke", "_selected_action": [str(token.pk)]})
+    assert response.status_code == 302
+    assert ApiToken.objects.get(pk=token.pk).revoked is not None
+    assert api(token.key).get("/api/v1/jobs/").status_code == 401
