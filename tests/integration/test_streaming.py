@@ -1,8 +1,10 @@
 """Issue 14 item 1 on the live stack: signs are published while the video is still being read,
 and the final result is the non-streaming one.
 
-The clip spells ABCDEFGH from SILFA's frames (training frames too: this checks the streaming
-mechanism, not accuracy on unseen data, which tests/integration/test_inference.py covers).
+The clip spells KLMNOPQR from SILFA's frames (training frames too: this checks the streaming
+mechanism, not accuracy on unseen data, which tests/integration/test_inference.py covers). Its
+bytes must differ from every other clip the shared stack sees: a landmark-cache hit has all
+frames at once and streams nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600
 
 def test_segments_stream_before_extraction_ends_and_match_the_result(live_stack, shared_data,
                                                                       tmp_path: Path) -> None:
-    clip = make_silfa_video(shared_data, "ABCDEFGH", tmp_path / "abcdefgh.mp4", size=(426, 240))
+    clip = make_silfa_video(shared_data, "KLMNOPQR", tmp_path / "klmnopqr.mp4", size=(426, 240))
     token = live_stack.token_for("streamer")
     response = upload(live_stack, token, clip, language="ase")
     assert response.status_code == 201, response.text
