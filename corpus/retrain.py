@@ -166,9 +166,10 @@ def run_retrain(row: Any, report: Callable[[str, int], None]) -> dict[str, Any]:
     report(f"exporting the corrections of {language.code}", 5)
     if row.task == "translation":
         from corpus.retrain_translation import retrain_translation
+        from registry.runtime import inference_device
 
         version = retrain_translation(
-            language, base, epochs=epochs or 10, log=log,
+            language, base, epochs=epochs or 10, log=log, device=inference_device(),
             on_epoch=lambda e, n: report(f"fine-tuning: epoch {e + 1} of {n}", 10 + 80 * e // n))
     else:
         recorded = recorded_base_data(base) if params.get("base_data", True) else None
