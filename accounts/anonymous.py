@@ -1,57 +1,25 @@
-"""Anonymous jobs: claimed by the account their browser session signs up or logs in to, and
-deleted with their files when nobody claimed them within SLRWEB_ANONYMOUS_RETENTION_HOURS."""
+"""Logging a browser session in without losing what it did anonymously: the session key changes
+at login() (against session fixation), so the old key is read first and announced with
+accounts.signals.session_logged_in, to which the apps owning anonymous work (jobs) listen."""
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import login
 from django.http import HttpRequest
-from django.utils import timezone
 
-from jobs.models import Job
-
-log = logging.getLogger(__name__)
+from accounts.signals import session_logged_in
 
 
-def claim_anonymous_jobs(session_key: str, user: Any) -> int:
-    """Give the jobs of an anonymous browser session to `user`; returns how many moved."""
-    if not session_key or user is None or not user.is_authenticated:
-        return 0
-    return Job.objects.filter(owner__isnull=True, session_key=session_key).update(
-        owner=user, session_key=""
-    )
+def announce_login(previous_key: str, user: Any) -> None:
+    """Tell the apps above that the anonymous session `previous_key` is now `user`'s."""
+    if previous_key and user is not None and user.is_authenticated:
+        session_logged_in.send(sender=None, session_key=previous_key, user=user)
 
 
-def login_and_claim(request: HttpRequest, user: Any, backend: str | None = None) -> int:
-    """Log `user` in and move the session's anonymous jobs to them.
-
-    login() gives the session a new key (against session fixation), so the old key, which the
-    anonymous jobs carry, is read first.
-    """
+def login_and_claim(request: HttpRequest, user: Any, backend: str | None = None) -> None:
+    """Log `user` in; the session's anonymous work moves to them."""
     previous_key = request.session.session_key or ""
     login(request, user, backend=backend)
-    return claim_anonymous_jobs(previous_key, user)
-
-
-def expire_anonymous_jobs(now: datetime | None = None) -> int:
-    """Delete anonymous jobs untouched for the retention period; returns how many went.
-
-    Each goes through jobs.services.delete_job, which keeps a video (and landmarks) that another
-    job still uses. `updated` rather than `created`: a job still running is never cut off.
-    """
-    from jobs.services import delete_job
-
-    hours = settings.SLRWEB_ANONYMOUS_RETENTION_HOURS
-    cutoff = (now or timezone.now()) - timedelta(hours=hours)
-    stale = Job.objects.filter(owner__isnull=True, updated__lt=cutoff).select_related("video")
-    count = 0
-    for job in list(stale):  # a list: rows are deleted while we go
-        delete_job(job)
-        count += 1
-    if count:
-        log.info("deleted %d unclaimed anonymous jobs older than %d hours", count, hours)
-    return count
+    announce_login(previous_key, user)

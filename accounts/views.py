@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.anonymous import claim_anonymous_jobs, login_and_claim
+from accounts.anonymous import announce_login, login_and_claim
 from accounts.forms import SignUpForm, TokenForm
 from accounts.throttling import SIGNUP_THROTTLE
 
@@ -58,7 +58,7 @@ class LoginView(auth_views.LoginView):
         # The session key changes at login; the anonymous jobs carry the old one.
         previous_key = self.request.session.session_key or ""
         response = super().form_valid(form)
-        claim_anonymous_jobs(previous_key, self.request.user)
+        announce_login(previous_key, self.request.user)
         return response
 
 

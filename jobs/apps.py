@@ -5,4 +5,4 @@ class JobsConfig(AppConfig):
     name = "jobs"
 
     def ready(self) -> None:
-        from jobs import signals  # noqa: F401 - connects the worker_ready handler
+        from jobs import anonymous, signals  # noqa: F401 - connect their signal receivers

@@ -58,6 +58,14 @@ def build_chain(job_id: Any, stage_names: list[str]) -> Any:
     return chain(*signatures)
 
 
+@shared_task(name="jobs.expire_anonymous_jobs")
+def expire_anonymous_jobs() -> int:
+    """Delete the anonymous jobs nobody claimed within the retention (scheduled hourly)."""
+    from jobs.anonymous import expire_anonymous_jobs as expire
+
+    return expire()
+
+
 @shared_task(name="jobs.recover_stale_jobs")
 def recover_stale_jobs() -> list[str]:
     from jobs.recovery import recover_stale_jobs as recover

@@ -174,7 +174,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("SLRWEB_CELERY_EAGER", False)
 SLRWEB_MAX_UPLOAD_BYTES = env_int("SLRWEB_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 SLRWEB_MAX_DURATION_SECONDS = float(os.environ.get("SLRWEB_MAX_DURATION_SECONDS", 10 * 60))
 SLRWEB_ALLOW_ANONYMOUS = env_bool("SLRWEB_ALLOW_ANONYMOUS", False)
-# Accounts (accounts.throttling, accounts.anonymous): rates are "N/s|m|h|d" (django-ninja's form).
+# Accounts (accounts.throttling, jobs.anonymous): rates are "N/s|m|h|d" (django-ninja's form).
 SLRWEB_UPLOAD_RATE = os.environ.get("SLRWEB_UPLOAD_RATE", "120/h")  # per user (per address if anon)
 SLRWEB_SIGNUP_RATE = os.environ.get("SLRWEB_SIGNUP_RATE", "20/h")  # sign-up posts per address
 SLRWEB_API_TOKEN_DAYS = env_int("SLRWEB_API_TOKEN_DAYS", 90)  # default lifetime of a new token
@@ -220,7 +220,7 @@ LOGGING = {
 }
 CELERY_BEAT_SCHEDULE = {
     "recover-stale-jobs": {"task": "jobs.recover_stale_jobs", "schedule": 60.0},
-    "expire-anonymous-jobs": {"task": "accounts.expire_anonymous_jobs", "schedule": 3600.0},
+    "expire-anonymous-jobs": {"task": "jobs.expire_anonymous_jobs", "schedule": 3600.0},
 }
 # Where inference runs: "auto" (CUDA when present, else CPU), "cuda" or "cpu".
 SLRWEB_DEVICE = os.environ.get("SLRWEB_DEVICE", "auto")

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from accounts.anonymous import expire_anonymous_jobs
+from jobs.anonymous import expire_anonymous_jobs
 from jobs.models import Job, Video
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_retention_setting_moves_the_cutoff(settings):
 
 
 def test_beat_schedules_the_expiry_task():
-    from accounts.tasks import expire_anonymous_jobs as task
+    from jobs.tasks import expire_anonymous_jobs as task
 
     from slrweb.celery import app
 
