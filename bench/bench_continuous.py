@@ -68,12 +68,15 @@ def report(out: Path) -> None:
     rows.sort(key=lambda r: (r.get("variant") != "default", r.get("variant", ""),
                              order.get(r["fold"], 9)))
     print(wer_table(rows))
-    default = [r for r in rows if r.get("variant") == "default"]
-    if default:
-        for key in ("ctc_greedy_wer", "ctc_wer", "hmm_wer"):
-            values = [r[key] for r in default[1:] if key in r]  # the three signer folds
-            if values:
-                print(f"mean over held-out signers, {key}: {sum(values) / len(values):.3f}")
+    for variant in dict.fromkeys(r.get("variant", "") for r in rows):
+        signers = [r for r in rows if r.get("variant", "") == variant
+                   and r["fold"].startswith("test signer")]
+        if len(signers) < 3:
+            continue
+        means = {key: sum(r[key] for r in signers) / 3
+                 for key in ("ctc_greedy_wer", "ctc_wer", "hmm_wer") if key in signers[0]}
+        print(f"mean over the 3 held-out signers, {variant}: "
+              + ", ".join(f"{k} {v:.3f}" for k, v in means.items()))
     print(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(),
                       "load_average": os.getloadavg()}))
 

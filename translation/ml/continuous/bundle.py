@@ -52,16 +52,18 @@ def refresh_protocol(bundle_dir: str | Path, rows: Sequence[dict[str, Any]]) -> 
     (root / "MODEL_CARD.md").write_text(card.rstrip() + "\n")
 
 
-def verdict(rows: Sequence[dict[str, Any]]) -> str:
-    """One honest sentence: which system has the lower mean WER over the default rows."""
-    default = [r for r in rows if r.get("variant", "default") in ("default", "") and "hmm_wer" in r]
-    if not default:
+def verdict(rows: Sequence[dict[str, Any]], variant: str) -> str:
+    """One honest sentence: mean WER of `variant`'s CTC vs the HMM over the folds having both."""
+    hmm = {r["fold"]: r["hmm_wer"] for r in rows if "hmm_wer" in r}
+    ctc = {r["fold"]: r["ctc_wer"] for r in rows
+           if r.get("variant", "") == variant and r["fold"] in hmm}
+    if not ctc:
         return ""
-    ctc = sum(r["ctc_wer"] for r in default) / len(default)
-    hmm = sum(r["hmm_wer"] for r in default) / len(default)
-    better = "the CTC recogniser" if ctc < hmm else "the HMM baseline"
-    return (f"Mean over the {len(default)} protocol rows: CTC {ctc:.3f}, HMM {hmm:.3f}; "
-            f"{better} is better here.")
+    c, h = sum(ctc.values()) / len(ctc), sum(hmm[f] for f in ctc) / len(ctc)
+    wins = sum(ctc[f] < hmm[f] for f in ctc)
+    better = "the CTC recogniser" if c < h else "the HMM baseline"
+    return (f"Mean over {len(ctc)} folds: CTC ({variant or 'default'}) {c:.3f}, HMM {h:.3f}; "
+            f"{better} is better on average (CTC lower on {wins} of {len(ctc)} folds).")
 
 
 def wer_table(rows: Sequence[dict[str, Any]]) -> str:
@@ -105,7 +107,7 @@ training sentences; OOV = test tokens unseen in training):
 
 {wer_table(protocol or [row])}
 
-{verdict(protocol or [row])}
+{verdict(protocol or [row], str(row.get('variant', '')))}
 
 ## Data and licence
 
