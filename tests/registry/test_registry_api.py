@@ -124,3 +124,13 @@ def test_every_registry_route_is_in_the_openapi_document(client):
     assert have == want
     for method, path in want:
         assert paths[path][method]["security"], (method, path)
+
+
+def test_the_upload_has_the_bundle_size_limit(client, ase, admin, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.SLRWEB_MAX_BUNDLE_BYTES = 1000
+    big = SimpleUploadedFile("b.zip", bytes(200_000), "application/zip")
+    response = client.post(f"{API}/versions/", {"language": "ase", "bundle": big}, **admin)
+    assert response.status_code == 413
+    assert not list((tmp_path / "media").rglob("*.zip"))  # nothing kept for a worker
