@@ -37,7 +37,8 @@ from annotation.models import Annotation
 from annotation.selectors import accepted_annotations
 from corpus.segments import cut_segment
 from corpus.split import DEV_SHARE, split_key, split_of
-from landmarks.formats.npz import load_npz, save_npz
+from jobs.files import read_landmarks
+from landmarks.formats.npz import save_npz
 from landmarks.sequence import LandmarkSequence
 
 INDEX_FIELDS = ("path", "sign", "job", "segment", "start", "end", "frames", "split")
@@ -76,7 +77,7 @@ class _Writer:
             self.summary.skipped.append(f"{job.id}: landmarks flagged as a bad extraction")
             return None
         try:
-            return load_npz(job.landmarks_file) if job.landmarks_file else None
+            return read_landmarks(job.landmarks_file) if job.landmarks_file else None
         except OSError as exc:
             self.summary.skipped.append(f"{job.id}: landmarks unreadable ({exc})")
             return None

@@ -52,10 +52,10 @@ def evaluate_on_corrections(version: Any) -> dict[str, Any]:
 
 
 def _landmarks(annotation: Any) -> Any | None:
-    from landmarks.formats.npz import load_npz
+    from jobs.files import read_landmarks
 
     try:
-        return load_npz(annotation.job.landmarks_file)
+        return read_landmarks(annotation.job.landmarks_file)
     except (OSError, ValueError):
         log.warning("landmarks of job %s are gone; left out of evaluation", annotation.job_id)
         return None

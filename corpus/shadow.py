@@ -91,7 +91,7 @@ def compare_on_jobs(candidate: ModelVersion, active: ModelVersion, jobs: list[An
 
 def _compare(read_candidate: Read, read_active: Read, jobs: list[Any],
              progress: Callable[[int], None]) -> dict[str, Any]:
-    from landmarks.formats.npz import load_npz
+    from jobs.files import read_landmarks
 
     compared = agree = 0
     unreadable: list[str] = []
@@ -99,7 +99,7 @@ def _compare(read_candidate: Read, read_active: Read, jobs: list[Any],
     for index, job in enumerate(jobs):
         progress(index)
         try:
-            sequence = load_npz(job.landmarks_file)
+            sequence = read_landmarks(job.landmarks_file)
         except (OSError, ValueError):
             unreadable.append(str(job.pk))
             continue

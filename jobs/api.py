@@ -7,7 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from typing import IO
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -17,12 +17,12 @@ from ninja.files import UploadedFile
 
 from accounts.api_auth import API_AUTH, Requester
 from accounts.throttling import upload_throttle
-from jobs import exports, media, services
+from jobs import exports, files, media, services
 from jobs.access import can_delete_job, can_view_job, visible_jobs
 from jobs.models import Job
 from jobs.schemas import ErrorOut, JobOut
 from jobs.serializers import job_to_dict
-from jobs.stages import StageError, load_job_landmarks, video_path
+from jobs.stages import StageError, load_job_landmarks
 from registry.job_language import LanguageErrorOut, UnknownLanguage, job_language
 
 router = Router(tags=["jobs"], auth=API_AUTH)
@@ -95,7 +95,10 @@ def job_video(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse | Streami
     Served with the type the probe found (a whitelisted video type), inline but sandboxed."""
     job = get_visible_job(request, job_id)
     content_type = media.served_video_type(job.video)
-    response = ranged_file_response(request, video_path(job), content_type)
+    try:
+        response = ranged_file_response(request, job.video.file, content_type)
+    except FileNotFoundError as exc:
+        raise HttpError(404, "The video is no longer stored.") from exc
     name = exports.download_name(job.original_name, media.video_suffix(content_type), "video")
     return media.protect(response, name, inline=True)
 
@@ -104,17 +107,19 @@ RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def ranged_file_response(
-    request: HttpRequest, path: Path, content_type: str | None
+    request: HttpRequest, name: str, content_type: str | None
 ) -> HttpResponse | StreamingHttpResponse:
     """The whole file (200), or the one byte range asked for (206, or 416 when unsatisfiable).
 
     Browsers seek in a video by asking for byte ranges; without them Chrome cannot seek in a
     clip it has not fully buffered. Multi-range requests get the whole file, as RFC 9110 allows.
+    `name` is the video's name in the default storage (a local folder or an object store).
     """
-    size = path.stat().st_size
+    storage = files.video_storage()
+    size = storage.size(name)
     match = RANGE_RE.match(request.headers.get("Range", "").strip())
     if not match or match.groups() == ("", ""):
-        whole = FileResponse(open(path, "rb"), content_type=content_type)
+        whole = FileResponse(storage.open(name, "rb"), content_type=content_type)
         whole["Accept-Ranges"] = "bytes"
         return whole
     first, last = match.groups()
@@ -127,7 +132,7 @@ def ranged_file_response(
         refused["Content-Range"] = f"bytes */{size}"
         return refused
     response = StreamingHttpResponse(
-        _read_range(path, start, end), status=206, content_type=content_type
+        _read_range(storage.open(name, "rb"), start, end), status=206, content_type=content_type
     )
     response["Content-Length"] = str(end - start + 1)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
@@ -135,8 +140,10 @@ def ranged_file_response(
     return response
 
 
-def _read_range(path: Path, start: int, end: int, chunk: int = 256 * 1024) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
+def _read_range(
+    handle: IO[bytes], start: int, end: int, chunk: int = 256 * 1024
+) -> Iterator[bytes]:
+    with handle:
         handle.seek(start)
         left = end - start + 1
         while left > 0:
@@ -216,7 +223,8 @@ def job_thumbnail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """A small still of the clip, decoded on request (nothing extra is stored to delete later)."""
     job = get_visible_job(request, job_id)
     try:
-        body = exports.thumbnail_jpeg(video_path(job))
+        with files.local_video(job.video) as path:
+            body = exports.thumbnail_jpeg(path)
     except (ValueError, OSError) as exc:
         raise HttpError(404, "No still can be taken from this video.") from exc
     response = HttpResponse(body, content_type="image/jpeg")

@@ -9,12 +9,11 @@ site's origin. So the content type is the probe's (a whitelisted video type, nev
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TypeVar
 
-from django.conf import settings
 from django.http.response import HttpResponseBase
 
+from jobs import files
 from jobs.models import Video
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,8 @@ def served_video_type(video: Video) -> str:
     from landmarks.decode import InvalidVideoError, probe_upload
 
     try:
-        _, content_type = probe_upload(Path(settings.MEDIA_ROOT) / video.file)
+        with files.local_video(video) as path:
+            _, content_type = probe_upload(path)
     except (InvalidVideoError, OSError):
         log.warning("video %s does not probe as an allowed video; served as bytes", video.pk)
         return FALLBACK_TYPE

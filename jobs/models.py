@@ -19,7 +19,9 @@ class Video(models.Model):
     """
 
     sha256 = models.CharField(max_length=64, unique=True)
-    file = models.CharField(_("file"), max_length=255, help_text=_("path under MEDIA_ROOT"))
+    file = models.CharField(
+        _("file"), max_length=255, help_text=_("name in the default storage (jobs.files)")
+    )
     size = models.BigIntegerField(_("size in bytes"))
     content_type = models.CharField(max_length=100, blank=True)
     info = models.JSONField(_("probe result"), default=dict)
@@ -60,7 +62,10 @@ class Job(models.Model):
     stages = models.JSONField(default=list)
     error = models.TextField(blank=True)
     result = models.JSONField(default=dict)
-    landmarks_file = models.CharField(max_length=255, blank=True)
+    # A relative name in the "landmarks" storage (a landmark cache entry), never a local path.
+    landmarks_file = models.CharField(
+        max_length=255, blank=True, help_text=_("name in the landmarks storage (jobs.files)")
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     heartbeat = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)

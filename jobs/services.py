@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from jobs import events, storage
+from jobs import events, files, storage
 from jobs.models import Job, Video
 from jobs.serializers import job_to_dict, stage_eta_seconds
 from jobs.stages import STAGES, StageError, check_duration, plan_stages, video_info_dict
@@ -42,32 +42,17 @@ def create_job(
     The client's Content-Type is not taken: the probe decides what the file is and how it is
     served. The file name is this job's own; a Video shared by de-duplication keeps none.
     """
-    from landmarks.decode import InvalidVideoError, probe_upload
-
-    try:
-        stored = storage.store_upload(
-            chunks, storage.safe_suffix(filename), settings.SLRWEB_MAX_UPLOAD_BYTES
-        )
-    except storage.UploadTooLarge as exc:
-        raise UploadRejected(str(exc), status=413) from exc
-    existing = Video.objects.filter(sha256=stored.sha256).first()
-    try:
-        if stored.size == 0:
-            raise UploadRejected("The file is empty.")
-        info, content_type = probe_upload(stored.path)
-        check_duration(info.duration)
-    except (InvalidVideoError, StageError, UploadRejected) as exc:
-        if existing is None:  # never delete a file another job already uses
-            storage.delete_stored(stored.relative_path)
-        raise exc if isinstance(exc, UploadRejected) else UploadRejected(str(exc)) from exc
+    name, wrote, sha, size, info, content_type = _store_probed(chunks, filename)
     language = language or settings.SLRWEB_DEFAULT_LANGUAGE
     with transaction.atomic():
         # get_or_create, not check-then-create: two uploads of the same bytes at once both
         # find no row, and the second insert would hit the unique hash (a 500 on PostgreSQL).
-        video, _ = Video.objects.get_or_create(sha256=stored.sha256, defaults={
-            "file": stored.relative_path, "size": stored.size, "content_type": content_type,
+        video, _ = Video.objects.get_or_create(sha256=sha, defaults={
+            "file": name, "size": size, "content_type": content_type,
             "info": video_info_dict(info),
         })
+        if wrote and video.file != name:  # a racing upload's copy became the row's file
+            transaction.on_commit(lambda: storage.delete_stored(name))
         job = Job.objects.create(
             owner=owner,
             session_key=session_key if owner is None else "",
@@ -80,6 +65,27 @@ def create_job(
         )
         transaction.on_commit(lambda: enqueue(job))
     return job
+
+
+def _store_probed(chunks: Iterable[bytes], filename: str) -> tuple[str, bool, str, int, Any, str]:
+    """Spool, probe and store an upload: (stored name, written now, sha256, size, probe info,
+    content type). Nothing reaches the storage unless the probe accepts it."""
+    from landmarks.decode import InvalidVideoError, probe_upload
+
+    try:
+        with storage.spool_upload(
+            chunks, storage.safe_suffix(filename), settings.SLRWEB_MAX_UPLOAD_BYTES
+        ) as upload:
+            if upload.size == 0:
+                raise UploadRejected("The file is empty.")
+            info, content_type = probe_upload(upload.path)
+            check_duration(info.duration)
+            name, wrote = storage.save_video(upload)
+    except storage.UploadTooLarge as exc:
+        raise UploadRejected(str(exc), status=413) from exc
+    except (InvalidVideoError, StageError) as exc:
+        raise UploadRejected(str(exc)) from exc
+    return name, wrote, upload.sha256, upload.size, info, content_type
 
 
 def enqueue(job: Job, from_stage: str | None = None) -> None:
@@ -184,14 +190,13 @@ def fail_job(job: Job, message: str, stage: str | None = None) -> None:
 
 
 def delete_job(job: Job) -> None:
-    """Delete a job; its video and landmarks go too when no other job uses them."""
+    """Delete a job; its landmarks go too when no other job uses them, and its video when no
+    other job uses it (de-duplication shares both between users' jobs)."""
     video = job.video
     landmarks_file = job.landmarks_file
     job.delete()
+    if landmarks_file and not Job.objects.filter(landmarks_file=landmarks_file).exists():
+        files.delete_file(files.landmark_storage(), landmarks_file)
     if not video.jobs.exists():
         storage.delete_stored(video.file)
         video.delete()
-        if landmarks_file and not Job.objects.filter(landmarks_file=landmarks_file).exists():
-            from pathlib import Path
-
-            Path(landmarks_file).unlink(missing_ok=True)

@@ -11,11 +11,11 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
 
+from jobs import files
 from jobs.models import Job
 
 log = logging.getLogger(__name__)
@@ -43,18 +43,14 @@ class Stage:
     applies: Callable[[str], bool] | None = None
 
 
-def video_path(job: Job) -> Path:
-    return Path(settings.MEDIA_ROOT) / job.video.file
-
-
 def run_probe(job: Job, report: Report) -> None:
     from landmarks.decode import InvalidVideoError, probe_upload
 
-    path = video_path(job)
-    if not path.is_file():
-        raise StageError("The uploaded video is no longer stored; please upload it again.")
     try:
-        info, content_type = probe_upload(path)
+        with files.local_video(job.video) as path:
+            info, content_type = probe_upload(path)
+    except FileNotFoundError as exc:
+        raise StageError("The uploaded video is no longer stored; please upload it again.") from exc
     except InvalidVideoError as exc:
         raise StageError(str(exc)) from exc
     check_duration(info.duration)
@@ -113,18 +109,19 @@ def run_landmarks(job: Job, report: Report) -> None:
     from landmarks.cache import LandmarkCache, extract_cached
 
     complexity = settings.SLRWEB_HOLISTIC_MODEL_COMPLEXITY
-    cache = LandmarkCache(settings.SLRWEB_LANDMARK_CACHE)
+    cache = LandmarkCache(files.landmark_entries())
 
     def on_frames(done: int, total: int | None) -> None:
         if total:
             report(min(99, int(100 * done / total)))
 
+    # The video is fetched (a download on object storage) only when the cache misses.
     sequence = extract_cached(
-        video_path(job), cache, model_complexity=complexity, progress=on_frames,
+        lambda: files.local_video(job.video), cache, model_complexity=complexity, progress=on_frames,
         video_sha256=job.video.sha256, on_chunk=chunk_callback(job, report),
         sample_fps=settings.SLRWEB_EXTRACT_FPS or None,
     )
-    job.landmarks_file = sequence.meta["cache_path"]
+    job.landmarks_file = sequence.meta["cache_name"]  # relative to the "landmarks" storage
     summary = sequence.summary()
     # A cache hit says someone uploaded the same bytes before: logged, never shown (issue 11).
     log.info("landmarks of job %s: cache %s", job.id, sequence.meta.get("cache", "miss"))
@@ -137,14 +134,15 @@ def load_job_landmarks(job: Job) -> Any:
     """The LandmarkSequence the landmarks stage stored for this job (read once per process)."""
     if not job.landmarks_file:
         raise StageError("Landmarks were not extracted for this job.")
-    return _load_landmarks(job.landmarks_file)
+    storage = files.landmark_storage()
+    # Keyed by the storage too: a name is relative, and tests switch storages and folders.
+    where = f"{type(storage).__name__}:{id(storage)}:{getattr(storage, 'location', '')}"
+    return _load_landmarks(where, job.landmarks_file)
 
 
 @functools.lru_cache(maxsize=2)
-def _load_landmarks(path: str) -> Any:
-    from landmarks.formats.npz import load_npz
-
-    return load_npz(path)
+def _load_landmarks(where: str, name: str) -> Any:
+    return files.read_landmarks(name)
 
 
 def active_predictor(job: Job, task: str) -> tuple[Any, Any]:

@@ -1,15 +1,23 @@
-"""Content-addressed storage of uploaded videos: no partial file is ever left behind."""
+"""Content-addressed storage of uploaded videos: no partial file is ever left behind.
+
+An upload is spooled to a local temporary file while it is hashed (and probed there); only a
+file that becomes a job is saved in the "default" storage, named by its hash (jobs.files).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+
+from jobs import files
 
 VIDEO_DIR = "videos"
 
@@ -19,26 +27,33 @@ class UploadTooLarge(ValueError):
 
 
 @dataclass(frozen=True)
-class StoredFile:
+class SpooledUpload:
     sha256: str
-    relative_path: str
+    name: str  # its name in the video storage: videos/ab/<sha256><suffix>
     size: int
-
-    @property
-    def path(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / self.relative_path
+    path: Path  # the local temporary file
 
 
-def store_upload(chunks: Iterable[bytes], suffix: str, max_bytes: int) -> StoredFile:
-    """Stream chunks to a temp file while hashing, then move it under its hash atomically.
+def _spool_dir() -> str | None:
+    """Next to the stored videos on a file system storage (so saving is a rename), else the
+    upload temp folder."""
+    storage = files.video_storage()
+    if isinstance(storage, FileSystemStorage):
+        folder = Path(storage.path(VIDEO_DIR))
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder)
+    return settings.FILE_UPLOAD_TEMP_DIR
 
-    Raises UploadTooLarge (and deletes the temp file) as soon as max_bytes is exceeded.
+
+@contextmanager
+def spool_upload(chunks: Iterable[bytes], suffix: str, max_bytes: int) -> Iterator[SpooledUpload]:
+    """Stream chunks to a local temp file while hashing; the file is gone when the block ends.
+
+    Raises UploadTooLarge as soon as max_bytes is exceeded.
     """
-    root = Path(settings.MEDIA_ROOT) / VIDEO_DIR
-    root.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    fd, tmp_name = tempfile.mkstemp(dir=root, suffix=".part")
+    fd, tmp_name = tempfile.mkstemp(dir=_spool_dir(), suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
             for chunk in chunks:
@@ -50,19 +65,23 @@ def store_upload(chunks: Iterable[bytes], suffix: str, max_bytes: int) -> Stored
                 digest.update(chunk)
                 out.write(chunk)
         sha = digest.hexdigest()
-        rel = f"{VIDEO_DIR}/{sha[:2]}/{sha}{suffix.lower()}"
-        final = Path(settings.MEDIA_ROOT) / rel
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp_name, final)
-        return StoredFile(sha256=sha, relative_path=rel, size=size)
-    except BaseException:
+        name = f"{VIDEO_DIR}/{sha[:2]}/{sha}{suffix.lower()}"
+        yield SpooledUpload(sha256=sha, name=name, size=size, path=Path(tmp_name))
+    finally:
         Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
-def delete_stored(relative_path: str) -> None:
-    if relative_path:
-        (Path(settings.MEDIA_ROOT) / relative_path).unlink(missing_ok=True)
+def save_video(upload: SpooledUpload) -> tuple[str, bool]:
+    """Store the spooled file under its content name: (stored name, whether this call wrote
+    it). Bytes already stored are kept as they are."""
+    storage = files.video_storage()
+    if storage.exists(upload.name):
+        return upload.name, False
+    return files.save_local(storage, upload.name, upload.path), True
+
+
+def delete_stored(name: str) -> None:
+    files.delete_file(files.video_storage(), name)
 
 
 def safe_suffix(name: str) -> str:

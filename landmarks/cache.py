@@ -2,8 +2,9 @@
 
 Key = sha256 of (video sha256, extractor settings incl. EXTRACTOR_VERSION), so the same upload
 seen twice, or a re-run after switching the recognition model, never runs MediaPipe again, while a
-new extractor version or another model_complexity gets its own entry. Entries are npz files written
-atomically (temporary file in the same folder + os.replace): readers never see half a file, and
+new extractor version or another model_complexity gets its own entry. Entries are npz files named
+"ab/<key>.npz" in an EntryStore (a local folder here; the web app's Django storage in jobs.files),
+written atomically (in a folder: temporary file + os.replace): readers never see half a file, and
 two workers racing on one video both end with a complete entry.
 """
 
@@ -14,8 +15,10 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from landmarks.formats.npz import load_npz, save_npz
 from landmarks.sequence import LandmarkSequence
@@ -38,42 +41,92 @@ def cache_key(video_sha256: str, settings: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-class LandmarkCache:
-    """Landmark sequences on disk under `root`, one npz per key (root/ab/<key>.npz)."""
+class EntryStore(Protocol):
+    """Where cache entries live, by relative name ("ab/<key>.npz").
+
+    DirectoryStore is a local folder; the web app adapts Django's STORAGES (jobs.files), so an
+    object store works too without this package knowing Django.
+    """
+
+    def local_file(self, name: str) -> AbstractContextManager[Path]:
+        """A local path holding the entry's bytes (FileNotFoundError when absent)."""
+        ...
+
+    def write(self, name: str, write: Callable[[Path], None]) -> str:
+        """Store what `write(path)` puts in a local file as `name`, readers never seeing half of
+        it; returns the name stored."""
+        ...
+
+    def delete(self, name: str) -> None: ...
+
+
+class DirectoryStore:
+    """Entries as files under a local folder, written atomically (temp file + os.replace)."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
-    def path_for(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.npz"
+    @contextmanager
+    def local_file(self, name: str) -> Iterator[Path]:
+        yield self.root / name
 
-    def get(self, key: str) -> LandmarkSequence | None:
-        """The cached sequence, or None when absent or unreadable (a damaged entry is dropped)."""
-        path = self.path_for(key)
-        try:
-            return load_npz(path)
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-            path.unlink(missing_ok=True)
-            return None
-
-    def put(self, key: str, sequence: LandmarkSequence) -> Path:
-        """Store `sequence` under `key` atomically; returns the entry's path."""
-        path = self.path_for(key)
+    def write(self, name: str, write: Callable[[Path], None]) -> str:
+        path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
         os.close(fd)
         try:
-            save_npz(sequence, temporary)
+            write(Path(temporary))
             os.replace(temporary, path)
         finally:
             Path(temporary).unlink(missing_ok=True)
-        return path
+        return name
+
+    def delete(self, name: str) -> None:
+        (self.root / name).unlink(missing_ok=True)
+
+
+class LandmarkCache:
+    """Landmark sequences, one npz per key named "ab/<key>.npz" in `store` (a folder or an
+    EntryStore)."""
+
+    def __init__(self, store: EntryStore | str | os.PathLike[str]) -> None:
+        self.store: EntryStore = (
+            DirectoryStore(store) if isinstance(store, str | os.PathLike) else store
+        )
+
+    @staticmethod
+    def name_for(key: str) -> str:
+        return f"{key[:2]}/{key}.npz"
+
+    def get(self, key: str) -> LandmarkSequence | None:
+        """The cached sequence, or None when absent or unreadable (a damaged entry is dropped)."""
+        name = self.name_for(key)
+        try:
+            with self.store.local_file(name) as path:
+                return load_npz(path)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            self.store.delete(name)
+            return None
+
+    def put(self, key: str, sequence: LandmarkSequence) -> str:
+        """Store `sequence` under `key` atomically; returns the entry's name in the store."""
+        return self.store.write(self.name_for(key), lambda path: save_npz(sequence, path))
+
+
+# A video file, or a callable opening one as a local path (e.g. a download from object storage),
+# called only on a cache miss so that a hit reads no video at all.
+VideoSource = str | os.PathLike[str] | Callable[[], AbstractContextManager[Path]]
+
+
+def _open_video(video: VideoSource) -> AbstractContextManager[Path]:
+    return video() if callable(video) else nullcontext(Path(video))
 
 
 def extract_cached(
-    path: str | os.PathLike[str],
+    video: VideoSource,
     cache: LandmarkCache,
     *,
     model_complexity: int = 1,
@@ -84,24 +137,29 @@ def extract_cached(
 ) -> LandmarkSequence:
     """extract_landmarks, answered from `cache` when this video and these settings were seen.
 
-    meta["cache"] is "hit" or "miss", meta["cache_path"] the entry's file. On a hit, progress (if
-    given) is called once with (T, T).
+    meta["cache"] is "hit" or "miss", meta["cache_name"] the entry's name in the cache's store.
+    On a hit, progress (if given) is called once with (T, T).
     """
     from landmarks import extract
 
-    sha = video_sha256 or file_sha256(path)
-    key = cache_key(sha, extract.extractor_settings(model_complexity, sample_fps))
+    if video_sha256 is None:
+        with _open_video(video) as path:
+            video_sha256 = file_sha256(path)
+    key = cache_key(video_sha256, extract.extractor_settings(model_complexity, sample_fps))
     sequence = cache.get(key)
     if sequence is not None:
         if progress is not None:
             progress(len(sequence), len(sequence))
         sequence.meta["cache"] = "hit"
-        sequence.meta["cache_path"] = str(cache.path_for(key))
+        sequence.meta["cache_name"] = cache.name_for(key)
         return sequence
     # A hit has every frame at once; only a real extraction streams chunks (on_chunk).
-    sequence = extract.extract_landmarks(path, model_complexity=model_complexity, progress=progress,
-                                         on_chunk=on_chunk, sample_fps=sample_fps)
-    sequence.meta["video_sha256"] = sha
-    sequence.meta["cache_path"] = str(cache.put(key, sequence))
+    with _open_video(video) as path:
+        sequence = extract.extract_landmarks(
+            path, model_complexity=model_complexity, progress=progress, on_chunk=on_chunk,
+            sample_fps=sample_fps,
+        )
+    sequence.meta["video_sha256"] = video_sha256
+    sequence.meta["cache_name"] = cache.put(key, sequence)
     sequence.meta["cache"] = "miss"
     return sequence

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from slrweb.settings.storage import storages_from_env
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("SLRWEB_VAR_DIR", BASE_DIR / "var"))
 
@@ -131,10 +133,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("SLRWEB_MEDIA_ROOT", VAR_DIR / "media"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
+# Videos ("default") and landmarks ("landmarks") on the file system or an S3-compatible store,
+# chosen by SLRWEB_STORAGE (slrweb/settings/storage.py, README "Storage"); static: whitenoise.
+STORAGES = storages_from_env(os.environ, "whitenoise.storage.CompressedStaticFilesStorage")
 
 # Redis carries the Celery broker, results and the Channels layer. `slrweb run` starts an
 # embedded Redis and sets REDIS_URL when none is given.
@@ -187,7 +188,9 @@ SLRWEB_HOLISTIC_MODEL_COMPLEXITY = env_int("SLRWEB_HOLISTIC_MODEL_COMPLEXITY", 1
 # Frames per second Holistic reads from a video (0: every frame); see bench/RESULTS.md
 # "Frame sampling" for the accuracy at 30, 15 and 10 fps behind the default.
 SLRWEB_EXTRACT_FPS = env_int("SLRWEB_EXTRACT_FPS", 0)
-SLRWEB_LANDMARK_CACHE = Path(os.environ.get("SLRWEB_LANDMARK_CACHE", MEDIA_ROOT / "landmarks"))
+# Folder of the file system "landmarks" storage; None: MEDIA_ROOT/landmarks (jobs.files).
+SLRWEB_LANDMARK_CACHE = Path(os.environ["SLRWEB_LANDMARK_CACHE"]) if os.environ.get(
+    "SLRWEB_LANDMARK_CACHE") else None
 SLRWEB_MODELS_DIR = Path(os.environ.get("SLRWEB_MODELS_DIR", BASE_DIR / "models"))
 # A running stage that has not reported for this long is treated as lost (worker killed).
 SLRWEB_STALE_JOB_SECONDS = env_int("SLRWEB_STALE_JOB_SECONDS", 120)

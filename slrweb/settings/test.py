@@ -4,14 +4,12 @@ import os
 
 from slrweb.settings.base import *  # noqa: F403
 from slrweb.settings.base import env_bool
+from slrweb.settings.storage import storages_from_env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SLRWEB_ALLOW_ANONYMOUS = env_bool("SLRWEB_ALLOW_ANONYMOUS", False)
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+STORAGES = storages_from_env(os.environ, "django.contrib.staticfiles.storage.StaticFilesStorage")
 # No CSP header under test: Playwright evaluates its wait predicates as strings, which
 # script-src 'self' forbids. The pages' own code is checked against the policy by running the
 # browser tests with SLRWEB_CSP set to it plus 'unsafe-eval'.

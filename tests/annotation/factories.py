@@ -20,8 +20,8 @@ from django.conf import settings
 from accounts.roles import assign_role
 from jobs.models import Job, Video
 from landmarks.formats import read_landmarks
-from landmarks.formats.npz import save_npz
 from landmarks.sequence import LandmarkSequence
+from tests.support.jobs import store_landmarks
 
 RECOGNITION_MODEL = "asl-letters@2"
 TRANSLATION_MODEL = "asl-fs-translator@1"
@@ -55,7 +55,7 @@ def make_job(
     owner: Any, sequence: LandmarkSequence | None = None, *, result: dict | None = None,
     language: str = "ase", name: str = "clip.mp4", video_file: Path | None = None,
 ) -> Job:
-    """A succeeded job; its landmarks are stored under MEDIA_ROOT when a sequence is given.
+    """A succeeded job; its landmarks are stored (landmarks storage) when a sequence is given.
 
     The stored video is a copy of `video_file`, else a few placeholder bytes (access tests).
     """
@@ -69,10 +69,7 @@ def make_job(
     landmarks_file = ""
     full_result = dict(result or {})
     if sequence is not None:
-        folder = Path(settings.MEDIA_ROOT) / "landmarks"
-        folder.mkdir(parents=True, exist_ok=True)
-        landmarks_file = str(folder / f"{sha}.npz")
-        save_npz(sequence, landmarks_file)
+        landmarks_file = store_landmarks(sequence, sha)
         full_result.setdefault("landmarks", sequence.summary())
     return Job.objects.create(owner=owner, video=video, language=language, original_name=name,
                               status=Job.Status.SUCCEEDED, progress=100, result=full_result,

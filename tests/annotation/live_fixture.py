@@ -18,9 +18,9 @@ from accounts.roles import assign_role
 from annotation.services import share_job_for_review
 from jobs.models import Job, Video
 from landmarks.extract import extract_landmarks
-from landmarks.formats.npz import save_npz
 from registry import services as registry
 from tests.annotation.factories import recognition, translation
+from tests.support.jobs import store_landmarks
 
 TOPK = [
     [("H", 0.6), ("A", 0.3), ("S", 0.1)],
@@ -42,9 +42,7 @@ def create_review_job(video: str, password: str) -> None:
     stored.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, stored)
     sequence = extract_landmarks(stored)
-    landmarks = Path(settings.MEDIA_ROOT) / "landmarks" / "review.npz"
-    landmarks.parent.mkdir(parents=True, exist_ok=True)
-    save_npz(sequence, landmarks)
+    landmarks = store_landmarks(sequence, "review")
 
     third = round(sequence.duration / 3, 3)
     spans = [(0.0, third), (third, 2 * third), (2 * third, round(sequence.duration, 3))]
@@ -61,7 +59,7 @@ def create_review_job(video: str, password: str) -> None:
     job = Job.objects.create(owner=owner, video=video_row, language="ase",
                              original_name=source.name,
                              status=Job.Status.SUCCEEDED, progress=100, result=result,
-                             landmarks_file=str(landmarks))
+                             landmarks_file=landmarks)
     share_job_for_review(job, owner, "Is the second letter right?")
     print(json.dumps({"job": str(job.id), "spans": spans}))
 

@@ -310,9 +310,10 @@ def test_history_lists_and_deletes_jobs(page, site, journey, shoot):
     assert widths == [320, 320]
     shoot(page, "history")
     stored = [Path(p) for p in json.loads(stack_value(site, (
-        "import json; from django.conf import settings; from jobs.models import Job; "
+        "import json; from jobs import files; from jobs.models import Job; "
         f"j = Job.objects.get(pk='{job_id}'); "
-        "print(json.dumps([str(settings.MEDIA_ROOT / j.video.file), j.landmarks_file]))"
+        "print(json.dumps([files.video_storage().path(j.video.file), "
+        "files.landmark_storage().path(j.landmarks_file)]))"
     )))]
     assert all(p.is_file() for p in stored)
     page.on("dialog", lambda dialog: dialog.accept())

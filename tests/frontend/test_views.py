@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Preference
+from jobs import files
 from jobs.models import Job, Video
 from landmarks.formats import read_landmarks
 from tests.support.jobs import make_finished_job
@@ -100,7 +101,8 @@ def test_delete_removes_video_and_landmarks(alice, alice_client, pose_test_video
     video_file = Path(job.video.file)
     from django.conf import settings
 
-    stored = [Path(settings.MEDIA_ROOT) / video_file, Path(job.landmarks_file)]
+    stored = [Path(settings.MEDIA_ROOT) / video_file,
+              Path(files.landmark_storage().path(job.landmarks_file))]
     assert all(p.is_file() for p in stored)
     response = alice_client.post(f"/jobs/{job.id}/delete/", follow=True)
     assert response.redirect_chain[-1][0] == "/history/"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +29,18 @@ def test_put_get_round_trip_leaves_no_temporary_files(
 ) -> None:
     cache = LandmarkCache(tmp_path)
     assert cache.get("f" * 64) is None
-    path = cache.put("f" * 64, pose_test_sequence)
+    name = cache.put("f" * 64, pose_test_sequence)
+    assert name == f"ff/{'f' * 64}.npz"  # relative: what a job stores
     got = cache.get("f" * 64)
     assert got is not None
     np.testing.assert_array_equal(got.points, pose_test_sequence.points)
+    path = tmp_path / name
     assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
 def test_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     cache = LandmarkCache(tmp_path)
-    path = cache.path_for("e" * 64)
+    path = tmp_path / cache.name_for("e" * 64)
     path.parent.mkdir(parents=True)
     path.write_bytes(b"half a zip")
     assert cache.get("e" * 64) is None
@@ -60,7 +63,15 @@ def test_second_extraction_does_not_run_mediapipe(
     first = extract_cached(clip, cache)
     assert graphs == [1] and first.meta["cache"] == "miss"
     calls: list[tuple[int, int | None]] = []
-    second = extract_cached(clip, cache, progress=lambda d, t: calls.append((d, t)))
+    opened: list[int] = []
+
+    def video_opener() -> Any:  # a video in object storage: a hit must not download it
+        opened.append(1)
+        return contextlib.nullcontext(clip)
+
+    second = extract_cached(video_opener, cache, video_sha256=file_sha256(clip),
+                            progress=lambda d, t: calls.append((d, t)))
+    assert opened == []
     assert graphs == [1] and second.meta["cache"] == "hit"
     assert calls == [(6, 6)]
     np.testing.assert_array_equal(second.points, first.points)

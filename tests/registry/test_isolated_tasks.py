@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from landmarks.formats.npz import load_npz
+from jobs.files import read_landmarks
 from recognition.ml.infer import IsolatedPredictor
 from registry import services
 from registry.background import start
@@ -26,7 +26,7 @@ def classifiers(ase, tmp_path):  # noqa: ANN001, ANN201
 
 def spotted(version, job) -> str:  # noqa: ANN001
     predictor = IsolatedPredictor.from_bundle(version.bundle_dir)
-    segments = predictor.recognize(load_npz(job.landmarks_file), top_k=1)["segments"]
+    segments = predictor.recognize(read_landmarks(job.landmarks_file), top_k=1)["segments"]
     return " ".join(s["topk"][0]["gloss"] for s in segments)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from landmarks.formats.npz import load_npz
+from jobs.files import read_landmarks
 from registry import services
 from registry.models import ActivationEvent, RegistryTask
 from tests.registry.corrections import accepted_annotation
@@ -44,7 +44,7 @@ def world(ase, make_bundle, shared_data, tmp_path):  # noqa: ANN001, ANN201
 
 def texts(version, jobs) -> list[str]:  # noqa: ANN001
     predictor = TranslationPredictor.from_bundle(version.bundle_dir)
-    return [predictor.translate(load_npz(job.landmarks_file))["text"] for job in jobs]
+    return [predictor.translate(read_landmarks(job.landmarks_file))["text"] for job in jobs]
 
 
 @pytest.mark.usefixtures("eager")
