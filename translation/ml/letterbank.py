@@ -8,7 +8,6 @@ near-duplicates, so a random split would leak them into the test set).
 
 from __future__ import annotations
 
-import bisect
 import functools
 import random
 import re
@@ -52,11 +51,12 @@ class LetterBank:
 
     def hold(self, letter: str, frames: int, rng: random.Random) -> list[np.ndarray]:
         """`frames` consecutive shapes of one recording of `letter` (stride 1-2, turning back at
-        the ends of the run)."""
+        the ends of the run). Each recording (signer) is picked equally often, however many
+        frames it has: SILFA's few hundred would otherwise drown in ASL alphabet's thousands."""
         shapes, starts = self.shapes[letter], self.runs[letter]
-        j = rng.randrange(len(shapes))
-        k = bisect.bisect_right(starts, j)
-        lo, hi = starts[k - 1], (starts[k] if k < len(starts) else len(shapes))
+        k = rng.randrange(len(starts))
+        lo, hi = starts[k], (starts[k + 1] if k + 1 < len(starts) else len(shapes))
+        j = rng.randrange(lo, hi)
         step = rng.choice((1, 1, 2)) * rng.choice((1, -1))
         out = []
         for _ in range(frames):
