@@ -81,14 +81,19 @@ def wer_table(rows: Sequence[dict[str, Any]]) -> str:
 def model_card(name: str, row: dict[str, Any], protocol: Sequence[dict[str, Any]],
                command: str) -> str:
     decoder = row["ctc_decoder"]
+    hmm = row.get("hmm_wer", next((r["hmm_wer"] for r in protocol
+                                   if r["fold"] == row["fold"] and "hmm_wer" in r), None))
+    hmm_text = "not run" if hmm is None else f"{hmm:.3f}"
     decoder_text = "greedy (best path)" if decoder == "greedy" else (
         f"prefix beam search, beam {decoder['beam']}, bigram gloss LM weight "
         f"{decoder['lm_weight']}, insertion bonus {decoder['insertion_bonus']}")
     return f"""# {name}
 
 Continuous ASL gloss recognition: MediaPipe Holistic landmarks (or BOSTON-104 hand tracks) ->
-gloss sequence with start/end times. Encoder of seed 004 (pre-LN transformer) with a CTC head,
-trained on RWTH-BOSTON-104 (161 training sentences, 3 signers, 112 glosses).
+gloss sequence with start/end times. Encoder of seed 004 (pre-LN transformer) with a CTC head
+({row.get("variant") or "default"} configuration, config.json), trained on RWTH-BOSTON-104: the
+database's 161 training sentences (3 signers) minus a seeded 15% dev part that chose the epoch
+and the decoder ({row["train_sentences"]} train / {row["dev_sentences"]} dev sentences).
 
 ## Input
 
@@ -101,13 +106,21 @@ of the 21 hand points. No hand shape: glosses that differ only in hand shape are
 
 The bundle is the model of the database split: test {row['test_sentences']} sentences,
 CTC {row['ctc_wer']:.3f} with its decoder chosen on dev ({decoder_text}), greedy
-{row['ctc_greedy_wer']:.3f}; the HMM baseline of the same run
-{row.get('hmm_wer', float('nan')):.3f}. Protocol rows (every choice made on a dev part of the
+{row['ctc_greedy_wer']:.3f}; the Gaussian-HMM + bigram LM baseline on the same sentences
+{hmm_text}. Protocol rows (every choice made on a dev part of the
 training sentences; OOV = test tokens unseen in training):
 
 {wer_table(protocol or [row])}
 
 {verdict(protocol or [row], str(row.get('variant', '')))}
+
+## Limits
+
+Hands-only 2-D positions (no hand shape, no face): 113 glosses from 201 sentences is tiny, and
+signers never seen in training are recognised far worse than the database split (see the
+signer rows). Gloss times come from a Viterbi CTC alignment; CTC outputs are spiky, so a time
+marks where the model was sure rather than the whole sign. The glosses are BOSTON's
+(IX-1P, GIVE1, POSS ...).
 
 ## Data and licence
 
