@@ -8,8 +8,8 @@ from pathlib import Path
 from django.utils import timezone
 
 from landmarks.formats import read_landmarks
-from landmarks.formats.npz import save_npz
 from tests.corpus.keys import key_in
+from tests.support.jobs import store_landmarks
 
 LEXICON = "poses/s2s_fingerspelling_lexicon/ase"
 
@@ -23,14 +23,12 @@ def accepted_annotation(shared_data: Path, out_dir: Path, clip_index: int, gloss
 
     clips = sorted((shared_data / LEXICON).glob("*.pose"))
     sequence = read_landmarks(clips[clip_index])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    landmarks_file = out_dir / f"{clips[clip_index].stem}.npz"
-    save_npz(sequence, landmarks_file)
+    landmarks_file = store_landmarks(sequence, f"{out_dir}/{clips[clip_index].stem}")
     # The split follows the video (corpus.split.split_key); "train" here means not held out.
     sha = key_in("held_out" if held_out else "train", f"{clip_index}-{'-'.join(glosses)}")
     video = Video.objects.create(sha256=sha, file=f"videos/{clip_index}.mp4", size=1)
     job = Job.objects.create(id=uuid.uuid4(), video=video, language=language,
-                             status="succeeded", landmarks_file=str(landmarks_file),
+                             status="succeeded", landmarks_file=landmarks_file,
                              result={"landmarks": sequence.summary()})
     step = sequence.duration / len(glosses)
     segments = [{"id": f"s{i}", "start": round(i * step, 3), "end": round((i + 1) * step, 3),

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from landmarks.formats import read_landmarks
-from landmarks.formats.npz import save_npz
 from tests.registry.corrections import LEXICON
+from tests.support.jobs import store_landmarks
 
 
 @pytest.fixture
@@ -36,11 +36,9 @@ def unlabelled_job(shared_data: Path, out_dir: Path, clip_index: int, language: 
 
     clips = sorted((shared_data / LEXICON).glob("*.pose"))
     sequence = read_landmarks(clips[clip_index])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    landmarks_file = out_dir / f"job-{clip_index}.npz"
-    save_npz(sequence, landmarks_file)
+    landmarks_file = store_landmarks(sequence, f"{out_dir}/job-{clip_index}")  # a storage name
     video = Video.objects.create(sha256=uuid.uuid4().hex * 2, file=f"videos/u{clip_index}.mp4",
                                  size=1)
     return Job.objects.create(id=uuid.uuid4(), video=video, language=language,
-                              status="succeeded", landmarks_file=str(landmarks_file),
+                              status="succeeded", landmarks_file=landmarks_file,
                               result={"landmarks": sequence.summary()})
