@@ -43,11 +43,14 @@ def hand_motion(points: np.ndarray) -> np.ndarray:
     sl = RIGHT_HAND if dominant_hand(points) == "right_hand" else LEFT_HAND
     shape = normalize_hand(points[:, sl]).reshape(len(points), -1)
     step = np.linalg.norm(np.diff(shape, axis=0), axis=1)
-    return np.concatenate([step[:1], step])  # frame 0 moves as frame 1 does
+    first = step[:1] if len(step) else np.full(1, np.nan)  # frame 0 moves as frame 1 does
+    return np.concatenate([first, step])[: len(points)]
 
 
 def transition_mask(points: np.ndarray) -> np.ndarray:
     """(T,) True on the moving frames at the start and end of a one-letter recording."""
+    if len(points) < 2:  # a single frame has no motion to judge: it keeps its label
+        return np.zeros(len(points), dtype=bool)
     calm = hand_motion(points) < MOTION_THRESHOLD  # NaN compares False: absent is not calm
     limit = int(MAX_FRACTION * len(points))
     mask = np.zeros(len(points), dtype=bool)

@@ -139,3 +139,9 @@ def test_no_sign_class_keeps_the_held_out_blocks_and_synthesises_only_for_traini
     assert moved and all(r.ids[0].startswith("K/") or r.label == NO_SIGN for r in moved)
     synthetic = [r for r in out["train"] if r.ids[0].startswith("train/")]
     assert synthetic and all(r.label == NO_SIGN for r in synthetic)
+
+
+def test_single_frame_runs_keep_their_label(silfa_runs: list[Run]) -> None:
+    frame = silfa_runs[0].points[:1]
+    assert transition_mask(frame).tolist() == [False]
+    assert transition_mask(frame[:0]).tolist() == []
