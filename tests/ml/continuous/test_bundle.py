@@ -37,7 +37,8 @@ def trained(boston: list[Sentence], tmp_path_factory: pytest.TempPathFactory
     ctc = run_ctc(train[:12], train[12:16], train[16:20], settings)
     # Force the beam decoder so that the LM file is exercised on load.
     ctc.decoder = replace(ctc.decoder, beam=2) if ctc.decoder else None
-    row = {"fold": "database split", "test_sentences": 4, "test_oov_rate": 0.0, **ctc.metrics}
+    row = {"fold": "database split", "train_sentences": 12, "dev_sentences": 4,
+           "test_sentences": 4, "test_oov_rate": 0.0, **ctc.metrics}
     out = tmp_path_factory.mktemp("bundle") / "tiny-continuous"
     write_continuous_bundle(out, "tiny-continuous", "ase", ctc, settings, row, [], "pytest")
     return out, ctc.model
