@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -42,17 +43,17 @@ def create_job(
     The client's Content-Type is not taken: the probe decides what the file is and how it is
     served. The file name is this job's own; a Video shared by de-duplication keeps none.
     """
-    name, wrote, sha, size, info, content_type = _store_probed(chunks, filename)
+    stored = _store_probed(chunks, filename)
     language = language or settings.SLRWEB_DEFAULT_LANGUAGE
     with transaction.atomic():
         # get_or_create, not check-then-create: two uploads of the same bytes at once both
         # find no row, and the second insert would hit the unique hash (a 500 on PostgreSQL).
-        video, _ = Video.objects.get_or_create(sha256=sha, defaults={
-            "file": name, "size": size, "content_type": content_type,
-            "info": video_info_dict(info),
+        video, _ = Video.objects.get_or_create(sha256=stored.sha256, defaults={
+            "file": stored.name, "size": stored.size, "content_type": stored.content_type,
+            "info": video_info_dict(stored.info),
         })
-        if wrote and video.file != name:  # a racing upload's copy became the row's file
-            transaction.on_commit(lambda: storage.delete_stored(name))
+        if stored.wrote and video.file != stored.name:  # a racing upload's copy is not used
+            transaction.on_commit(lambda: storage.delete_stored(stored.name))
         job = Job.objects.create(
             owner=owner,
             session_key=session_key if owner is None else "",
@@ -67,9 +68,19 @@ def create_job(
     return job
 
 
-def _store_probed(chunks: Iterable[bytes], filename: str) -> tuple[str, bool, str, int, Any, str]:
-    """Spool, probe and store an upload: (stored name, written now, sha256, size, probe info,
-    content type). Nothing reaches the storage unless the probe accepts it."""
+@dataclass(frozen=True)
+class _StoredUpload:
+    name: str  # in the video storage
+    wrote: bool  # this upload wrote it (else the same bytes were stored already)
+    sha256: str
+    size: int
+    info: Any  # the probe's VideoInfo
+    content_type: str
+
+
+def _store_probed(chunks: Iterable[bytes], filename: str) -> _StoredUpload:
+    """Spool, probe and store an upload. Nothing reaches the storage unless the probe accepts
+    it."""
     from landmarks.decode import InvalidVideoError, probe_upload
 
     try:
@@ -85,7 +96,7 @@ def _store_probed(chunks: Iterable[bytes], filename: str) -> tuple[str, bool, st
         raise UploadRejected(str(exc), status=413) from exc
     except (InvalidVideoError, StageError) as exc:
         raise UploadRejected(str(exc)) from exc
-    return name, wrote, upload.sha256, upload.size, info, content_type
+    return _StoredUpload(name, wrote, upload.sha256, upload.size, info, content_type)
 
 
 def enqueue(job: Job, from_stage: str | None = None) -> None:

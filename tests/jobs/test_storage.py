@@ -3,6 +3,7 @@ non-file-system backend through the real stage path, and a user's files going wi
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from pathlib import Path
@@ -176,3 +177,22 @@ def test_s3_is_chosen_by_settings_and_configured_from_the_environment():
         storages_from_env({"SLRWEB_STORAGE": "s3"}, "x")
     with pytest.raises(StorageConfigError):
         storages_from_env({"SLRWEB_STORAGE": "ftp"}, "x")
+
+
+def test_a_racing_uploads_copy_is_removed_when_another_became_the_videos_file(
+        short_clip, monkeypatch, django_capture_on_commit_callbacks):
+    """Two uploads of the same bytes at once: both may write, one row wins; the other copy
+    (a second name the storage chose) must not stay behind unreferenced."""
+    monkeypatch.setattr("jobs.services.enqueue", lambda job, from_stage=None: None)
+    sha = hashlib.sha256(short_clip.read_bytes()).hexdigest()
+    # The winner's row, committed between this upload's exists() check and its insert.
+    monkeypatch.setattr("jobs.storage.save_video", lambda upload: (
+        files.save_local(files.video_storage(), upload.name, upload.path), True))
+    Video.objects.create(sha256=sha, file="videos/winner.mp4", size=1)
+    files.video_storage().save("videos/winner.mp4", short_clip.open("rb"))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.create_job(chunks=[short_clip.read_bytes()], filename="b.mp4",
+                                  owner=None, session_key="s")
+    assert job.video.file == "videos/winner.mp4"
+    _, names = files.video_storage().listdir(f"videos/{sha[:2]}")
+    assert names == []
