@@ -25,12 +25,12 @@ def predictor() -> IsolatedPredictor:
 
 @pytest.fixture(scope="module")
 def clip(silfa_runs: list[Run], predictor: IsolatedPredictor) -> LandmarkSequence:
-    """Held-out SILFA frames spelling WORK, each letter held, hands out of view between."""
+    """Held-out SILFA frames spelling CUBA, each letter held, hands out of view between."""
     test = {r.label: r.points for r in split_runs(silfa_runs, predictor.config.train)["test"]}
     idle = np.repeat(test["B"][:1], 10, axis=0).copy()
     idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan
     pieces = [idle]
-    for letter in "WORK":
+    for letter in "CUBA":
         pieces += [np.repeat(test[letter], 2, axis=0), idle]
     return LandmarkSequence.from_points(np.concatenate(pieces), fps=15.0)
 
