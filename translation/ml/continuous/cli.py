@@ -48,6 +48,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="weight of the auxiliary frame-label loss (0 = pure CTC)")
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--no-hmm", action="store_true", help="skip the HMM baseline")
+    p.add_argument("--hmm-only", action="store_true", help="only the HMM baseline")
+    p.add_argument("--hmm-wide-grid", action="store_true",
+                   help="choose the HMM's LM weight / insertion penalty from a wider grid")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--variant", default="", help="label of this configuration in the results")
@@ -65,7 +68,8 @@ def _settings(args: argparse.Namespace) -> Any:
     train = TrainSettings(epochs=args.epochs, seed=args.seed, frame_weight=args.frame_weight,
                           eval_every=5,
                           augment=NO_AUGMENT if args.no_augment else AugmentSettings())
-    return ProtocolSettings(seed=args.seed, model=model, train=train, run_hmm=not args.no_hmm)
+    return ProtocolSettings(seed=args.seed, model=model, train=train, run_hmm=not args.no_hmm,
+                            run_ctc=not args.hmm_only, hmm_wide_grid=args.hmm_wide_grid)
 
 
 def _log(record: Any) -> None:
@@ -90,7 +94,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         row["variant"] = args.variant
         row["command"] = " ".join(["slrweb", *sys.argv[1:]])
         rows.append(row)
-        if args.bundle_out and k == 0:
+        if args.bundle_out and k == 0 and ctc is not None:
             from translation.ml.continuous.bundle import write_continuous_bundle
 
             write_continuous_bundle(args.bundle_out, "ase-continuous-glosses", "ase", ctc,
@@ -139,6 +143,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     fold = evaluation_folds(load_boston(args.data))[0]  # the database's own split
     settings = _settings(args)
     ctc, row = run_fold(fold, settings, _log)
+    if ctc is None:
+        raise SystemExit("train-continuous needs the CTC model (drop --hmm-only)")
     protocol = json.loads(Path(args.protocol_results).read_text()) \
         if args.protocol_results else []
     command = " ".join(["slrweb", *sys.argv[1:]])

@@ -31,6 +31,8 @@ from translation.ml.continuous.train import (
 )
 
 HMM_GRID = {"lm_weight": (1.0, 2.0, 4.0), "insertion_penalty": (-4.0, 0.0)}
+# A wider grid for checking that the baseline is not held back by the grid's edge.
+HMM_WIDE_GRID = {"lm_weight": (1.0, 2.0, 4.0, 8.0, 16.0), "insertion_penalty": (-8.0, -4.0, 0.0)}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class ProtocolSettings:
     train: TrainSettings = field(default_factory=TrainSettings)
     hmm: HMMSettings = field(default_factory=HMMSettings)
     run_hmm: bool = True
+    run_ctc: bool = True
+    hmm_wide_grid: bool = False
 
 
 @dataclass
@@ -88,14 +92,15 @@ def run_ctc(train: Sequence[Sentence], dev: Sequence[Sentence], test: Sequence[S
 
 
 def run_hmm(train: Sequence[Sentence], dev: Sequence[Sentence], test: Sequence[Sentence],
-            settings: HMMSettings) -> tuple[GlossHMMRecognizer, dict[str, Any]]:
+            settings: HMMSettings, grid: dict[str, tuple[float, ...]] = HMM_GRID
+            ) -> tuple[GlossHMMRecognizer, dict[str, Any]]:
     """Fit the HMM baseline, choose LM weight / insertion penalty on dev, score test."""
     logging.getLogger("hmmlearn").setLevel(logging.ERROR)  # "not converging" on tiny segments
     start = time.monotonic()
     hmm = GlossHMMRecognizer(settings).fit(train)
     best: tuple[float, HMMSettings] = (float("inf"), settings)
-    for w in HMM_GRID["lm_weight"]:
-        for pen in HMM_GRID["insertion_penalty"]:
+    for w in grid["lm_weight"]:
+        for pen in grid["insertion_penalty"]:
             hmm.settings = dataclasses.replace(settings, lm_weight=w, insertion_penalty=pen)
             wer = gloss_wer(hmm.decode_all(dev), _refs(dev))
             if wer < best[0]:
@@ -111,7 +116,7 @@ def run_hmm(train: Sequence[Sentence], dev: Sequence[Sentence], test: Sequence[S
 
 
 def run_fold(fold: Fold, settings: ProtocolSettings,
-             log: Callable[[Any], None] | None = None) -> tuple[CTCResult, dict[str, Any]]:
+             log: Callable[[Any], None] | None = None) -> tuple[CTCResult | None, dict[str, Any]]:
     """Both systems on one fold: (the CTC result, the fold's metrics row)."""
     train, dev = dev_split(fold.train, settings.dev_fraction, settings.seed)
     row: dict[str, Any] = {
@@ -119,10 +124,12 @@ def run_fold(fold: Fold, settings: ProtocolSettings,
         "test_sentences": len(fold.test), "test_words": sum(len(s.words) for s in fold.test),
         "test_oov_rate": round(oov_rate(fold.train, fold.test), 4),
     }
-    ctc = run_ctc(train, dev, fold.test, settings, log)
-    row.update(ctc.metrics)
+    ctc = run_ctc(train, dev, fold.test, settings, log) if settings.run_ctc else None
+    if ctc is not None:
+        row.update(ctc.metrics)
     if settings.run_hmm:
-        row.update(run_hmm(train, dev, fold.test, settings.hmm)[1])
+        grid = HMM_WIDE_GRID if settings.hmm_wide_grid else HMM_GRID
+        row.update(run_hmm(train, dev, fold.test, settings.hmm, grid)[1])
     return ctc, row
 
 
