@@ -3,7 +3,8 @@
 One machine can take every x86-64 code path of torch's vectorised kernels by choosing them with
 ATEN_CPU_CAPABILITY; with one thread (mlcore.numerics) the only remaining difference between
 CPUs is that choice (and MKL's own dispatch, pinned by MKL_CBWR). The probe runs spotting,
-fingerspelling translation and gloss->text translation on real held-out data under each path.
+fingerspelling, continuous glosses and gloss->text translation on real held-out data under each
+path.
 Decisions and texts must be identical; probabilities may differ in the last float bits only.
 """
 
@@ -45,4 +46,6 @@ def test_same_results_on_every_instruction_set(shared_data: Path) -> None:
             probs = [t["prob"] for t in seg["topk"]]
             assert probs == pytest.approx([t["prob"] for t in ref["topk"]], abs=2e-4), cap
         assert got["spelled_text"] == reference["spelled_text"], cap
+        assert [(g["gloss"], g["start"], g["end"]) for g in got["continuous"]] == [
+            (g["gloss"], g["start"], g["end"]) for g in reference["continuous"]], cap
         assert got["phoenix"] == reference["phoenix"], cap

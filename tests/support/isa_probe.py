@@ -40,6 +40,7 @@ def main(shared_data: Path) -> dict[str, object]:
 
     from landmarks.sequence import LandmarkSequence
     from recognition.ml.infer import IsolatedPredictor
+    from translation.ml.continuous.infer import ContinuousPredictor
     from translation.ml.infer import TranslationPredictor
 
     torch.set_num_threads(1)
@@ -48,6 +49,7 @@ def main(shared_data: Path) -> dict[str, object]:
         spelled_landmarks(shared_data, letters.config.train, "CUBA"), fps=15.0)
     spotted = letters.recognize(seq, top_k=3)
     speller = TranslationPredictor.from_bundle(REPO / "models" / "fingerspelling-ase-text")
+    glosser = ContinuousPredictor.from_bundle(REPO / "models" / "ase-continuous-glosses")
     phoenix = TranslationPredictor.from_bundle(REPO / "models" / "phoenix-gloss2text")
     dev = shared_data / "translation" / "phoenix2014T_text" / "phoenix2014T.dev.gloss"
     lines = dev.read_text(encoding="utf-8").splitlines()[:12]
@@ -55,6 +57,7 @@ def main(shared_data: Path) -> dict[str, object]:
         "capability": torch.backends.cpu.get_cpu_capability(),
         "segments": spotted["segments"],
         "spelled_text": speller.translate(seq)["text"],
+        "continuous": glosser.recognize(seq)["glosses"],
         "phoenix": phoenix.translate_text(lines),
     }
 
