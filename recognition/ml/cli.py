@@ -41,7 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--clip-len", type=int,
                     help="frames per evaluation clip (default: the bundle's first eval length)")
     ev.add_argument("--out", type=Path, help="folder for metrics.json and confusion.png")
+    ev.add_argument("--vocabulary", type=Path,
+                    help="enrolled vocabulary (slrweb enroll) of an embedding --model: nearest "
+                         "class mean on every person who is neither a reference nor trained on")
     ev.set_defaults(func=evaluate_command)
+    _register_enroll(subparsers)
     rec = subparsers.add_parser("recognize", help="spot isolated signs in a video")
     rec.add_argument("video", type=Path)
     rec.add_argument("--model", type=Path, help=f"bundle folder (default {DEFAULT_BUNDLE})")
@@ -197,6 +201,79 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
+def _register_enroll(subparsers: argparse._SubParsersAction) -> None:
+    en = subparsers.add_parser("enroll", help="embed K reference clips per sign (no retraining)")
+    en.add_argument("--model", required=True, type=Path, help="embedding bundle folder")
+    _data_args(en)
+    en.add_argument("--shots", type=int, default=5, help="reference clips per sign (default 5)")
+    en.add_argument("--out", type=Path, required=True, help="vocabulary folder to write")
+    en.add_argument("--seed", type=int, default=0)
+    en.add_argument("--participants", help="comma-separated: draw references only from these")
+    en.add_argument("--include-training-people", action="store_true",
+                    help="allow references from people the embedding was trained on")
+    en.set_defaults(func=enroll_command)
+
+
+def enroll_command(args: argparse.Namespace) -> int:
+    """Write VOCAB_DIR: reference embeddings, class means, threshold, clips and people used."""
+    from recognition.ml.embedding import embed_runs, load_embedder
+    from recognition.ml.enroll import build_vocabulary, choose_references
+    from recognition.ml.participants import prepare_for_config
+
+    model, cfg, info = load_embedder(args.model)
+    runs = prepare_for_config(_load(args), cfg)
+    if args.participants:
+        runs = [r for r in runs if r.participant in set(args.participants.split(","))]
+    trained = set() if args.include_training_people else set(info.get("train_participants", []))
+    refs = choose_references(runs, args.shots, args.seed, exclude=trained)
+    vocab = build_vocabulary(embed_runs(model, cfg, refs), refs, model=cfg.name)
+    vocab.save(args.out)
+    print(json.dumps({"vocabulary": str(args.out), "glosses": vocab.glosses,
+                      "threshold": vocab.threshold,
+                      "participants": sorted({r.participant for r in refs})}, indent=2))
+    return 0
+
+
+def evaluate_vocabulary(args: argparse.Namespace) -> int:
+    """evaluate-isolated --vocabulary: queries from people who are neither references nor in
+    the embedding's training; top-1 by nearest class mean, unknown-sign rate reported."""
+    import numpy as np
+
+    from recognition.ml.embedding import embed_runs, load_embedder
+    from recognition.ml.enroll import Vocabulary, nearest_mean
+    from recognition.ml.evaluate import classification_metrics, per_participant
+
+    model, cfg, info = load_embedder(args.model)
+    vocab = Vocabulary.load(args.vocabulary)
+    excluded = {c["participant"] for c in vocab.clips} | set(info.get("train_participants", []))
+    from recognition.ml.participants import prepare_for_config
+
+    runs = [r for r in prepare_for_config(_load(args), cfg) if r.participant not in excluded]
+    known = [r for r in runs if r.label in vocab.glosses]
+    if not known:
+        print("no query clips: every person here is a reference or was trained on",
+              file=sys.stderr)
+        return 1
+    sims, best = nearest_mean(embed_runs(model, cfg, known), vocab.means)
+    labels = np.array([vocab.glosses.index(r.label) for r in known], dtype=int)
+    metrics = classification_metrics(sims, labels, vocab.glosses)
+    preds = [{"id": r.ids[0], "participant": r.participant, "label": r.label,
+              "predicted": vocab.glosses[b], "similarity": round(float(s.max()), 4)}
+             for r, b, s in zip(known, best, sims, strict=True)]
+    metrics.update(model=cfg.name, vocabulary=str(args.vocabulary), predictions=preds,
+                   per_participant=per_participant(preds),
+                   unknown_rate=round(float((sims.max(axis=1) < vocab.threshold).mean()), 4),
+                   out_of_vocabulary=len(runs) - len(known),
+                   excluded_participants=sorted(excluded),
+                   data={"format": args.data_format, "path": _display_path(args.data)})
+    print(json.dumps({k: metrics[k] for k in ("n", "top1", "per_class", "unknown_rate",
+                                               "out_of_vocabulary")}, indent=2))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return 0
+
+
 def evaluate_command(args: argparse.Namespace) -> int:
     """Score a bundle on (a split of) a data set; writes metrics.json and confusion.png.
 
@@ -204,6 +281,8 @@ def evaluate_command(args: argparse.Namespace) -> int:
     outside its vocabulary are counted in out_of_vocabulary, not scored."""
     import dataclasses
 
+    if getattr(args, "vocabulary", None):
+        return evaluate_vocabulary(args)
     from mlcore.bundle import read_bundle
     from recognition.ml.data import split_runs
     from recognition.ml.evaluate import evaluate_runs, save_confusion_png, summarize
