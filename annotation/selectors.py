@@ -17,7 +17,7 @@ def clip_duration(job: Job) -> float | None:
     """The clip's length in seconds from its landmarks, else from the probed video."""
     for value in (
         ((job.result or {}).get("landmarks") or {}).get("duration"),
-        (job.video.info or {}).get("duration"),
+        (job.video.info or {}).get("duration") if job.video is not None else None,
     ):
         if isinstance(value, int | float) and value > 0:
             return float(value)

@@ -51,5 +51,8 @@ def is_held_out(key: str) -> bool:
 
 
 def split_key(job: Any) -> str:
-    """The split key of a job: its video's sha256 (duplicate uploads share it)."""
+    """The split key of a job: its video's sha256 (duplicate uploads share it); a
+    landmarks-only job's stored landmarks name (content-addressed the same way)."""
+    if job.video is None:
+        return str(job.landmarks_file)
     return str(job.video.sha256)

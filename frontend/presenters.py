@@ -33,7 +33,8 @@ LOW_CONFIDENCE = 0.5
 
 def job_duration(job: Job) -> float | None:
     """Seconds of video: the probe's duration, else what the landmarks covered."""
-    for value in (job.video.info.get("duration"), (job.result.get("landmarks") or {}).get("duration")):
+    probed = job.video.info.get("duration") if job.video is not None else None  # None: landmarks-only
+    for value in (probed, (job.result.get("landmarks") or {}).get("duration")):
         if value is not None and math.isfinite(float(value)) and float(value) > 0:
             return float(value)
     return None

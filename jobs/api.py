@@ -46,18 +46,28 @@ def get_visible_job(request: HttpRequest, job_id: uuid.UUID) -> Job:
     throttle=upload_throttle(),  # per user: SLRWEB_UPLOAD_RATE
 )
 def create_job(
-    request: HttpRequest, video: File[UploadedFile], language: Form[str] = ""
+    request: HttpRequest,
+    video: File[UploadedFile | None] = None,  # type: ignore[type-arg]
+    landmarks: File[UploadedFile | None] = None,  # type: ignore[type-arg]
+    language: Form[str] = "",
 ) -> tuple[int, dict]:
-    """Upload a video (multipart field `video`) and start its pipeline."""
+    """Start a job from a video (multipart field `video`), or from landmarks alone (field
+    `landmarks`: a .pose or .npz file; privacy mode, the video never leaves the user)."""
     who = requester(request)
+    if (video is None) == (landmarks is None):
+        return 400, {"detail": "Send either a video (field `video`) or a landmarks file "
+                               "(field `landmarks`), not both and not neither."}
     try:  # the page's language picker makes the same check (registry.job_language)
         language = job_language(language)
     except UnknownLanguage as exc:
         return 400, {"detail": str(exc), "languages": exc.valid}
+    upload = video or landmarks
+    assert upload is not None
+    make = services.create_job if video is not None else services.create_landmarks_job
     try:
-        job = services.create_job(
-            chunks=video.chunks(),
-            filename=video.name or "upload",
+        job = make(
+            chunks=upload.chunks(),
+            filename=upload.name or "upload",
             owner=who.user,
             session_key=who.session_key,
             language=language or None,
@@ -94,6 +104,8 @@ def job_video(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse | Streami
 
     Served with the type the probe found (a whitelisted video type), inline but sandboxed."""
     job = get_visible_job(request, job_id)
+    if job.video is None:
+        raise HttpError(404, NO_VIDEO)
     content_type = media.served_video_type(job.video)
     try:
         response = ranged_file_response(request, job.video.file, content_type)
@@ -103,6 +115,7 @@ def job_video(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse | Streami
     return media.protect(response, name, inline=True)
 
 
+NO_VIDEO = "This job has no video: only its landmarks were uploaded."
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -212,7 +225,7 @@ def job_subtitles(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 
     `?download=1` adds Content-Disposition; without it a <track> element can load it inline."""
     job = get_visible_job(request, job_id)
-    body = exports.webvtt_from_result(job.result, job.video.info.get("duration")).encode()
+    body = exports.webvtt_from_result(job.result, media.job_duration(job)).encode()
     response = HttpResponse(body, content_type="text/vtt; charset=utf-8")
     name = exports.download_name(job.original_name, ".vtt")
     return media.protect(response, name, inline=not request.GET.get("download"))
@@ -222,6 +235,8 @@ def job_subtitles(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 def job_thumbnail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """A small still of the clip, decoded on request (nothing extra is stored to delete later)."""
     job = get_visible_job(request, job_id)
+    if job.video is None:
+        raise HttpError(404, NO_VIDEO)
     try:
         with files.local_video(job.video) as path:
             body = exports.thumbnail_jpeg(path)

@@ -14,7 +14,7 @@ from typing import TypeVar
 from django.http.response import HttpResponseBase
 
 from jobs import files
-from jobs.models import Video
+from jobs.models import Job, Video
 
 log = logging.getLogger(__name__)
 Response = TypeVar("Response", bound=HttpResponseBase)
@@ -54,6 +54,13 @@ def served_video_type(video: Video) -> str:
     video.content_type = content_type
     video.save(update_fields=["content_type"])
     return content_type
+
+
+def job_duration(job: Job) -> float | None:
+    """The probed video's duration; for a landmarks-only job, what its landmarks cover."""
+    if job.video is not None:
+        return job.video.info.get("duration")  # type: ignore[no-any-return]
+    return (job.result.get("landmarks") or {}).get("duration")  # type: ignore[no-any-return]
 
 
 def video_suffix(content_type: str) -> str:

@@ -52,7 +52,10 @@ class Job(models.Model):
     )
     # Anonymous jobs (SLRWEB_ALLOW_ANONYMOUS) belong to one browser session.
     session_key = models.CharField(max_length=40, blank=True, db_index=True)
-    video = models.ForeignKey(Video, on_delete=models.PROTECT, related_name="jobs")
+    # None for a landmarks-only job (privacy mode: the landmarks were uploaded, never the video).
+    video = models.ForeignKey(
+        Video, on_delete=models.PROTECT, related_name="jobs", null=True, blank=True
+    )
     # The file name this job's uploader gave (another user's upload of the same bytes has its own).
     original_name = models.CharField(_("original name"), max_length=255, blank=True)
     language = models.CharField(_("sign language"), max_length=8, default="ase")

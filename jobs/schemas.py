@@ -22,7 +22,9 @@ class JobOut(Schema):
     stages: list[StageOut]
     error: str | None
     result: dict[str, Any]
-    video: dict[str, Any]
+    video: dict[str, Any] | None  # None: a landmarks-only job (privacy mode)
+    source: Literal["video", "landmarks"]
+    name: str  # the uploader's file name (the video's, or the landmarks file's)
     created: str
     updated: str
 

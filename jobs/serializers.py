@@ -51,12 +51,15 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         ],
         "error": job.error or None,
         "result": public_result(job.result),
-        "video": {
+        # None for a landmarks-only job (privacy mode): there is no video to show or fetch.
+        "video": None if job.video is None else {
             "name": job.original_name,
             "size": job.video.size,
             "url": f"/api/v1/jobs/{job.id}/video",
             **{k: job.video.info.get(k) for k in ("duration", "fps", "width", "height")},
         },
+        "source": "video" if job.video is not None else "landmarks",
+        "name": job.original_name,
         "created": job.created.isoformat(),
         "updated": job.updated.isoformat(),
     }

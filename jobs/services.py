@@ -68,6 +68,51 @@ def create_job(
     return job
 
 
+def create_landmarks_job(
+    *,
+    chunks: Iterable[bytes],
+    filename: str,
+    owner: Any | None,
+    session_key: str = "",
+    language: str | None = None,
+) -> Job:
+    """A job from an uploaded landmark file (no video): checked, stored as the job's
+    landmarks_file, then only the inference stages run. Raises UploadRejected."""
+    from jobs import landmark_uploads as lu
+
+    try:
+        suffix = lu.landmark_suffix(filename)
+        with storage.spool_upload(chunks, suffix, settings.SLRWEB_MAX_LANDMARKS_BYTES) as upload:
+            if upload.size == 0:
+                raise UploadRejected("The file is empty.")
+            sequence = lu.clean_sequence(lu.read_uploaded(upload.path, suffix), suffix)
+    except storage.UploadTooLarge as exc:
+        raise UploadRejected(str(exc), status=413) from exc
+    except lu.InvalidLandmarks as exc:
+        raise UploadRejected(str(exc)) from exc
+    language = language or settings.SLRWEB_DEFAULT_LANGUAGE
+    summary = {**sequence.summary(), "warnings": [], "uploaded": True}
+    # The landmarks stage is done by the upload; probe (a video's) has nothing to do.
+    stages: list[dict[str, Any]] = [{"name": "landmarks", "status": "done", "percent": 100}] + [
+        {"name": n, "status": "pending", "percent": 0}
+        for n in plan_stages(language) if n not in ("probe", "landmarks")
+    ]
+    name = lu.store_sequence(sequence)
+    with transaction.atomic():
+        job = Job.objects.create(
+            owner=owner, session_key=session_key if owner is None else "", video=None,
+            original_name=filename[:255], language=language, stages=stages,
+            landmarks_file=name, result={"landmarks": summary},
+        )
+        if len(stages) == 1:  # no model serves the language: the landmarks are the result
+            _finish(job)
+        else:
+            job.progress = overall_progress(job)
+            job.save(update_fields=["progress"])
+            transaction.on_commit(lambda: enqueue(job, from_stage=stages[1]["name"]))
+    return job
+
+
 @dataclass(frozen=True)
 class _StoredUpload:
     name: str  # in the video storage
@@ -208,6 +253,6 @@ def delete_job(job: Job) -> None:
     job.delete()
     if landmarks_file and not Job.objects.filter(landmarks_file=landmarks_file).exists():
         files.delete_file(files.landmark_storage(), landmarks_file)
-    if not video.jobs.exists():
+    if video is not None and not video.jobs.exists():  # None: a landmarks-only job
         storage.delete_stored(video.file)
         video.delete()

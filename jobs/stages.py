@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from jobs import files
-from jobs.models import Job
+from jobs.models import Job, Video
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +46,26 @@ class Stage:
 def run_probe(job: Job, report: Report) -> None:
     from landmarks.decode import InvalidVideoError, probe_upload
 
+    video = _job_video(job)
     try:
-        with files.local_video(job.video) as path:
+        with files.local_video(video) as path:
             info, content_type = probe_upload(path)
     except FileNotFoundError as exc:
         raise StageError("The uploaded video is no longer stored; please upload it again.") from exc
     except InvalidVideoError as exc:
         raise StageError(str(exc)) from exc
     check_duration(info.duration)
-    job.video.info = video_info_dict(info)
-    job.video.content_type = content_type
-    job.video.save(update_fields=["info", "content_type"])
+    video.info = video_info_dict(info)
+    video.content_type = content_type
+    video.save(update_fields=["info", "content_type"])
     report(100)
+
+
+def _job_video(job: Job) -> Video:
+    """The job's video; a landmarks-only job has none (its stages never read one)."""
+    if job.video is None:
+        raise StageError("This job has no video: only its landmarks were uploaded.")
+    return job.video
 
 
 def check_duration(duration: float | None) -> None:
@@ -109,6 +117,7 @@ def run_landmarks(job: Job, report: Report) -> None:
     from landmarks.cache import LandmarkCache, extract_cached
 
     complexity = settings.SLRWEB_HOLISTIC_MODEL_COMPLEXITY
+    video = _job_video(job)
     cache = LandmarkCache(files.landmark_entries())
 
     def on_frames(done: int, total: int | None) -> None:
@@ -117,8 +126,8 @@ def run_landmarks(job: Job, report: Report) -> None:
 
     # The video is fetched (a download on object storage) only when the cache misses.
     sequence = extract_cached(
-        lambda: files.local_video(job.video), cache, model_complexity=complexity, progress=on_frames,
-        video_sha256=job.video.sha256, on_chunk=chunk_callback(job, report),
+        lambda: files.local_video(video), cache, model_complexity=complexity, progress=on_frames,
+        video_sha256=video.sha256, on_chunk=chunk_callback(job, report),
         sample_fps=settings.SLRWEB_EXTRACT_FPS or None,
     )
     job.landmarks_file = sequence.meta["cache_name"]  # relative to the "landmarks" storage

@@ -12,7 +12,9 @@ Three layers, each cheaper than the next one's work:
   the handlers after it write it to memory or disk.
 
 Limits per route: videos SLRWEB_MAX_UPLOAD_BYTES, .eaf files SLRWEB_MAX_EAF_BYTES, model bundles
-SLRWEB_MAX_BUNDLE_BYTES, any other request SLRWEB_MAX_REQUEST_BYTES.
+SLRWEB_MAX_BUNDLE_BYTES, any other request SLRWEB_MAX_REQUEST_BYTES. A named file field may have
+its own, lower limit on a route (FIELD_LIMITS: a job's `landmarks` file,
+SLRWEB_MAX_LANDMARKS_BYTES, within the route's SLRWEB_MAX_UPLOAD_BYTES).
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ ROUTE_LIMITS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/api/v1/registry/versions/?$"), "SLRWEB_MAX_BUNDLE_BYTES"),
 ]
 DEFAULT_LIMIT = "SLRWEB_MAX_REQUEST_BYTES"
+# (route, multipart field name) -> the setting limiting that one file on that route.
+FIELD_LIMITS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"^/api/v1/jobs/?$"), "landmarks", "SLRWEB_MAX_LANDMARKS_BYTES"),
+]
 
 
 class RequestTooLarge(MultiPartParserError):
@@ -60,8 +66,17 @@ def file_limit(path: str) -> int:
     return int(getattr(settings, DEFAULT_LIMIT))
 
 
+def field_limit(path: str, field_name: str | None) -> int:
+    """The most bytes the file in multipart field `field_name` may have on this route."""
+    for pattern, field, setting in FIELD_LIMITS:
+        if field == field_name and pattern.match(path):
+            return min(int(getattr(settings, setting)), file_limit(path))
+    return file_limit(path)
+
+
 def body_limit(path: str) -> int:
-    """The most bytes a whole request body may have on this route."""
+    """The most bytes a whole request body may have on this route (a field's own limit only
+    lowers what that one file may have: the body is refused before anyone reads its fields)."""
     return file_limit(path) + MULTIPART_SLACK
 
 
@@ -86,12 +101,19 @@ class LimitedUploadHandler(FileUploadHandler):
         self, input_data: Any, META: dict[str, Any], content_length: int, boundary: str,
         encoding: str | None = None,
     ) -> None:
-        self.limit = file_limit(self.request.path) if self.request is not None else 0
-        if content_length > self.limit + MULTIPART_SLACK:
+        if self.request is None:
+            self.limit = 0
+            if content_length > MULTIPART_SLACK:
+                raise RequestTooLarge(0)
+            return
+        self.limit = file_limit(self.request.path)
+        if content_length > body_limit(self.request.path):
             raise RequestTooLarge(self.limit)
 
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
+    def new_file(self, field_name: str, *args: Any, **kwargs: Any) -> None:
+        super().new_file(field_name, *args, **kwargs)
+        if self.request is not None:
+            self.limit = field_limit(self.request.path, field_name)
         self.received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
@@ -119,8 +141,8 @@ class UploadLimitMiddleware:
         ):
             try:
                 request.FILES  # noqa: B018 - parse now, through LimitedUploadHandler
-            except RequestTooLarge:
-                return self.refuse(request.path)
+            except RequestTooLarge as exc:  # names the limit of the field that passed it
+                return JsonResponse({"detail": str(exc)}, status=413)
         return self.get_response(request)
 
     @staticmethod

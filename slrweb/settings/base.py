@@ -173,6 +173,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("SLRWEB_CELERY_EAGER", False)
 
 # Product limits.
 SLRWEB_MAX_UPLOAD_BYTES = env_int("SLRWEB_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# A landmarks-only job's file (.pose/.npz), within SLRWEB_MAX_UPLOAD_BYTES (the route's body limit).
+# 100 MB: a 5-minute 30 fps .pose (576 points, x/y/z/confidence float32 = 9.2 kB a frame).
+SLRWEB_MAX_LANDMARKS_BYTES = env_int("SLRWEB_MAX_LANDMARKS_BYTES", 100 * 1024 * 1024)
 SLRWEB_MAX_DURATION_SECONDS = float(os.environ.get("SLRWEB_MAX_DURATION_SECONDS", 10 * 60))
 SLRWEB_ALLOW_ANONYMOUS = env_bool("SLRWEB_ALLOW_ANONYMOUS", False)
 # Accounts (accounts.throttling, jobs.anonymous): rates are "N/s|m|h|d" (django-ninja's form).
