@@ -103,7 +103,8 @@ def run_variant(args: argparse.Namespace) -> dict:
     train, pool, test = people()
     held = None if args.holdout == "none" else args.holdout
     training = [r for r in signs if r.participant in train and r.label != held] + letters
-    ecfg = EmbeddingTrainConfig(steps=args.steps, temperature=args.temperature)
+    ecfg = EmbeddingTrainConfig(steps=args.steps, temperature=args.temperature,
+                                instance_weight=args.instance_weight)
     model, info = train_embedding(cfg, training, ecfg, log=lambda s: print(s, file=sys.stderr))
     emb = embed_runs(model, cfg, signs)
     out = {"holdout": held, "train_people": sorted(train), "pool_people": sorted(pool),
@@ -131,7 +132,8 @@ def save_bundle(path: Path, model: torch.nn.Module, cfg: object, info: dict, out
     full = embedding_config(cfg, info["settings"]["dim"])  # type: ignore[arg-type]
     full = dataclasses.replace(full, name=path.name)
     command = ("OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/bench_fewshot.py "
-               f"--holdout none --steps {args.steps} --save-bundle {path} "
+               f"--holdout none --steps {args.steps} --instance-weight {args.instance_weight} "
+               f"--save-bundle {path} "
                f"--out {args.out}")
     metrics = {"embedding": {**info, "train_participants": out["train_people"],
                              "held_out_participants": out["pool_people"]},
@@ -181,6 +183,8 @@ def main() -> int:
     parser.add_argument("--holdout", choices=("none", *SIGNS), default="none")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--temperature", type=float, default=0.1, help="SupCon temperature")
+    parser.add_argument("--instance-weight", type=float, default=0.0,
+                        help="weight of the two-view instance contrast (0: off)")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--save-bundle", type=Path)
     parser.add_argument("--report", type=Path, help="print the table of a folder's results")

@@ -46,6 +46,9 @@ class EmbeddingTrainConfig:
     clips_per_class: int = 4  # M
     steps: int = 300
     sign_classes_always: bool = True  # every batch holds every multi-frame sign class
+    # Weight of an instance-level contrast (two augmented views of each clip are the only
+    # positives): keeps what tells clips apart beyond the trained signs, against collapse.
+    instance_weight: float = 0.0
 
 
 def embedding_config(cfg: IsolatedConfig, dim: int) -> IsolatedConfig:
@@ -90,18 +93,19 @@ class EpisodeBatches:
         return augment_clip(points, self.cfg.augment, self.rng)
 
     def batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """x (B, T, F), mask (B, T), y (B,) with y indexing self.labels."""
+        """x (B, T, F), mask (B, T), y (B,) with y indexing self.labels; with an instance
+        weight, every clip twice (two augmentations), the views of clip i at i and i + B/2."""
         chosen = list(self.signs) if self.ecfg.sign_classes_always else []
         others = [g for g in self.labels if g not in chosen]
         extra = max(0, self.ecfg.classes_per_batch - len(chosen))
         if others and extra:
             chosen += list(self.rng.choice(others, size=min(extra, len(others)), replace=False))
-        items = []
-        for label in chosen:
-            runs = self.by_label[label]
-            for k in self.rng.choice(len(runs), size=self.ecfg.clips_per_class):
-                feats = build_features(self._clip(runs[k]), self.cfg.features)
-                items.append((feats, self.labels.index(label)))
+        picked = [(runs[k], self.labels.index(label)) for label in chosen
+                  for runs in [self.by_label[label]]
+                  for k in self.rng.choice(len(runs), size=self.ecfg.clips_per_class)]
+        views = 2 if self.ecfg.instance_weight > 0 else 1
+        items = [(build_features(self._clip(run), self.cfg.features), y)
+                 for _ in range(views) for run, y in picked]
         return collate(items)
 
 
@@ -124,6 +128,9 @@ def train_embedding(cfg: IsolatedConfig, runs: list[Run], ecfg: EmbeddingTrainCo
         x, mask, y = (t.to(device) for t in batches.batch())
         z = F.normalize(model(x, mask)[0].float(), dim=-1)
         loss = supcon_loss(z, y, ecfg.temperature)
+        if ecfg.instance_weight > 0:
+            views = torch.arange(len(y) // 2, device=device).repeat(2)
+            loss = loss + ecfg.instance_weight * supcon_loss(z, views, ecfg.temperature)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

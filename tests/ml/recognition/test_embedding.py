@@ -59,3 +59,15 @@ def test_training_gives_normalised_deterministic_embeddings(mp_runs: list[Run]) 
     assert np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
     assert np.array_equal(emb, embed_runs(again, full, mp_runs[:10]))
     assert info["sign_labels"] == ["hello", "iloveyou", "thankyou"]
+
+
+def test_instance_contrast_draws_two_views_of_each_clip(mp_runs: list[Run]) -> None:
+    cfg = embedding_config(tiny_config(max_frames=12), 8)
+    ecfg = EmbeddingTrainConfig(dim=8, clips_per_class=2, instance_weight=1.0)
+    x, mask, y = EpisodeBatches(mp_runs, cfg, ecfg, seed=0).batch()
+    half = len(y) // 2
+    assert len(y) == 12 and torch.equal(y[:half], y[half:])  # same clips, same order
+    assert not torch.equal(x[:half], x[half:])  # augmented independently
+    trained, _ = train_embedding(tiny_config(max_frames=12), mp_runs,
+                                 dataclasses.replace(ecfg, steps=2), log=lambda _: None)
+    assert trained.cfg.num_classes == 8
