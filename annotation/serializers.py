@@ -43,7 +43,8 @@ def job_summary(job: Job) -> dict[str, Any]:
         "id": str(job.id),
         "language": job.language,
         "name": job.original_name,
-        "video_url": f"/api/v1/jobs/{job.id}/video",
+        # None: a landmarks-only job (its video never left the user's device).
+        "video_url": f"/api/v1/jobs/{job.id}/video" if job.video_id else None,
         "duration": clip_duration(job),
         "created": _iso(job.created),
     }

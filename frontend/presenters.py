@@ -33,7 +33,7 @@ LOW_CONFIDENCE = 0.5
 
 def job_duration(job: Job) -> float | None:
     """Seconds of video: the probe's duration, else what the landmarks covered."""
-    probed = job.video.info.get("duration") if job.video is not None else None  # None: landmarks-only
+    probed = job.video.info.get("duration") if job.video is not None else None  # landmarks-only
     for value in (probed, (job.result.get("landmarks") or {}).get("duration")):
         if value is not None and math.isfinite(float(value)) and float(value) > 0:
             return float(value)
@@ -109,7 +109,8 @@ def history_rows(jobs: list[Job]) -> list[HistoryRow]:
             status_label=str(STATUS_LABELS.get(job.status, job.status)),
             duration=format_duration(job_duration(job)),
             language=names.get(job.language, job.language),
-            thumbnail_url=f"/api/v1/jobs/{job.id}/thumbnail.jpg",
+            # A landmarks-only job has no video to take a still from.
+            thumbnail_url=f"/api/v1/jobs/{job.id}/thumbnail.jpg" if job.video_id else "",
         )
         for job in jobs
     ]

@@ -156,6 +156,27 @@ def test_a_landmarks_job_has_no_video_routes_and_its_pages_work(client, real_pos
     assert_refused(media)  # the stored landmarks went with the job
 
 
+def test_the_job_page_history_and_annotation_workspace_work_without_a_video(client, real_pose):
+    from django.contrib.auth import get_user_model
+
+    status, body = post(client, "privacy clip.pose", real_pose.read_bytes())
+    assert status == 201, body
+    owner = get_user_model().objects.get(username="privacy")
+    owner.is_superuser = True  # an admin may annotate every job
+    owner.save()
+    browser = Client()
+    browser.force_login(owner)
+    page = browser.get(f"/jobs/{body['id']}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="no-video"' in html and "result-video" not in html
+    history = browser.get("/history/").content.decode()
+    assert "privacy clip.pose" in history and "thumbnail.jpg" not in history
+    workspace = browser.get(f"/annotate/jobs/{body['id']}/")
+    assert workspace.status_code == 200
+    assert 'id="ws-no-video"' in workspace.content.decode()
+
+
 def test_without_a_serving_model_the_uploaded_landmarks_are_the_result(client, real_pose):
     status, body = post(client, "clip.pose", real_pose.read_bytes())
     assert status == 201, body

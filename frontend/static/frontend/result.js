@@ -188,6 +188,7 @@ slrweb.result = (function () {
     renderSummary(result.landmarks);
     renderSigns(result.recognition);
     renderTranslation(result.translation);
+    if (!video) return;  // a landmarks-only job: no player, no overlay (the page says why)
     ["timeupdate", "seeked"].forEach((type) => video.addEventListener(type, () => markCurrent()));
     startOverlay(state.id);
   }
