@@ -111,7 +111,8 @@ def _compare(read_candidate: Read, read_active: Read, jobs: list[Any],
             disagreements.append({
                 "job": str(job.pk), "created": job.created.isoformat(),
                 "candidate": ours, "active": theirs,
-                "video_url": f"/api/v1/jobs/{job.pk}/video",
+                # None: a landmarks-only job has no video to link.
+                "video_url": f"/api/v1/jobs/{job.pk}/video" if job.video_id else None,
                 "workspace_url": reverse("annotation:workspace", args=[job.pk]),
             })
     return {"compared": compared, "agree": agree,

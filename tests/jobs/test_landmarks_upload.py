@@ -260,3 +260,13 @@ def test_another_suffix_is_refused(client, real_pose, media):
     status, body = post(client, "clip.parquet", real_pose.read_bytes())
     assert status == 400 and ".pose" in body["detail"]
     assert_refused(media)
+
+
+def test_the_corpus_splits_a_landmarks_job_by_its_stored_landmarks(client, real_pose):
+    from corpus.split import split_key, split_of
+
+    first = Job.objects.get(pk=post(client, "a.pose", real_pose.read_bytes())[1]["id"])
+    again = Job.objects.get(pk=post(client, "b.pose", real_pose.read_bytes())[1]["id"])
+    # The same landmarks uploaded twice share their stored file, so their split too.
+    assert split_key(first) == first.landmarks_file == split_key(again)
+    assert split_of(split_key(first)) == split_of(split_key(again))
