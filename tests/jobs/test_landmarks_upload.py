@@ -270,3 +270,23 @@ def test_the_corpus_splits_a_landmarks_job_by_its_stored_landmarks(client, real_
     # The same landmarks uploaded twice share their stored file, so their split too.
     assert split_key(first) == first.landmarks_file == split_key(again)
     assert split_of(split_key(first)) == split_of(split_key(again))
+
+
+def test_a_pose_file_of_another_layout_is_refused(client, media, tmp_path):
+    """An OpenPose-style .pose (one BODY_25 component) has none of Holistic's components."""
+    from pose_format import Pose
+    from pose_format.numpy.pose_body import NumPyPoseBody
+    from pose_format.pose_header import PoseHeader, PoseHeaderComponent, PoseHeaderDimensions
+
+    component = PoseHeaderComponent(name="BODY_25", points=[f"P{i}" for i in range(25)],
+                                    limbs=[], colors=[], point_format="XYC")
+    data = np.random.default_rng(0).random((10, 1, 25, 2)).astype(np.float32)
+    body = NumPyPoseBody(fps=25.0, data=np.ma.masked_array(data),
+                         confidence=np.ones((10, 1, 25), dtype=np.float32))
+    header = PoseHeader(version=0.2, components=[component],
+                        dimensions=PoseHeaderDimensions(width=640, height=480, depth=0))
+    with open(tmp_path / "openpose.pose", "wb") as handle:
+        Pose(header, body).write(handle)
+    status, body_json = post(client, "openpose.pose", (tmp_path / "openpose.pose").read_bytes())
+    assert status == 400 and "Holistic layout" in body_json["detail"]
+    assert_refused(media)
