@@ -235,3 +235,39 @@ class EnrolledPredictor:
                              "end": round(float(times[seg.last + 1]), 3),
                              "topk": scores_to_topk(mean, self.vocabulary, -1.0, top_k)})
         return {"model": self.name, "segments": segments}
+
+
+def clip_key(points: np.ndarray, model_id: str) -> str:
+    """Cache key of one reference clip under one embedding model: sha256 of both."""
+    import hashlib
+
+    digest = hashlib.sha256(model_id.encode())
+    digest.update(np.ascontiguousarray(points, dtype=np.float32).tobytes())
+    digest.update(str(points.shape).encode())
+    return digest.hexdigest()
+
+
+def embed_references(predictor: EnrolledPredictor | Any, clips: list[tuple[str, Any]],
+                     cache_dir: str | Path, model_id: str) -> Vocabulary:
+    """A vocabulary from (gloss, LandmarkSequence) reference clips, each clip embedded once:
+    its vector is stored under cache_dir/<clip_key>.npy and reused while the clip and the
+    model (model_id, e.g. the bundle's weights hash) are unchanged. `predictor` needs the
+    EnrolledPredictor's model/config (a vocabulary-less one is fine)."""
+    from recognition.ml.participants import trim_handless
+
+    root = Path(cache_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    vectors, runs = [], []
+    for k, (gloss, seq) in enumerate(clips):
+        points = trim_handless(seq.points)
+        path = root / f"{clip_key(points, model_id)}.npy"
+        if not path.is_file():
+            from recognition.ml.embedding import embed_features
+
+            vec = embed_features(predictor.model, [predictor._features(points)])[0]
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, vec)
+            tmp.replace(path)  # atomic: a concurrent worker never reads half a file
+        vectors.append(np.load(path))
+        runs.append(Run(points[:1], gloss, (f"reference-{k}:{path.stem[:12]}",)))
+    return build_vocabulary(np.stack(vectors), runs, model=model_id)

@@ -133,3 +133,25 @@ def test_enrolled_predictor_has_the_isolated_interface(tiny_bundle: Path, tmp_pa
     assert len(top) == 2 and {t["gloss"] for t in top} <= {*predictor.vocabulary, UNKNOWN}
     result = predictor.recognize(seq, top_k=2)
     assert result["model"] == "tiny-emb" and isinstance(result["segments"], list)
+
+
+def test_reference_embeddings_are_cached_by_clip(tiny_bundle: Path, tmp_path: Path,
+                                                 shared_data: Path) -> None:
+    from landmarks.formats.parquet import load_parquet
+    from recognition.ml.embedding import load_embedder
+    from recognition.ml.enroll import EnrolledPredictor, embed_references
+
+    model, cfg, _ = load_embedder(tiny_bundle)
+    empty = Vocabulary(["x"], np.zeros((1, 8), np.float32), ["x"], 0.0, [])
+    predictor = EnrolledPredictor(model, cfg, empty, "tiny-emb")
+    root = shared_data / "isolated" / "mpdata_multi"
+    clips = [(g, load_parquet(p)) for g in ("hello", "iloveyou")
+             for p in sorted(root.glob(f"mujster-sign-language-dl/{g}/*.parquet"))[:3]]
+    first = embed_references(predictor, clips, tmp_path / "cache", "weights-a")
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 6
+    again = embed_references(predictor, clips, tmp_path / "cache", "weights-a")
+    assert np.array_equal(first.references, again.references)  # read back, same vectors
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 6  # nothing embedded twice
+    embed_references(predictor, clips[:2], tmp_path / "cache", "weights-b")
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 8  # another model: new keys
+    assert first.glosses == ["hello", "iloveyou"] and first.threshold <= 1.0
