@@ -32,11 +32,18 @@ slrweb.rememberLanguage = function () {
   }).then((response) => response.ok, () => false);
 };
 
-// Upload a Blob/File as multipart field `video`; onProgress(percent). Resolves to the job JSON.
+// The multipart field a file goes in: `landmarks` for a .pose/.npz landmark file (a job without
+// a video: it never leaves the device), else `video`.
+slrweb.uploadField = function (filename) {
+  return /\.(pose|npz)$/i.test(filename || "") ? "landmarks" : "video";
+};
+
+// Upload a Blob/File as multipart field `video` (or `landmarks`, see uploadField);
+// onProgress(percent). Resolves to the job JSON.
 slrweb.uploadVideo = function (file, filename, extraFields, onProgress) {
   return new Promise(function (resolve, reject) {
     const form = new FormData();
-    form.append("video", file, filename);
+    form.append(slrweb.uploadField(filename), file, filename);
     Object.entries(extraFields || {}).forEach(([k, v]) => { if (v) form.append(k, v); });
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/v1/jobs/");
