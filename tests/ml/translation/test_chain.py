@@ -91,3 +91,20 @@ def test_spelled_spans_are_read_by_the_speller(speller, spelled) -> None:  # typ
     assert result["segments"][1].get("spelled_by") == ("s@1" if letters else None)
     assert len(span) == len(spelled) - len(spelled) // 3
 
+
+
+def test_the_shipped_ase_chain_reads_a_real_clip(spelled) -> None:  # type: ignore[no-untyped-def]
+    """Continuous glosses with times (BOSTON-104 model) feed the NCSLGR gloss->English model."""
+    from translation.ml.continuous.infer import ContinuousPredictor
+
+    glosser = ContinuousPredictor.from_bundle(REPO / "models" / "ase-continuous-glosses")
+    reader_dir = REPO / "models" / "ncslgr-gloss2text"
+    if not reader_dir.is_dir():
+        pytest.fail("models/ncslgr-gloss2text is missing")
+    reader = TranslationPredictor.from_bundle(reader_dir)
+    result = run_chain(spelled, Chain(glosser=Step(glosser, "c@1"), text=Step(reader, "r@1")))
+    own = glosser.recognize(spelled)["glosses"]
+    assert result["glosses"] == [g["gloss"] for g in own]
+    for seg in result["segments"]:
+        assert 0 <= seg["start"] < seg["end"] <= spelled.duration + 0.1
+    assert result["text"] == reader.translate_glosses(result["glosses"])["text"]
