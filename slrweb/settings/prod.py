@@ -55,3 +55,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("SLRWEB_TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Rate-limit counters (uploads, sign-ups: accounts.throttling) and other cached state must be
+# shared by every web process, or each Daphne would count on its own: Django's Redis cache.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,  # noqa: F405
+        "KEY_PREFIX": f"{REDIS_PREFIX}:cache",  # noqa: F405
+    }
+}
