@@ -9,7 +9,6 @@ the new version id misses the cache and is loaded, and the versions it replaced 
 from __future__ import annotations
 
 import importlib
-import sys
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -91,16 +90,14 @@ def release_predictor(predictor: Any) -> None:
     """Drop a predictor from its module's own load cache, if it keeps one (call this after a
     one-off load_predictor, e.g. validation, so the web process does not keep the model).
 
-    recognition.ml.infer caches loaded bundles in a module-level `_CACHE` (keyed by folder,
+    The predictors keep loaded bundles in mlcore.predictors.PREDICTORS (keyed by folder,
     device, mtime) for callers outside the web stack; without this an evicted version would
     stay in memory there. Registered bundles live in per-version folders, so dropping the
     entries that hold this very object is exact.
     """
-    module = sys.modules.get(type(predictor).__module__)
-    class_cache = getattr(module, "_CACHE", None)
-    if isinstance(class_cache, dict):
-        for key in [k for k, v in class_cache.items() if v is predictor]:
-            class_cache.pop(key, None)
+    from mlcore.predictors import PREDICTORS
+
+    PREDICTORS.release(predictor)
 
 
 def cached_version_ids() -> list[int]:

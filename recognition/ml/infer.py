@@ -14,7 +14,6 @@ longer than that letter's measured hold.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import torch
 
 from landmarks.sequence import LandmarkSequence
 from mlcore.bundle import read_bundle
+from mlcore.predictors import PREDICTORS
 from recognition.ml.augment import resample_time
 from recognition.ml.config import IsolatedConfig
 from recognition.ml.features import build_features
@@ -40,8 +40,6 @@ from recognition.ml.spotting import (
 __all__ = ["IsolatedPredictor", "ownership_bounds", "window_starts"]
 
 ProgressFn = Callable[[int], None]
-_CACHE: dict[tuple[str, str, float], IsolatedPredictor] = {}
-_CACHE_LOCK = threading.Lock()
 BATCH = 64  # windows per forward pass
 
 
@@ -59,12 +57,7 @@ class IsolatedPredictor:
     @classmethod
     def from_bundle(cls, path: str | Path, device: str = "cpu") -> IsolatedPredictor:
         """Load (once per process: cached by folder, device and manifest time) a bundle."""
-        root = Path(path).resolve()
-        key = (str(root), device, (root / "bundle.json").stat().st_mtime)
-        with _CACHE_LOCK:
-            if key not in _CACHE:
-                _CACHE[key] = cls._load(root, device)
-            return _CACHE[key]
+        return PREDICTORS.get(path, device, cls._load)
 
     @classmethod
     def _load(cls, root: Path, device: str) -> IsolatedPredictor:

@@ -46,14 +46,14 @@ def test_unknown_task_is_an_error():
 
 
 def test_evicted_isolated_predictors_leave_the_class_cache_too(ase, tmp_path):
-    import recognition.ml.infer as infer
+    from mlcore.predictors import PREDICTORS
     from tests.registry.bundles import isolated_bundle
 
     versions = [services.register_bundle(isolated_bundle(tmp_path / f"b{i}", seed=i), ase)
                 for i in range(2)]
     first = runtime.get_predictor(versions[0])
-    assert any(p is first for p in infer._CACHE.values())
+    assert PREDICTORS.holds(first)
     second = runtime.get_predictor(versions[1])
-    assert not any(p is first for p in infer._CACHE.values())
-    assert any(p is second for p in infer._CACHE.values())
+    assert not PREDICTORS.holds(first)
+    assert PREDICTORS.holds(second)
     assert first.predict_clip(dummy_sequence()) != second.predict_clip(dummy_sequence())

@@ -14,7 +14,6 @@ gives each one's frames, hence its start/end seconds on the clip's own clock.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,13 @@ import torch
 
 from landmarks.sequence import LandmarkSequence
 from mlcore.bundle import BundleError, read_bundle
+from mlcore.predictors import PREDICTORS
 from translation.ml.continuous.ctc import BeamSettings, align, beam_ids, greedy_ids
 from translation.ml.continuous.features import FEATURE_SET, TRAIN_FPS, sequence_features
 from translation.ml.continuous.lm import BigramLM
 from translation.ml.continuous.model import CTCModelConfig, CTCRecognizer
 
 LM_FILE = "gloss_lm.json"  # training gloss sentences of the bundle's LM
-_CACHE: dict[tuple[str, str, float], ContinuousPredictor] = {}
-_CACHE_LOCK = threading.Lock()
 
 
 class ContinuousPredictor:
@@ -47,12 +45,7 @@ class ContinuousPredictor:
     @classmethod
     def from_bundle(cls, path: str | Path, device: str = "cpu") -> ContinuousPredictor:
         """Load a bundle (once per process: cached by folder, device and manifest time)."""
-        root = Path(path).resolve()
-        key = (str(root), device, (root / "bundle.json").stat().st_mtime)
-        with _CACHE_LOCK:
-            if key not in _CACHE:
-                _CACHE[key] = cls._load(root, device)
-            return _CACHE[key]
+        return PREDICTORS.get(path, device, cls._load)
 
     @classmethod
     def _load(cls, root: Path, device: str) -> ContinuousPredictor:

@@ -1,0 +1,46 @@
+"""One process-wide cache of loaded predictors (recognition, continuous, ...).
+
+A predictor is loaded once per (bundle folder, device, manifest time): a worker serves many jobs
+with one copy, and a bundle rewritten in place (new bundle.json time) is loaded afresh. The
+registry's own per-version cache (registry.runtime) calls `release` when it evicts a version, so
+that nothing here keeps the model alive.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mlcore.bundle import MANIFEST
+
+P = TypeVar("P")
+
+
+class PredictorCache:
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str, float], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: str | Path, device: str, load: Callable[[Path, str], P]) -> P:
+        """The predictor of the bundle at `path` on `device`, calling load(root, device) once."""
+        root = Path(path).resolve()
+        key = (str(root), device, (root / MANIFEST).stat().st_mtime)
+        with self._lock:  # loading under the lock: two threads never load one bundle twice
+            if key not in self._items:
+                self._items[key] = load(root, device)
+            return self._items[key]  # type: ignore[no-any-return]
+
+    def release(self, predictor: Any) -> None:
+        """Forget every entry holding this predictor object."""
+        with self._lock:
+            for key in [k for k, v in self._items.items() if v is predictor]:
+                del self._items[key]
+
+    def holds(self, predictor: Any) -> bool:
+        with self._lock:
+            return any(v is predictor for v in self._items.values())
+
+
+PREDICTORS = PredictorCache()
