@@ -88,16 +88,17 @@ def word_frames(word: str, held: dict[str, dict[str, list[Path]]], full: bool,
 
 
 def word_landmarks(word: str, paths: list[Path], fps: float, repeat: int, cache: Path,
-                   tag: str):
+                   tag: str, sample_fps: float | None = None):
     video = cache / f"{word}_{tag}_r{repeat}_f{int(fps)}.mp4"
     if not video.exists():
         write_video((read_rgb(p) for p in paths for _ in range(repeat)), video, fps=fps)
-    saved = video.with_suffix(".npz")  # extraction is the slow part; the video is the key
+    # extraction is the slow part; the video and the extraction rate are the key
+    saved = video.with_suffix(f".s{int(sample_fps)}.npz" if sample_fps else ".npz")
     if saved.exists() and saved.stat().st_mtime >= video.stat().st_mtime:
         data = np.load(saved)
         return video, LandmarkSequence.from_points(data["points"], fps=float(data["fps"]),
                                                    timestamps=data["timestamps"])
-    seq = extract_landmarks(video)
+    seq = extract_landmarks(video, sample_fps=sample_fps)
     np.savez(saved, points=seq.points, timestamps=seq.timestamps, fps=seq.fps)
     return video, seq
 
@@ -157,6 +158,8 @@ def main() -> None:
     parser.add_argument("--words", nargs="*", default=list(WORDS))
     parser.add_argument("--fps", type=float, default=15.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sample-fps", type=float, default=None,
+                        help="extract at this rate (landmarks.extract sample_fps; default all)")
     parser.add_argument("--min-run", type=float, default=0.2)
     parser.add_argument("--blocks", choices=("test", "val"), default="test",
                         help="held-out blocks the words are made of (val: for tuning)")
@@ -189,7 +192,8 @@ def main() -> None:
     for word in args.words:
         tag = "full" if args.full else "held" if args.blocks == "test" else "val"
         paths = word_frames(word, held, args.full, args.blocks)
-        video, seq = word_landmarks(word, paths, args.fps, args.repeat, cache, tag)
+        video, seq = word_landmarks(word, paths, args.fps, args.repeat, cache, tag,
+                                    args.sample_fps)
         for model in args.model:
             out = IsolatedPredictor.from_bundle(model).recognize(seq)
             read[str(model)][word] = "".join(s["topk"][0]["gloss"] for s in out["segments"])

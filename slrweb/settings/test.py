@@ -3,7 +3,7 @@
 import os
 
 from slrweb.settings.base import *  # noqa: F403
-from slrweb.settings.base import env_bool
+from slrweb.settings.base import env_bool, env_int
 from slrweb.settings.storage import storages_from_env
 
 DEBUG = False
@@ -14,3 +14,7 @@ STORAGES = storages_from_env(os.environ, "django.contrib.staticfiles.storage.Sta
 # script-src 'self' forbids. The pages' own code is checked against the policy by running the
 # browser tests with SLRWEB_CSP set to it plus 'unsafe-eval'.
 SLRWEB_CSP = os.environ.get("SLRWEB_CSP", "")
+
+# Tests compare extracted frames with the videos' own frames (counts, timestamps, stored
+# landmarks), so they read every frame unless told otherwise; tests/landmarks covers sampling.
+SLRWEB_EXTRACT_FPS = env_int("SLRWEB_EXTRACT_FPS", 0)
