@@ -21,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     source.add_argument("--language", help="ISO 639-3 code: the registry's active chain "
                                            "(default ase)")
     source.add_argument("--model", type=Path, help="one bundle folder instead of the registry")
+    p.add_argument("--fps", type=float, default=None,
+                   help="frames per second read from the video (0: every frame; default: the "
+                        "jobs' SLRWEB_EXTRACT_FPS with --language, every frame with --model)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=translate_command)
 
@@ -43,6 +46,7 @@ def translate_command(args: argparse.Namespace) -> int:
     from landmarks.extract import extract_landmarks
     from translation.ml.chain import run_chain
 
+    fps = args.fps
     if args.model is not None:
         try:
             chain = bundle_chain(args.model)
@@ -53,10 +57,13 @@ def translate_command(args: argparse.Namespace) -> int:
         from slrweb.django_cli import setup_django
 
         setup_django()
+        from django.conf import settings
+
         from translation.services import language_chain
 
         chain = language_chain(args.language or "ase")
-    sequence = extract_landmarks(args.video)
+        fps = settings.SLRWEB_EXTRACT_FPS if fps is None else fps  # what a job reads
+    sequence = extract_landmarks(args.video, sample_fps=fps or None)
     try:
         result = run_chain(sequence, chain)
     except ValueError as exc:

@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rec.add_argument("video", type=Path)
     rec.add_argument("--model", type=Path, help=f"bundle folder (default {DEFAULT_BUNDLE})")
     rec.add_argument("--top-k", type=int, default=5)
+    rec.add_argument("--fps", type=float, default=15.0,
+                     help="frames per second read from the video, as jobs do (0: every frame); "
+                          "see bench/RESULTS.md, frame sampling")
     rec.add_argument("--json", action="store_true", help="print the result as JSON")
     rec.set_defaults(func=recognize_command)
 
@@ -326,7 +329,7 @@ def recognize_command(args: argparse.Namespace) -> int:
 
     predictor = IsolatedPredictor.from_bundle(
         args.model or os.environ.get("SLRWEB_ISOLATED_MODEL") or DEFAULT_BUNDLE)
-    sequence = extract_landmarks(args.video)
+    sequence = extract_landmarks(args.video, sample_fps=args.fps or None)
     result = predictor.recognize(sequence, top_k=args.top_k)
     if args.json:
         print(json.dumps(result, indent=2))
