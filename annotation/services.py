@@ -67,7 +67,7 @@ def open_annotation(job: Job, user: Any) -> Annotation:
 
 def _lock(annotation: Annotation, revision: int | None) -> Annotation:
     """Re-read the annotation under a row lock and check the caller saw its latest revision."""
-    locked = Annotation.objects.select_for_update().select_related("job", "job__video").get(
+    locked = Annotation.objects.select_for_update(of=("self",)).select_related("job", "job__video").get(
         pk=annotation.pk
     )
     if revision is not None and revision != locked.revision:

@@ -30,7 +30,9 @@ def recover_stale_jobs(stale_after: float | None = None) -> list[str]:
     recovered = []
     with transaction.atomic():
         stale = list(
-            Job.objects.select_for_update()
+            # of=self: the video join is outer (landmarks-only jobs have none), and PostgreSQL
+            # refuses FOR UPDATE on the nullable side of an outer join.
+            Job.objects.select_for_update(of=("self",))
             .filter(status=Job.Status.RUNNING, heartbeat__lt=cutoff)
             .select_related("video")
         )
