@@ -19,8 +19,9 @@ from slrweb.services_runtime import start_embedded_redis
 
 
 def run(port: int, host: str = "127.0.0.1") -> int:
-    env = dict(os.environ)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.dev")
+    from slrweb.django_cli import settings_module
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module()}
     root = Path(__file__).resolve().parents[1]
     var = Path(env.get("SLRWEB_VAR_DIR", root / "var"))
     var.mkdir(parents=True, exist_ok=True)

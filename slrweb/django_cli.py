@@ -19,9 +19,17 @@ def _run(args: argparse.Namespace) -> int:
     return run(port=args.port, host=args.host)
 
 
+def settings_module() -> str:
+    """The settings of a console command: what the environment named, else dev. (Importing
+    slrweb has already put the prod default into os.environ, for servers that fail closed.)"""
+    from slrweb import SETTINGS_FROM_ENVIRONMENT
+
+    return SETTINGS_FROM_ENVIRONMENT or "slrweb.settings.dev"
+
+
 def setup_django() -> None:
     """Configure Django for a console command that needs the ORM (dev settings by default)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slrweb.settings.dev")
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module()
     import django
 
     django.setup()
