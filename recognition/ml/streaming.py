@@ -7,9 +7,10 @@
     for segment in spotter.finish(whole): # what the non-streaming run has and was not yet sent
         publish(segment)
 
-A segment is published once it ends at least `guard` seconds before the end of the prefix:
-later frames can no longer change the windows that decided it (each window spans the spotting
-window; the Viterbi path may still revise a decision near the prefix end, hence twice that).
+A segment is published once it ends at least `guard` seconds before the end of the prefix
+(later frames can no longer change the windows that decided it; each window spans the spotting
+window, and the Viterbi path may still revise a decision near the prefix end, hence twice that)
+and the previous prefix had it too: a segment that two prefixes agree on is rarely revised.
 `finish` runs the ordinary, non-streaming `recognize` on the whole clip, so the job's final
 result is exactly what a non-streaming run gives; it returns the final segments that no
 published one matches, so nothing is lost at a chunk edge, and a segment already published is
@@ -39,6 +40,7 @@ class StreamingSpotter:
         self.guard_windows = guard_windows
         self.window_frames = int(spot.window)
         self.published: list[dict[str, Any]] = []
+        self._previous: list[dict[str, Any]] = []  # settled segments of the previous prefix
 
     def guard_seconds(self, seq: LandmarkSequence) -> float:
         fps = seq.fps or 30.0
@@ -56,7 +58,11 @@ class StreamingSpotter:
         if horizon <= 0:
             return []
         result = self.predictor.recognize(prefix, top_k=self.top_k)
-        return self._new([s for s in result["segments"] if s["end"] <= horizon], prefix)
+        settled = [s for s in result["segments"] if s["end"] <= horizon]
+        tol = self.tolerance(prefix)
+        agreed = [s for s in settled if any(same_segment(s, p, tol) for p in self._previous)]
+        self._previous = settled
+        return self._new(agreed, prefix)
 
     def finish(self, whole: LandmarkSequence) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """(the non-streaming result of the whole clip, its segments not yet published)."""

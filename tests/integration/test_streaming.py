@@ -36,8 +36,14 @@ def test_segments_stream_before_extraction_ends_and_match_the_result(live_stack,
     streamed = [(i, e) for i, e in enumerate(events) if e["type"] == "segment"]
     assert streamed, "no segment was published while the video was read"
     assert all(i < landmarks_done for i, _ in streamed)  # before extraction ended
+    # Streamed segments are provisional (the prefix's Viterbi path may still be revised; the
+    # page swaps in the final timeline): exactly-once publication is the unit test's business,
+    # on fixed landmarks (tests/ml/recognition/test_streaming.py). Here, with live MediaPipe:
+    # they are well-formed, come from the active model and describe the same signing.
     window = IsolatedPredictor.from_bundle(REPO / "models" / "silfa-letters").config.spotting.window
     tolerance = window / events[-1]["result"]["landmarks"]["fps"]  # as the spotter matches
     for _, segment in streamed:
         assert segment["model"].startswith("silfa-letters@")
-        assert sum(same_segment(segment, f, tolerance) for f in final) == 1, (segment, final)
+        assert 0 <= segment["start"] < segment["end"] and segment["topk"]
+    matched = [s for _, s in streamed if any(same_segment(s, f, tolerance) for f in final)]
+    assert matched, (streamed, final)
