@@ -22,17 +22,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 def spelled_landmarks(shared_data: Path, bundle_config: object, word: str) -> np.ndarray:
     """Held-out SILFA frames spelling `word`, each letter held, with hands-down rests between."""
-    from landmarks.layout import LEFT_HAND, RIGHT_HAND
-    from recognition.ml.data import load_runs, split_runs
+    from recognition.ml.data import load_runs
+    from tests.support.spelling import hands_out_of_view, held_out_letters, spell
 
     runs = load_runs("gislr", shared_data / "isolated" / "silfa_fingerspelling")
-    test = {r.label: r.points for r in split_runs(runs, bundle_config)["test"]}  # type: ignore[arg-type]
-    idle = np.repeat(test["B"][:1], 10, axis=0).copy()
-    idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan  # both hands out of view
-    pieces = [idle]
-    for letter in word:
-        pieces += [np.repeat(test[letter], 2, axis=0), idle]
-    return np.concatenate(pieces)
+    held = held_out_letters(runs, bundle_config)
+    return spell(held, word, hands_out_of_view(held["B"][0])).points
 
 
 def main(shared_data: Path) -> dict[str, object]:

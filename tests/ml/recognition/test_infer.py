@@ -9,8 +9,9 @@ import pytest
 
 from landmarks.layout import LEFT_HAND, RIGHT_HAND
 from landmarks.sequence import LandmarkSequence
-from recognition.ml.data import Run, split_runs
+from recognition.ml.data import Run
 from recognition.ml.infer import IsolatedPredictor, ownership_bounds, window_starts
+from tests.support.spelling import held_out_letters, spell
 
 REPO = Path(__file__).resolve().parents[3]
 SILFA_BUNDLE = REPO / "models" / "silfa-letters"
@@ -30,16 +31,7 @@ def predictor() -> IsolatedPredictor:
 
 @pytest.fixture(scope="module")
 def held_out(silfa_runs: list[Run], predictor: IsolatedPredictor) -> dict[str, np.ndarray]:
-    """Each letter's test-block frames under the bundle's own split (never trained on)."""
-    test = split_runs(silfa_runs, predictor.config.train)["test"]
-    return {r.label: r.points for r in test}
-
-
-def spelled(held_out: dict[str, np.ndarray], word: str, idle: np.ndarray) -> LandmarkSequence:
-    pieces = [idle]
-    for letter in word:
-        pieces += [np.repeat(held_out[letter], 2, axis=0), idle]  # a held letter, then rest
-    return LandmarkSequence.from_points(np.concatenate(pieces), fps=15.0)
+    return held_out_letters(silfa_runs, predictor.config.train)
 
 
 def test_predict_clip_top_k(predictor: IsolatedPredictor, held_out: dict[str, np.ndarray]) -> None:
@@ -58,7 +50,7 @@ def test_spotting_spells_the_word_and_skips_idle_frames(
         idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan
     else:  # the signing hand dropped by the hip, like the other one
         idle[:, RIGHT_HAND, 1] += 0.6
-    seq = spelled(held_out, "CUB", idle)
+    seq = spell(held_out, "CUB", idle)
     seen: list[int] = []
     result = predictor.recognize(seq, top_k=5, on_progress=seen.append)
     assert result["model"] == "silfa-letters"
@@ -79,7 +71,7 @@ def test_double_letters_are_read_from_a_release_or_a_long_hold(
     2.5 times as long as the letters around it (no release at all)."""
     idle = np.repeat(held_out["B"][:1], 6, axis=0).copy()
     idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan
-    released = predictor.recognize(spelled(held_out, "CUUB", idle))["segments"]
+    released = predictor.recognize(spell(held_out, "CUUB", idle))["segments"]
     assert [s["topk"][0]["gloss"] for s in released] == list("CUUB")
     ends = [(s["start"], s["end"]) for s in released]
     assert all(a < b <= c for (a, b), (c, _) in zip(ends, ends[1:], strict=False))

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from landmarks.layout import LEFT_HAND, RIGHT_HAND
 from landmarks.sequence import LandmarkSequence
-from recognition.ml.data import Run, split_runs
+from recognition.ml.data import Run
 from recognition.ml.infer import IsolatedPredictor
 from recognition.ml.streaming import StreamingSpotter, same_segment
+from tests.support.spelling import hands_out_of_view, held_out_letters, spell
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -26,13 +25,8 @@ def predictor() -> IsolatedPredictor:
 @pytest.fixture(scope="module")
 def clip(silfa_runs: list[Run], predictor: IsolatedPredictor) -> LandmarkSequence:
     """Held-out SILFA frames spelling CUBA, each letter held, hands out of view between."""
-    test = {r.label: r.points for r in split_runs(silfa_runs, predictor.config.train)["test"]}
-    idle = np.repeat(test["B"][:1], 10, axis=0).copy()
-    idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan
-    pieces = [idle]
-    for letter in "CUBA":
-        pieces += [np.repeat(test[letter], 2, axis=0), idle]
-    return LandmarkSequence.from_points(np.concatenate(pieces), fps=15.0)
+    held = held_out_letters(silfa_runs, predictor.config.train)
+    return spell(held, "CUBA", hands_out_of_view(held["B"][0]))
 
 
 def prefix(seq: LandmarkSequence, n: int) -> LandmarkSequence:
