@@ -29,22 +29,16 @@ def language_chain(language: str) -> Chain:
     return Chain(**steps)
 
 
-def chain_problem_for(language: str) -> str | None:
-    """Why videos of this language cannot be translated with the active models, or None."""
-    from registry.runtime import get_predictor
-
-    versions = active_versions(language)
-    if not versions:
-        return "no translation model is active"
-    return chain_problem(Chain(**{r: Step(get_predictor(v), v.label) for r, v in versions.items()}))
+def version_chain(versions: dict[str, Any]) -> Chain:
+    """The chain's shape from version rows alone (ModelVersion.input_kind reads the stored
+    config), so the web process plans a job without loading any model."""
+    return Chain(**{role: Step(v, v.label) for role, v in versions.items()})
 
 
 def serves_language(language: str) -> bool:
-    """Whether jobs of this language get a translation stage."""
-    versions = active_versions(language)
-    if "text" not in versions and "glosser" not in versions:
-        return False
-    return chain_problem_for(language) is None
+    """Whether jobs of this language get a translation stage: the active models make a chain
+    from landmarks to glosses or text (chain_problem also says no to a speller alone)."""
+    return chain_problem(version_chain(active_versions(language))) is None
 
 
 def translate_job(job: Job, report: Report) -> None:

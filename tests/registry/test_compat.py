@@ -103,3 +103,16 @@ def test_only_the_translation_model_is_ever_fed_glosses(ase):
     assert serving_problem("translation", gloss_input, "ase") is None
     assert "expects a sequence of glosses" in serving_problem("fingerspelling", gloss_input, "ase")
     assert serving_problem("isolated", {"model": {"d_model": 16}}, "ase") is None
+
+
+def test_planning_a_job_reads_configs_and_loads_no_model(ase, make_bundle, gloss_translator):
+    """The web process plans a job's stages per upload: it must not load any model for it."""
+    from registry import runtime
+    from translation.services import serves_language
+
+    ModelVersion.objects.filter(pk=gloss_translator.pk).update(status="active")
+    assert serves_language("ase") is False  # a gloss reader with nothing to feed it glosses
+    ModelVersion.objects.create(language=ase, task=GLOSSER_TASK, name="glosser", version=1,
+                                bundle_path="nowhere", checksum="0" * 64, status="active")
+    assert serves_language("ase") is True
+    assert runtime.cached_version_ids() == []
