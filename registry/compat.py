@@ -67,10 +67,18 @@ def serving_problem(task: str, config: dict[str, Any], language_code: str,
             + ".")
 
 
+def stored_config(version: Any) -> dict[str, Any]:
+    """The config.json of a registered version's stored bundle (OSError / ValueError if not
+    readable)."""
+    config: dict[str, Any] = json.loads(
+        (Path(version.bundle_dir) / CONFIG).read_text(encoding="utf-8"))
+    return config
+
+
 def version_serving_problem(version: Any) -> str | None:
     """serving_problem of a registered ModelVersion, from its stored bundle's config."""
     try:
-        config = json.loads((Path(version.bundle_dir) / CONFIG).read_text(encoding="utf-8"))
+        config = stored_config(version)
     except (OSError, ValueError) as exc:
         return f"the config of {version.label} cannot be read: {exc}"
     return serving_problem(version.task, config, version.language.code, version.label)

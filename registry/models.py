@@ -148,12 +148,10 @@ class ModelVersion(models.Model):
     def input_kind(self) -> str:
         """What the model reads: "landmarks", or "gloss" lines (gloss -> text translators).
         Read from the stored bundle's config, so the web process never loads a model for it."""
-        import json
-
-        from registry.compat import CONFIG, bundle_input
+        from registry.compat import bundle_input, stored_config
 
         try:
-            config = json.loads((self.bundle_dir / CONFIG).read_text(encoding="utf-8"))
+            config = stored_config(self)
         except (OSError, ValueError):
             return "landmarks"
         return bundle_input(self.task, config)
