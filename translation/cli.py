@@ -43,8 +43,9 @@ def bundle_chain(folder: Path) -> Any:
 
 
 def translate_command(args: argparse.Namespace) -> int:
+    from landmarks.decode import InvalidVideoError
     from landmarks.extract import extract_landmarks
-    from translation.ml.chain import run_chain
+    from translation.ml.chain import chain_problem, run_chain
 
     fps = args.fps
     if args.model is not None:
@@ -63,12 +64,16 @@ def translate_command(args: argparse.Namespace) -> int:
 
         chain = language_chain(args.language or "ase")
         fps = settings.SLRWEB_EXTRACT_FPS if fps is None else fps  # what a job reads
-    sequence = extract_landmarks(args.video, sample_fps=fps or None)
-    try:
-        result = run_chain(sequence, chain)
-    except ValueError as exc:
-        print(f"slrweb translate: {exc}", file=sys.stderr)
+    problem = chain_problem(chain)
+    if problem is not None:  # before MediaPipe reads the whole video for nothing
+        print(f"slrweb translate: cannot translate a video: {problem}", file=sys.stderr)
         return 2
+    try:
+        sequence = extract_landmarks(args.video, sample_fps=fps or None)
+    except InvalidVideoError as exc:
+        print(f"slrweb translate: {args.video}: {exc}", file=sys.stderr)
+        return 1
+    result = run_chain(sequence, chain)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
