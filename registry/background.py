@@ -14,20 +14,18 @@ registry (corpus); corpus.apps installs them with `set_runner`, as it installs t
 from __future__ import annotations
 
 import logging
-import shutil
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.db import transaction
 
+from registry import bundle_store
+from registry.bundle_store import UPLOAD_STORE
 from registry.errors import RegistryError
 from registry.models import ModelVersion, RegistryTask, SignLanguage
 
 log = logging.getLogger(__name__)
-UPLOAD_STORE = "registry/uploads"  # under MEDIA_ROOT; an upload is deleted once registered
 QUEUE = "inference"  # loads models and runs them: the queue of the GPU worker when there is one
 
 Progress = Callable[[str, int], None]
@@ -67,17 +65,9 @@ def start(kind: str, *, user: Any = None, language: SignLanguage | None = None,
 
 def start_registration(upload: IO[bytes], language: SignLanguage, user: Any = None,
                        activate: bool = False) -> RegistryTask:
-    """Keep an uploaded .zip where the worker can read it and queue its registration."""
-    task_id = uuid.uuid4()
-    relative = f"{UPLOAD_STORE}/{task_id}.zip"
-    dest = Path(settings.MEDIA_ROOT) / relative
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with open(dest, "wb") as out:
-        if hasattr(upload, "chunks"):
-            for chunk in upload.chunks():
-                out.write(chunk)
-        else:
-            shutil.copyfileobj(upload, out)
+    """Keep an uploaded .zip in the storage, where any worker can read it, and queue its
+    registration; the upload is deleted once registered (or refused)."""
+    relative = bundle_store.save_upload(upload, f"{UPLOAD_STORE}/{uuid.uuid4()}.zip")
     return start(RegistryTask.Kind.REGISTER, user=user, language=language,
                  params={"upload": relative, "activate": bool(activate)})
 
@@ -116,13 +106,13 @@ def execute(task_id: str) -> RegistryTask:
 def _register(row: RegistryTask, report: Progress) -> dict[str, Any]:
     from registry.services import register_bundle
 
-    upload = Path(settings.MEDIA_ROOT) / row.params["upload"]
+    upload = row.params["upload"]
     assert row.language is not None
     try:
-        with open(upload, "rb") as handle:
+        with bundle_store.open_upload(upload) as handle:
             version = register_bundle(handle, row.language, row.user, progress=report)
     finally:
-        upload.unlink(missing_ok=True)
+        bundle_store.delete_upload(upload)
     row.version = version
     return {"version": version.pk, "label": version.label, "evaluation": version.evaluation}
 

@@ -13,8 +13,6 @@ This reads configs and the registry only (no model is loaded in the web process)
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from mlcore.bundle import CONFIG
@@ -69,10 +67,10 @@ def serving_problem(task: str, config: dict[str, Any], language_code: str,
 
 def stored_config(version: Any) -> dict[str, Any]:
     """The config.json of a registered version's stored bundle (OSError / ValueError if not
-    readable)."""
-    config: dict[str, Any] = json.loads(
-        (Path(version.bundle_dir) / CONFIG).read_text(encoding="utf-8"))
-    return config
+    readable): that one file, from the storage or this machine's cached copy, not the weights."""
+    from registry.bundle_store import read_json
+
+    return read_json(version.bundle_path, version.checksum, CONFIG)
 
 
 def version_serving_problem(version: Any) -> str | None:

@@ -90,7 +90,7 @@ class ModelVersion(models.Model):
     task = models.CharField(_("task"), max_length=16, choices=TASK_CHOICES)
     name = models.CharField(_("name"), max_length=100)
     version = models.PositiveIntegerField(_("version"))
-    # Relative to MEDIA_ROOT, so that a data folder can move between machines.
+    # A folder name in the "default" storage (registry.bundle_store), never an absolute path.
     bundle_path = models.CharField(_("bundle folder"), max_length=255)
     checksum = models.CharField(
         _("checksum"), max_length=64, db_index=True,
@@ -138,7 +138,12 @@ class ModelVersion(models.Model):
 
     @property
     def bundle_dir(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / self.bundle_path
+        """A local folder with the bundle's files, for torch: fetched from the storage into
+        this machine's bundle cache on first use and checked against the checksum
+        (registry.bundle_store.local_bundle; StoredBundleError when it cannot be)."""
+        from registry.bundle_store import local_bundle
+
+        return local_bundle(self.bundle_path, self.checksum)
 
     @property
     def is_active(self) -> bool:

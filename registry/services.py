@@ -7,21 +7,20 @@ the commands and the CLI that call them decide who may.
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from mlcore.bundle import Bundle, BundleError, unpack_bundle_zip
-from registry import selectors
+from registry import bundle_store, selectors
+from registry.bundle_store import BUNDLE_STORE
 from registry.compat import version_serving_problem
 from registry.errors import BundleRejected, RegistryError
 from registry.languages import language_name, normalise_code
@@ -35,7 +34,6 @@ __all__ = [
     "roll_back", "rollback_target", "set_evaluator",
 ]
 log = logging.getLogger(__name__)
-BUNDLE_STORE = "registry/bundles"  # under MEDIA_ROOT
 Evaluator = Callable[[ModelVersion], dict[str, Any]]
 _evaluator: Evaluator | None = None
 
@@ -94,6 +92,7 @@ def register_bundle(
         if existing is not None:
             raise BundleRejected([f"this bundle is already registered as {existing.label}"])
         version = _store(bundle, root, language, checksum, user)
+        bundle_store.cache_local_copy(root, checksum)  # this process loads it next: evaluation
     log.info("registered %s for %s/%s", version.label, language.code, version.task)
     report("evaluating on held-out corrections", 60)
     _evaluate(version)
@@ -117,7 +116,7 @@ def _unpacked(source: str | Path | IO[bytes], tmp: Path) -> Path:
 def _store(
     bundle: Bundle, root: Path, language: SignLanguage, checksum: str, user: Any
 ) -> ModelVersion:
-    """Copy the bundle into MEDIA_ROOT and create its row; versions count up per name."""
+    """Copy the bundle into the storage and create its row; versions count up per name."""
     with transaction.atomic():
         # Serialises registrations (and activations) per language, so numbers never collide.
         SignLanguage.objects.select_for_update().get(pk=language.pk)
@@ -126,10 +125,7 @@ def _store(
         number = (same_name.aggregate(n=Max("version"))["n"] or 0) + 1
         relative = (f"{BUNDLE_STORE}/{language.code}/{bundle.task}/"
                     f"{slugify(bundle.name) or 'model'}-{number}-{checksum[:8]}")
-        dest = Path(settings.MEDIA_ROOT) / relative
-        if dest.exists():
-            shutil.rmtree(dest)  # left over by a registration whose transaction rolled back
-        shutil.copytree(root, dest)
+        bundle_store.store_bundle(root, relative)
         try:
             return ModelVersion.objects.create(
                 language=language, task=bundle.task, name=bundle.name[:100], version=number,
@@ -137,7 +133,7 @@ def _store(
                 card=bundle.card, uploaded_by=user if _is_user(user) else None,
             )
         except Exception:
-            shutil.rmtree(dest, ignore_errors=True)
+            bundle_store.delete_bundle(relative)
             raise
 
 
@@ -240,8 +236,9 @@ def _switch(language_id: int, task: str, user: Any, action: str,
                 .filter(language_id=language_id, task=task)}
         current = next((v for v in rows.values() if v.is_active), None)
         target = choose(rows, current)
-        if not target.bundle_dir.is_dir():
-            raise RegistryError(f"the bundle folder of {target.label} is missing on disk")
+        if not bundle_store.is_stored(target.bundle_path):
+            raise RegistryError(f"the stored bundle of {target.label} is missing "
+                                f"({target.bundle_path})")
         problem = version_serving_problem(target)
         if problem:  # activated, it would fail every job of its language
             raise RegistryError(problem)
@@ -281,11 +278,12 @@ def _live_history(language_id: int, task: str) -> list[int]:
 
 
 def delete_version(version: ModelVersion) -> None:
-    """Delete a version that was never live, with its stored bundle files."""
+    """Delete a version that was never live, with its stored bundle files (and this machine's
+    cached copy; other machines' copies are unreachable without the row)."""
     if version.is_active or version.activation_events.exists():
         raise RegistryError(f"{version.label} was live once; the activation log keeps it")
-    bundle_dir = version.bundle_dir
+    name, checksum = version.bundle_path, version.checksum
     version.delete()
-    store = (Path(settings.MEDIA_ROOT) / BUNDLE_STORE).resolve()
-    if bundle_dir.resolve().is_relative_to(store):  # never delete outside our own store
-        shutil.rmtree(bundle_dir, ignore_errors=True)
+    bundle_store.delete_bundle(name)  # a name outside the bundle store is left alone
+    if not ModelVersion.objects.filter(checksum=checksum).exists():
+        bundle_store.forget_local_copy(checksum)

@@ -192,10 +192,22 @@ SLRWEB_HOLISTIC_MODEL_COMPLEXITY = env_int("SLRWEB_HOLISTIC_MODEL_COMPLEXITY", 1
 # held-out frames the letters model read 0.714 at 15 fps against 0.500 at 30 and 0.661 at 10,
 # at half the extraction time of 30 fps (bench/RESULTS.md "Streaming ... frame sampling").
 SLRWEB_EXTRACT_FPS = env_int("SLRWEB_EXTRACT_FPS", 15)
+# Live mode (recognition.consumers): the page samples the camera at SLRWEB_LIVE_FPS (the jobs'
+# rate), a session holds at most SLRWEB_LIVE_MAX_SECONDS, signs are looked for again after each
+# SLRWEB_LIVE_STEP_SECONDS of new frames, in SLRWEB_LIVE_THREADS model threads per web process;
+# frames may run ahead of the clock by SLRWEB_LIVE_CLOCK_SLACK_SECONDS (None: unchecked).
+SLRWEB_LIVE_FPS = env_int("SLRWEB_LIVE_FPS", 15)
+SLRWEB_LIVE_MAX_SECONDS = float(os.environ.get("SLRWEB_LIVE_MAX_SECONDS", 120))
+SLRWEB_LIVE_STEP_SECONDS = float(os.environ.get("SLRWEB_LIVE_STEP_SECONDS", 0.5))
+SLRWEB_LIVE_THREADS = env_int("SLRWEB_LIVE_THREADS", 2)
+SLRWEB_LIVE_CLOCK_SLACK_SECONDS: float | None = 2.0
 # Folder of the file system "landmarks" storage; None: MEDIA_ROOT/landmarks (jobs.files).
 SLRWEB_LANDMARK_CACHE = Path(os.environ["SLRWEB_LANDMARK_CACHE"]) if os.environ.get(
     "SLRWEB_LANDMARK_CACHE") else None
 SLRWEB_MODELS_DIR = Path(os.environ.get("SLRWEB_MODELS_DIR", BASE_DIR / "models"))
+# This machine's copies of registered bundles (stored in the "default" storage), one folder per
+# checksum, fetched on first use for torch (registry.bundle_store). Safe to delete when idle.
+SLRWEB_BUNDLE_CACHE = Path(os.environ.get("SLRWEB_BUNDLE_CACHE", VAR_DIR / "bundle-cache"))
 # A running stage that has not reported for this long is treated as lost (worker killed).
 SLRWEB_STALE_JOB_SECONDS = env_int("SLRWEB_STALE_JOB_SECONDS", 120)
 # Upload limits per route, enforced before the body is spooled (jobs.uploads): .eaf files,

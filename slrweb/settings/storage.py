@@ -1,9 +1,11 @@
 """STORAGES from the environment (issue 11, item 6): a local folder, or an S3-compatible bucket.
 
-SLRWEB_STORAGE=filesystem (default): uploaded videos under MEDIA_ROOT, landmarks under
+SLRWEB_STORAGE=filesystem (default): uploaded videos and registered model bundles (with bundle
+uploads waiting for a worker: registry.bundle_store) under MEDIA_ROOT, landmarks under
 SLRWEB_LANDMARK_CACHE (default MEDIA_ROOT/landmarks).
-SLRWEB_STORAGE=s3: both in one bucket (django-storages' S3Storage, imported only then), videos
-under the "media/" prefix and landmarks under "landmarks/". Read from the environment:
+SLRWEB_STORAGE=s3: all in one bucket (django-storages' S3Storage, imported only then), videos
+and bundles under the "media/" prefix and landmarks under "landmarks/"; every process copies the
+bundles it loads into its local SLRWEB_BUNDLE_CACHE. Read from the environment:
 AWS_STORAGE_BUCKET_NAME (required), AWS_S3_ENDPOINT_URL (MinIO, Ceph, R2...), AWS_S3_REGION_NAME,
 AWS_S3_ADDRESSING_STYLE ("path" for most self-hosted stores), AWS_ACCESS_KEY_ID and
 AWS_SECRET_ACCESS_KEY (or any other credential source boto3 knows).
@@ -33,7 +35,7 @@ class StorageConfigError(ValueError):
 
 
 def storages_from_env(env: Mapping[str, str], staticfiles: str) -> dict[str, dict[str, Any]]:
-    """The STORAGES setting: "default" (videos), "landmarks" and "staticfiles"."""
+    """The STORAGES setting: "default" (videos, model bundles), "landmarks" and "staticfiles"."""
     kind = env.get("SLRWEB_STORAGE", "filesystem").strip().lower() or "filesystem"
     static = {"BACKEND": staticfiles}
     if kind == "filesystem":

@@ -1,4 +1,5 @@
-"""Fixtures of the registry tests: a private MEDIA_ROOT, tiny bundles, a language."""
+"""Fixtures of the registry tests: a private MEDIA_ROOT and bundle cache, tiny bundles, a
+language."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.registry import bundles
 def _one_thread_and_private_media(settings, tmp_path: Path):  # noqa: ANN001
     torch.set_num_threads(1)
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SLRWEB_BUNDLE_CACHE = tmp_path / "bundle-cache"
     clear_predictor_cache()
     yield
     clear_predictor_cache()

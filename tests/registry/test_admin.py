@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from accounts.roles import ADMIN, ANNOTATOR, assign_role
-from registry import selectors, services
+from registry import bundle_store, selectors, services
 from registry.models import ActivationEvent, Gloss, ModelVersion
 from tests.registry.bundles import zip_folder
 
@@ -149,7 +149,7 @@ def test_versions_that_were_live_cannot_be_deleted(admin_client, versions):
                       {"action": "delete_selected", "_selected_action": [versions[1].pk],
                        "post": "yes"})
     assert list(ModelVersion.objects.all()) == [versions[0]]
-    assert not versions[1].bundle_dir.exists()
+    assert not bundle_store.is_stored(versions[1].bundle_path)
 
 
 def test_vocabulary_csv_export_and_import_in_the_admin(admin_client, ase):

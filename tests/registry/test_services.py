@@ -91,10 +91,10 @@ def test_a_failed_switch_changes_nothing(ase, three_versions, monkeypatch):
 
 
 def test_a_version_whose_files_are_gone_is_not_activated(ase, three_versions):
-    import shutil
+    from registry import bundle_store
 
-    shutil.rmtree(three_versions[0].bundle_dir)
-    with pytest.raises(RegistryError, match="missing on disk"):
+    bundle_store.storage().delete(f"{three_versions[0].bundle_path}/bundle.json")
+    with pytest.raises(RegistryError, match="stored bundle of tiny-fingerspelling@1 is missing"):
         services.activate_version(three_versions[0])
     assert selectors.active_model("ase", "translation") is None
 
@@ -133,9 +133,14 @@ def test_delete_version_removes_files_but_keeps_logged_versions(ase, three_versi
     services.activate_version(first)
     with pytest.raises(RegistryError, match="live once"):
         services.delete_version(first)
-    folder = second.bundle_dir
+    from registry import bundle_store
+
+    folder, name = second.bundle_dir, second.bundle_path
+    assert bundle_store.stored_files(name)
     services.delete_version(second)
-    assert not folder.exists() and not ModelVersion.objects.filter(pk=second.pk).exists()
+    assert not ModelVersion.objects.filter(pk=second.pk).exists()
+    assert bundle_store.stored_files(name) == [] and not bundle_store.storage().exists(name)
+    assert not folder.exists()  # this machine's cached copy went too
 
 
 def test_active_languages_lists_languages_with_an_active_model(ase, three_versions):
