@@ -16,22 +16,22 @@ and labels that were held out of training.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
+from mlcore.train import LoopConfig, Task, fit
 from recognition.ml.augment import augment_clip
 from recognition.ml.config import IsolatedConfig
 from recognition.ml.data import Run, collate
 from recognition.ml.features import build_features, feature_widths
 from recognition.ml.model import IsolatedSignTransformer
-from recognition.ml.train import _schedule
 
 Log = Callable[[str], None]
 
@@ -109,6 +109,9 @@ class EpisodeBatches:
         return collate(items)
 
 
+STEPS_PER_EPOCH = 50  # steps between two log lines and checkpoints of the core loop
+
+
 def train_embedding(cfg: IsolatedConfig, runs: list[Run], ecfg: EmbeddingTrainConfig, *,
                     device: str = "cpu", log: Log = print) -> tuple[IsolatedSignTransformer,
                                                                    dict[str, Any]]:
@@ -117,34 +120,35 @@ def train_embedding(cfg: IsolatedConfig, runs: list[Run], ecfg: EmbeddingTrainCo
     cfg = embedding_config(cfg, ecfg.dim)
     tcfg = cfg.train
     torch.manual_seed(tcfg.seed)
-    model = IsolatedSignTransformer(cfg.model).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: _schedule(s, min(tcfg.warmup_steps, ecfg.steps // 5), ecfg.steps))
-    batches = EpisodeBatches(runs, cfg, ecfg, tcfg.seed)
-    started, losses, history = time.perf_counter(), [], []
-    model.train()
-    for step in range(1, ecfg.steps + 1):
-        x, mask, y = (t.to(device) for t in batches.batch())
+    model = IsolatedSignTransformer(cfg.model)
+    episodes = EpisodeBatches(runs, cfg, ecfg, tcfg.seed)
+
+    def batches(epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        first = epoch * STEPS_PER_EPOCH
+        for _ in range(first, min(first + STEPS_PER_EPOCH, ecfg.steps)):
+            yield episodes.batch()
+
+    def loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        x, mask, y = batch
         z = F.normalize(model(x, mask)[0].float(), dim=-1)
-        loss = supcon_loss(z, y, ecfg.temperature)
+        total = supcon_loss(z, y, ecfg.temperature)
         if ecfg.instance_weight > 0:
-            views = torch.arange(len(y) // 2, device=device).repeat(2)
-            loss = loss + ecfg.instance_weight * supcon_loss(z, views, ecfg.temperature)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-        if step % 50 == 0 or step == ecfg.steps:
-            history.append({"step": step, "loss": round(float(np.mean(losses[-50:])), 4)})
-            log(f"step {step}/{ecfg.steps}: supcon {history[-1]['loss']:.4f}")
-    info = {"history": history, "train_seconds": round(time.perf_counter() - started, 1),
-            "labels": batches.labels, "sign_labels": batches.signs,
+            views = torch.arange(len(y) // 2, device=z.device).repeat(2)
+            total = total + ecfg.instance_weight * supcon_loss(z, views, ecfg.temperature)
+        return total
+
+    loop = LoopConfig(epochs=-(-ecfg.steps // STEPS_PER_EPOCH), lr=tcfg.lr,
+                      weight_decay=tcfg.weight_decay, schedule="cosine",
+                      warmup_steps=min(tcfg.warmup_steps, ecfg.steps // 5),
+                      total_steps=ecfg.steps, grad_clip=1.0, seed=tcfg.seed)
+    done = fit(model, Task(batches=batches, loss=loss, generators=[episodes.rng]), loop,
+               device=device, progress=False, log=log)
+    history = [{"step": h["step"], "loss": h["loss"]} for h in done.history]
+    info = {"history": history, "train_seconds": done.state.seconds,
+            "labels": episodes.labels, "sign_labels": episodes.signs,
             "parameters": sum(p.numel() for p in model.parameters()),
             "settings": dataclasses.asdict(ecfg)}
-    return model.eval(), info
+    return done.model, info  # type: ignore[return-value]
 
 
 @torch.no_grad()

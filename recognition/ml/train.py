@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from recognition.ml.config import IsolatedConfig
+from mlcore.device import choose_device
+from mlcore.train import LoopConfig, Task
+from mlcore.train import fit as core_fit
+from recognition.ml.config import IsolatedConfig, TrainConfig
 from recognition.ml.data import Run, TrainClips, collate, split_runs
 from recognition.ml.baseline import make_baseline
 from recognition.ml.evaluate import evaluate_model, summarize
@@ -42,25 +42,12 @@ def complete_config(cfg: IsolatedConfig, vocab: list[str]) -> IsolatedConfig:
     return dataclasses.replace(cfg, model=model)
 
 
-def pick_device(requested: str = "auto") -> str:
-    if requested == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return requested
-
-
-def _schedule(step: int, warmup: int, total: int) -> float:
-    """Linear warm-up, then cosine decay to 5% of the peak learning rate."""
-    if step < warmup:
-        return (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def _save_atomic(state: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+def loop_config(tcfg: TrainConfig, total_steps: int) -> LoopConfig:
+    """The training settings of an isolated-sign config as the core loop's."""
+    return LoopConfig(epochs=tcfg.epochs, lr=tcfg.lr, weight_decay=tcfg.weight_decay,
+                      warmup_steps=tcfg.warmup_steps, schedule="cosine",
+                      total_steps=total_steps, final_lr_ratio=0.05, grad_clip=1.0,
+                      seed=tcfg.seed, ties="later")
 
 
 @dataclasses.dataclass
@@ -68,7 +55,7 @@ class FitResult:
     model: IsolatedSignTransformer
     best_epoch: int
     best_val: float
-    history: list[dict[str, float]]
+    history: list[dict[str, Any]]
     seconds: float
 
 
@@ -78,55 +65,30 @@ def fit(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str], *,
     """Train cfg's model on splits['train'], keeping the epoch with the best val top-1."""
     tcfg = cfg.train
     torch.manual_seed(tcfg.seed)
-    model = IsolatedSignTransformer(cfg.model, tcfg.label_smoothing).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
-    total = tcfg.epochs * tcfg.steps_per_epoch
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: _schedule(s, tcfg.warmup_steps, total))
-    use_amp = device.startswith("cuda")
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    model = IsolatedSignTransformer(cfg.model, tcfg.label_smoothing)
     clips = TrainClips(splits["train"], vocab, cfg.features, cfg.augment, tcfg,
                        size=tcfg.steps_per_epoch * tcfg.batch_size)
-    parts: dict[str, Any] = {"model": model, "optimizer": opt, "scheduler": sched,
-                             "scaler": scaler}
-    state: dict[str, Any] = {"epoch": 0, "best_val": -1.0, "best_epoch": 0, "best_model": None, "history": []}
-    if resume and checkpoint is not None and checkpoint.is_file():
-        state = _restore(checkpoint, cfg, parts, clips, device)
-        log(f"resumed from {checkpoint} after epoch {state['epoch']}")
-    started = time.perf_counter() - state.get("seconds", 0.0)  # resumed: time so far counts
-    for epoch in range(state["epoch"] + 1, tcfg.epochs + 1):
-        loss = _train_epoch(model, clips, opt, sched, scaler, tcfg.batch_size, device, use_amp,
-                            desc=f"epoch {epoch}/{tcfg.epochs}" if progress else None)
-        val = evaluate_model(model, splits["val"], vocab, cfg.features,
-                             tcfg.eval_clip_lens[0], device)["top1"] if splits["val"] else 0.0
-        state["history"].append({"epoch": epoch, "loss": round(loss, 4), "val_top1": val})
-        if val >= state["best_val"]:  # ties: the later, better-converged epoch
-            state.update(best_val=val, best_epoch=epoch,
-                         best_model={k: v.detach().cpu().clone()
-                                     for k, v in model.state_dict().items()})
-        state["epoch"] = epoch
-        state["seconds"] = time.perf_counter() - started
-        log(f"epoch {epoch}: loss {loss:.4f}  val top-1 {val:.4f}")
-        if checkpoint is not None:
-            _save_atomic({"config": cfg.to_dict(), "rng": clips.rng.bit_generator.state,
-                          "state": state, **{k: v.state_dict() for k, v in parts.items()}},
-                         checkpoint)
-    if state["best_model"] is not None:
-        model.load_state_dict(state["best_model"])
-    return FitResult(model.eval(), state["best_epoch"], state["best_val"], state["history"],
-                     round(time.perf_counter() - started, 1))
 
+    def batches(epoch: int) -> Any:
+        return torch.utils.data.DataLoader(clips, batch_size=tcfg.batch_size, collate_fn=collate)
 
-def _restore(checkpoint: Path, cfg: IsolatedConfig, parts: dict[str, Any], clips: TrainClips,
-             device: str) -> dict[str, Any]:
-    """Load model/optimizer/scheduler/scaler/sampler state; returns the loop state."""
-    saved = torch.load(checkpoint, map_location=device, weights_only=False)
-    if _resumable(saved["config"]) != _resumable(cfg.to_dict()):
-        raise ValueError(f"{checkpoint} was written by a different config; not resuming")
-    for key, part in parts.items():
-        part.load_state_dict(saved[key])
-    clips.rng.bit_generator.state = saved["rng"]
-    return saved["state"]
+    def loss(model: torch.nn.Module, batch: Any) -> torch.Tensor:
+        x, mask, y = batch
+        return model(x, mask, y)[1]  # type: ignore[no-any-return]
+
+    def val_top1(model: torch.nn.Module) -> dict[str, Any]:
+        top1 = evaluate_model(model, splits["val"], vocab, cfg.features,  # type: ignore[arg-type]
+                              tcfg.eval_clip_lens[0], device)["top1"]
+        return {"val_top1": top1}
+
+    task = Task(batches=batches, loss=loss, evaluate=val_top1 if splits["val"] else None,
+                score=lambda m: float(m["val_top1"]), generators=[clips.rng])
+    done = core_fit(model, task, loop_config(tcfg, tcfg.epochs * tcfg.steps_per_epoch),
+                    device=device, checkpoint=checkpoint, resume=resume,
+                    fingerprint=_resumable(cfg.to_dict()), progress=progress, log=log)
+    best_val = done.state.best_score if splits["val"] else 0.0
+    return FitResult(done.model, done.best_epoch, best_val,  # type: ignore[arg-type]
+                     done.history, done.state.seconds)
 
 
 def _resumable(config: dict[str, Any]) -> dict[str, Any]:
@@ -141,31 +103,6 @@ def _resumable(config: dict[str, Any]) -> dict[str, Any]:
                       else values)
             for section, values in json.loads(json.dumps(config)).items()
             if values != default.get(section)}
-
-
-def _train_epoch(model: IsolatedSignTransformer, clips: TrainClips, opt: torch.optim.Optimizer,
-                 sched: Any, scaler: torch.amp.GradScaler, batch_size: int, device: str,
-                 use_amp: bool, desc: str | None) -> float:
-    from tqdm import tqdm
-
-    model.train()
-    loader = torch.utils.data.DataLoader(clips, batch_size=batch_size, collate_fn=collate)
-    bar = tqdm(loader, desc=desc, leave=False, disable=desc is None)
-    losses = []
-    for x, mask, y in bar:
-        x, mask, y = x.to(device), mask.to(device), y.to(device)
-        with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
-            _, loss = model(x, mask, y)
-        opt.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.unscale_(opt)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        scaler.step(opt)
-        scaler.update()
-        sched.step()
-        losses.append(loss.item())
-        bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
-    return float(np.mean(losses))
 
 
 def test_metrics(model: IsolatedSignTransformer, cfg: IsolatedConfig, runs: list[Run],
@@ -187,7 +124,7 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
     and the baseline are scored too, e.g. another signer; labels outside the vocabulary are
     left out. cross_validation (split "participants"): also k-fold by participant (with
     ablate, the ablation variants are trained on the fixed split's fold, cached like the folds)."""
-    device = pick_device(device)
+    device = choose_device(device)
     runs = prepare_for_config(runs, cfg)
     if cfg.train.labels:
         runs = [r for r in runs if r.label in cfg.train.labels]
