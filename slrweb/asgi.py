@@ -14,15 +14,16 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_asgi_app = get_asgi_application()
 
 from accounts.ws_auth import OriginCheckMiddleware, TokenAuthMiddlewareStack  # noqa: E402
-from jobs.routing import websocket_urlpatterns  # noqa: E402
+from jobs.routing import websocket_urlpatterns as job_sockets  # noqa: E402
 from jobs.uploads import BodyLimitASGIMiddleware  # noqa: E402
+from recognition.routing import websocket_urlpatterns as live_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # Refuses a body above its route's upload limit before Django spools it to disk.
         "http": BodyLimitASGIMiddleware(django_asgi_app),
         "websocket": OriginCheckMiddleware(
-            TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            TokenAuthMiddlewareStack(URLRouter(job_sockets + live_sockets))
         ),
     }
 )

@@ -23,6 +23,14 @@ def shared(world: World) -> dict[str, Any]:
     return {**default_params(world), "job_id": world.shared_job.id}
 
 
+def live(world: World) -> dict[str, Any]:
+    return {**default_params(world), "language": world.language.code}
+
+
+def live_unserved(world: World) -> dict[str, Any]:
+    return {**default_params(world), "language": "xx-none"}
+
+
 def upload(world: World) -> dict[str, Any]:
     return {"video": SimpleUploadedFile("clip.mp4", world.video.read_bytes(), "video/mp4")}
 
@@ -153,6 +161,10 @@ REGISTRY: dict[str, Rule | list[Rule]] = {
 WEBSOCKETS: dict[str, Rule | list[Rule]] = {
     "WS /ws/jobs/<uuid:job_id>/": [E(4403, ACCEPT, 4403, 4403, ACCEPT),
                                    E(4403, ACCEPT, 4403, ACCEPT, ACCEPT, params=shared)],
+    # Live mode: whoever may create a job (no job of anyone's is read); a language without an
+    # active sign model gets 4404.
+    "WS /ws/live/<str:language>/": [E(4403, ACCEPT, ACCEPT, ACCEPT, ACCEPT, params=live),
+                                    E(4403, 4404, 4404, 4404, 4404, params=live_unserved)],
 }
 
 
