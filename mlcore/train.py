@@ -75,7 +75,8 @@ def lr_factor(cfg: LoopConfig, step: int) -> float:
     return 1.0
 
 
-Loss = Callable[[nn.Module, Any], "torch.Tensor | Mapping[str, torch.Tensor]"]
+# Typed with Any: each task passes its own module class (and batch type).
+Loss = Callable[[Any, Any], "torch.Tensor | Mapping[str, torch.Tensor]"]
 
 
 @dataclass
@@ -93,7 +94,7 @@ class Task:
 
     batches: Callable[[int], Iterable[Any]]
     loss: Loss
-    evaluate: Callable[[nn.Module], dict[str, Any]] | None = None
+    evaluate: Callable[[Any], dict[str, Any]] | None = None
     score: Callable[[dict[str, Any]], float] | None = None
     generators: Sequence[Generator] = ()
     to_device: Callable[[Any, str], Any] | None = None

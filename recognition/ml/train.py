@@ -72,12 +72,12 @@ def fit(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str], *,
     def batches(epoch: int) -> Any:
         return torch.utils.data.DataLoader(clips, batch_size=tcfg.batch_size, collate_fn=collate)
 
-    def loss(model: torch.nn.Module, batch: Any) -> torch.Tensor:
+    def loss(model: IsolatedSignTransformer, batch: Any) -> torch.Tensor:
         x, mask, y = batch
-        return model(x, mask, y)[1]  # type: ignore[no-any-return]
+        return model(x, mask, y)[1]
 
-    def val_top1(model: torch.nn.Module) -> dict[str, Any]:
-        top1 = evaluate_model(model, splits["val"], vocab, cfg.features,  # type: ignore[arg-type]
+    def val_top1(model: IsolatedSignTransformer) -> dict[str, Any]:
+        top1 = evaluate_model(model, splits["val"], vocab, cfg.features,
                               tcfg.eval_clip_lens[0], device)["top1"]
         return {"val_top1": top1}
 
