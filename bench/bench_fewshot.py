@@ -147,7 +147,7 @@ def save_bundle(path: Path, model: torch.nn.Module, cfg: object, info: dict, out
     card += (f"\nClassifier models/asl-signs on the same query clips: "
              f"{out['classifier']['top1']:.3f} (n {out['classifier']['n']}).\n\n"
              f"Command: `{command}`\n")
-    write_bundle(path, task="isolated", language=full.language, name=full.name,
+    write_bundle(path, task="embedding", language=full.language, name=full.name,
                  config=full.to_dict(), state_dict=model.state_dict(), metrics=metrics,
                  card=card, vocabulary=info["labels"])
 

@@ -146,8 +146,9 @@ def clean_sequence(sequence: LandmarkSequence, suffix: str) -> LandmarkSequence:
                             timestamps=sequence.timestamps, fps=sequence.fps, meta=meta)
 
 
-def store_sequence(sequence: LandmarkSequence) -> str:
-    """Save the sequence as npz in the landmarks storage; its content-addressed name there."""
+def store_sequence(sequence: LandmarkSequence, folder: str = UPLOAD_DIR) -> str:
+    """Save the sequence as npz in the landmarks storage, under `folder` (registry reference
+    clips keep theirs apart from jobs'); its content-addressed name there."""
     from landmarks.formats.npz import save_npz
 
     fd, temporary = tempfile.mkstemp(suffix=".npz")
@@ -155,7 +156,7 @@ def store_sequence(sequence: LandmarkSequence) -> str:
     try:
         save_npz(sequence, temporary)
         digest = hashlib.sha256(Path(temporary).read_bytes()).hexdigest()
-        name = f"{UPLOAD_DIR}/{digest[:2]}/{digest}.npz"
+        name = f"{folder}/{digest[:2]}/{digest}.npz"
 
         def copy(path: Path) -> None:
             shutil.copyfile(temporary, path)

@@ -5,7 +5,8 @@ A bundle is a folder (or a .zip of one) holding:
     bundle.json       manifest: format, task, language, name, created, files
     config.json       the model config (a frozen dataclass serialised with dataclasses.asdict)
     model.safetensors the weights
-    vocab.txt         one gloss per line (isolated task; the class index is the line number)
+    vocab.txt         one gloss per line (isolated task; the class index is the line number;
+                      embedding task: the labels it was trained on, not outputs)
     spm.model         SentencePiece model (translation task), optional glosses.txt for CTC glosses
                       (continuous task: glosses.txt alone, line i = CTC output i, 0 = blank)
     metrics.json      evaluation results
@@ -25,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 BUNDLE_FORMAT = "slrweb-bundle/1"
-TASKS = ("isolated", "translation", "continuous", "fingerspelling")
+TASKS = ("isolated", "translation", "continuous", "fingerspelling", "embedding")
+# An embedding maps a clip to a vector (recognition.ml.embedding); it outputs no glosses of its
+# own: a language's enrolled reference clips give it its vocabulary (recognition.ml.enroll).
 # Tasks served by the encoder-decoder translator (text out, SentencePiece): a fingerspelling
 # model is a landmarks->text translator that the chain runs on spelled spans.
 TEXT_TASKS = ("translation", "fingerspelling")
@@ -51,7 +54,9 @@ class Bundle:
     name: str
     config: dict[str, Any]
     metrics: dict[str, Any]
-    vocabulary: list[str] = field(default_factory=list)  # glosses (isolated) or CTC glosses
+    # glosses (isolated) or CTC glosses; empty for an embedding (its vocab.txt lists the labels
+    # it was trained on, which are not outputs)
+    vocabulary: list[str] = field(default_factory=list)
     card: str = ""
 
     @property
@@ -95,7 +100,7 @@ def write_bundle(
     (out / CARD).write_text(card.rstrip() + "\n")
     files = [CONFIG, WEIGHTS, METRICS, CARD]
     if vocabulary is not None:
-        vocab_file = VOCAB if task == "isolated" else GLOSSES
+        vocab_file = VOCAB if task in ("isolated", "embedding") else GLOSSES
         (out / vocab_file).write_text("\n".join(vocabulary) + "\n")
         files.append(vocab_file)
     if spm_model is not None:

@@ -1,4 +1,5 @@
-"""The recognition stage of a job: the active isolated-sign model over the job's landmarks."""
+"""The recognition stage of a job: the active isolated-sign model over the job's landmarks,
+extended by the signs an admin enrolled from reference clips (registry.enrollment)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,37 @@ TOP_K = 5
 
 
 def serves_language(language: str) -> bool:
-    """Whether jobs of this language get a recognition stage (an isolated model is active)."""
+    """Whether jobs of this language get a recognition stage: an isolated model is active, or
+    the active sign embedding has enrolled signs."""
+    from registry.enrollment import enrolled_signs
     from registry.selectors import active_model
 
-    return active_model(language, "isolated") is not None
+    return active_model(language, "isolated") is not None or bool(enrolled_signs(language))
 
 
 def recognize_job(job: Job, report: Report) -> None:
-    """Spot signs in the job's landmarks and store result.recognition with model provenance."""
-    version, predictor = active_predictor(job, "isolated")
+    """Spot signs in the job's landmarks and store result.recognition with model provenance.
+
+    With enrolled signs, their segments replace the classifier's where they overlap
+    (recognition.ml.enroll.extend_with_enrolled says why)."""
+    from recognition.ml.enroll import extend_with_enrolled
+    from registry.enrollment import enrolled_predictor
+    from registry.selectors import active_model
+
     sequence = load_job_landmarks(job)
-    result = predictor.recognize(sequence, top_k=TOP_K, on_progress=lambda p: report(min(99, p)))
-    result["model"] = version.label
+    enrolled = enrolled_predictor(job.language)
+    result: dict[str, Any] | None = None
+    if active_model(job.language, "isolated") is not None or enrolled is None:
+        version, predictor = active_predictor(job, "isolated")
+        share = 99 if enrolled is None else 80
+        result = predictor.recognize(sequence, top_k=TOP_K,
+                                     on_progress=lambda p: report(min(share, p * share // 100)))
+        result["model"] = version.label
+    if enrolled is not None:
+        embedding, spotter = enrolled
+        found = {**spotter.recognize(sequence, top_k=TOP_K), "signs": spotter.vocabulary}
+        result = extend_with_enrolled(result, found, embedding.label)
+    assert result is not None
     job.result["recognition"] = result
     report(100, recognition=result)
 
@@ -30,10 +50,14 @@ def recognize_job(job: Job, report: Report) -> None:
 def streaming_listener(job: Job, report: Report) -> ChunkCallback | None:
     """While the job's video is read, publish each sign as soon as it is settled:
     {"type": "segment", "start", "end", "topk", "model"} (the recognition stage still gives the
-    final result, from the whole clip)."""
+    final result, from the whole clip). The classifier's signs only: enrolled signs appear in
+    the final result."""
     from recognition.ml.streaming import StreamingSpotter
+    from registry.selectors import active_model
 
     if "recognition" not in [s["name"] for s in job.stages]:
+        return None
+    if active_model(job.language, "isolated") is None:
         return None
     version, predictor = active_predictor(job, "isolated")
     spotter = StreamingSpotter(predictor, top_k=TOP_K)

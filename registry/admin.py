@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from registry import admin_tasks, admin_views, services
+from registry.admin_enrollment import GlossEnrollmentAdmin
 from registry.metrics import format_value, headline
 from registry.models import ActivationEvent, Gloss, ModelVersion, SignLanguage
 
@@ -69,12 +70,15 @@ class HasReferenceClip(admin.SimpleListFilter):
 
 
 @admin.register(Gloss)
-class GlossAdmin(admin.ModelAdmin):
-    list_display = ("gloss", "language", "short_description", "has_clip")
+class GlossAdmin(GlossEnrollmentAdmin):
+    list_display = ("gloss", "language", "short_description", "has_clip", "references")
     list_filter = ("language", HasReferenceClip)
     search_fields = ("gloss", "description")
     list_select_related = ("language",)
     list_per_page = 100
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Gloss]:
+        return super().get_queryset(request).prefetch_related("references")
 
     @admin.display(description=_("description"))
     def short_description(self, obj: Gloss) -> str:

@@ -17,12 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 # What a model does in a language's chain (translation.ml.chain): isolated signs; continuous
 # glosses with times (landmarks -> glosses); translation to text (from landmarks, or from the
-# continuous glosses when the bundle reads glosses); fingerspelling of spelled spans.
+# continuous glosses when the bundle reads glosses); fingerspelling of spelled spans; a sign
+# embedding, which recognises the signs enrolled from reference clips without retraining
+# (registry.enrollment).
 TASK_CHOICES = [
     ("isolated", _("isolated signs")),
     ("continuous", _("continuous glosses")),
     ("translation", _("continuous translation")),
     ("fingerspelling", _("fingerspelling")),
+    ("embedding", _("sign embedding (enrolled signs)")),
 ]
 
 
@@ -215,6 +218,7 @@ class RegistryTask(models.Model):
         REGISTER = "register", _("register a bundle")
         SHADOW = "shadow", _("shadow evaluation")
         RETRAIN = "retrain", _("retrain")
+        ENROLL = "enroll", _("embed reference clips")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -259,3 +263,72 @@ class RegistryTask(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class ReferenceClip(models.Model):
+    """One reference clip of a vocabulary entry, from which the language's active sign
+    embedding learns the sign without retraining (registry.enrollment). A video (probed like
+    a job's upload, its landmarks extracted by a worker through the landmark cache) or a
+    landmark file (.npz/.pose, checked like a landmarks-only job)."""
+
+    class Source(models.TextChoices):
+        VIDEO = "video", _("video")
+        LANDMARKS = "landmarks", _("landmark file")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the worker")
+        READY = "ready", _("embedded")
+        FAILED = "failed", _("failed")
+
+    gloss = models.ForeignKey(Gloss, on_delete=models.CASCADE, related_name="references",
+                              verbose_name=_("gloss"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    # sha256 of the uploaded bytes: one clip is enrolled once per gloss.
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    # A video's name in the default storage (registry/references/...); empty for landmarks.
+    video_file = models.CharField(_("video file"), max_length=255, blank=True)
+    # The clip's own copy in the "landmarks" storage (references/...): set at upload for a
+    # landmark file, by the worker for a video (extracted through the landmark cache).
+    landmarks_file = models.CharField(_("landmarks file"), max_length=255, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    signer = models.CharField(_("signer"), max_length=100, blank=True,
+                              help_text=_("who signs it (optional; for traceability)"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.PENDING)
+    error = models.TextField(_("error"), blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("uploaded by"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["gloss", "created"]
+        verbose_name = _("reference clip")
+        verbose_name_plural = _("reference clips")
+        constraints = [
+            models.UniqueConstraint(fields=["gloss", "sha256"], name="registry_unique_reference")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gloss.gloss}: {self.original_name or self.sha256[:12]}"
+
+
+class ReferenceEmbedding(models.Model):
+    """The vector of one reference clip under one embedding version: computed once by the
+    worker, read by every job (keyed by model version and clip)."""
+
+    clip = models.ForeignKey(ReferenceClip, on_delete=models.CASCADE, related_name="embeddings",
+                             verbose_name=_("reference clip"))
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("embedding version"))
+    vector = models.JSONField(_("vector"))  # D floats, L2-normalised
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reference embedding")
+        verbose_name_plural = _("reference embeddings")
+        constraints = [
+            models.UniqueConstraint(fields=["clip", "version"],
+                                    name="registry_one_embedding_per_clip_version")
+        ]

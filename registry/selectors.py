@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from registry.models import Gloss, ModelVersion, SignLanguage
 
-TASKS = ("isolated", "continuous", "translation", "fingerspelling")
+TASKS = ("isolated", "continuous", "translation", "fingerspelling", "embedding")
 
 
 def active_model(language_code: str, task: str) -> ModelVersion | None:

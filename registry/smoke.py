@@ -50,6 +50,9 @@ def _forward(predictor: Any, bundle: Bundle) -> Any:
         top_k = min(5, len(bundle.vocabulary))
         return {"clip": predictor.predict_clip(dummy_sequence(), top_k=top_k),
                 "spotting": predictor.recognize(dummy_sequence(), top_k=top_k)}
+    if bundle.task == "embedding":  # a vector per clip; nothing is enrolled at registration
+        return {"embedding": [round(float(v), 6) for v in
+                              predictor.embed(dummy_sequence().points)]}
     if bundle.task == "continuous":  # glosses with times, what the chain's glosser gives
         return predictor.recognize(dummy_sequence())
     if getattr(predictor, "input_kind", "landmarks") == "gloss":

@@ -7,10 +7,11 @@ minimises the supervised contrastive loss (Khosla et al. 2020): clips of one sig
 clips of other signs push apart. Nothing in the model depends on the vocabulary, so a sign it
 never saw can be enrolled from a few reference clips (recognition.ml.enroll).
 
-A bundle is an ordinary "isolated" bundle whose model.num_classes is the embedding size and
-whose vocab.txt lists the labels it was *trained* on (IsolatedPredictor refuses it: its class
-count is not its vocabulary's); metrics.json["embedding"] says so and names the participants
-and labels that were held out of training.
+A bundle has the task "embedding" (older ones: "isolated" with metrics["embedding"]); its
+model.num_classes is the embedding size and its vocab.txt lists the labels it was *trained* on,
+which are not outputs; metrics.json["embedding"] names the participants and labels that were
+held out of training. The registry activates one per language: its enrolled reference clips
+(registry.enrollment) are what it recognises.
 """
 
 from __future__ import annotations
@@ -178,7 +179,7 @@ def load_embedder(path: str | Path, device: str = "cpu"
 
     bundle = read_bundle(path)
     info = bundle.metrics.get("embedding")
-    if bundle.task != "isolated" or not info:
+    if bundle.task not in ("embedding", "isolated") or not info:
         raise ValueError(f"{path} is not an embedding bundle (no metrics['embedding'])")
     cfg = IsolatedConfig.from_dict(bundle.config)
     model = IsolatedSignTransformer(cfg.model)

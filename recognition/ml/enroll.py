@@ -46,6 +46,11 @@ class Vocabulary:
     def means(self) -> np.ndarray:
         return class_means(self.references, self.reference_labels, self.glosses)
 
+    @classmethod
+    def empty(cls, dim: int, model: str = "") -> Vocabulary:
+        """No sign enrolled yet: every query is the unknown sign."""
+        return cls([], np.zeros((0, dim), np.float32), [], 1.0, [], model)
+
     def save(self, out: str | Path) -> Path:
         root = Path(out)
         root.mkdir(parents=True, exist_ok=True)
@@ -69,6 +74,8 @@ class Vocabulary:
 
 def class_means(emb: np.ndarray, labels: list[str], glosses: list[str]) -> np.ndarray:
     """(C, D) L2-normalised mean embedding of each gloss."""
+    if not glosses:
+        return np.zeros((0, emb.shape[1]), np.float32)
     lab = np.asarray(labels)
     means = np.stack([emb[lab == g].mean(axis=0) for g in glosses])
     return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-8)
@@ -116,10 +123,46 @@ def choose_references(runs: list[Run], shots: int, seed: int = 0,
 
 def build_vocabulary(emb: np.ndarray, runs: list[Run], model: str = "") -> Vocabulary:
     """A vocabulary from reference runs and their embeddings (same order)."""
-    labels = [r.label for r in runs]
     clips = [{"id": r.ids[0], "participant": r.participant, "label": r.label} for r in runs]
+    return vocabulary_from(emb, clips, model)
+
+
+def vocabulary_from(emb: np.ndarray, clips: list[dict[str, str]], model: str = "") -> Vocabulary:
+    """A vocabulary from reference embeddings (N, D) and their clips ({"id", "participant",
+    "label"}, same order): class means and the leave-one-out unknown threshold."""
+    labels = [c["label"] for c in clips]
     return Vocabulary(sorted(set(labels)), emb.astype(np.float32), labels,
                       loo_threshold(emb, labels), clips, model)
+
+
+def extend_with_enrolled(classified: dict[str, Any] | None, enrolled: dict[str, Any],
+                         model: str) -> dict[str, Any]:
+    """One recognition result from a classifier's segments and an enrolled vocabulary's.
+
+    Enrolled signs extend the classifier's label set. An enrolled segment is a span whose
+    windows clear the vocabulary's unknown threshold, which is set from the sign's own
+    references; the classifier cannot name that sign and would force one of its own labels
+    onto it, so an enrolled segment replaces every classifier segment it overlaps by at least
+    half of the shorter one's length. Elsewhere the classifier's segments stand. Each segment
+    says where it came from ("source": "classifier" or "enrolled"); result["enrolled"] names
+    the embedding version and the signs it knew."""
+    mine = [{**s, "source": "enrolled"} for s in enrolled["segments"]]
+
+    def overlapped(seg: dict[str, Any]) -> bool:
+        for other in mine:
+            shared = min(seg["end"], other["end"]) - max(seg["start"], other["start"])
+            shorter = min(seg["end"] - seg["start"], other["end"] - other["start"])
+            if shared > 0 and 2 * shared >= shorter:
+                return True
+        return False
+
+    kept = [{**s, "source": "classifier"} for s in (classified or {}).get("segments", [])
+            if not overlapped(s)]
+    result = {**(classified or {"model": model}),
+              "segments": sorted(kept + mine, key=lambda s: (s["start"], s["end"]))}
+    result["enrolled"] = {"model": model, "signs": enrolled.get("signs", []),
+                          "found": len(mine)}
+    return result
 
 
 def scores_to_topk(sims: np.ndarray, glosses: list[str], threshold: float,
@@ -182,6 +225,34 @@ class EnrolledPredictor:
         model, config, _ = load_embedder(bundle, device)
         return cls(model, config, Vocabulary.load(vocabulary), config.name, device)
 
+    @classmethod
+    def from_bundle(cls, path: str | Path, device: str = "cpu") -> EnrolledPredictor:
+        """The embedding bundle alone (nothing enrolled), loaded once per process like the
+        other predictors (mlcore.predictors); `with_vocabulary` adds a language's signs."""
+        from mlcore.predictors import PREDICTORS
+
+        return PREDICTORS.get(path, device, cls._load)
+
+    @classmethod
+    def _load(cls, root: Path, device: str) -> EnrolledPredictor:
+        from recognition.ml.embedding import load_embedder
+
+        model, config, _ = load_embedder(root, device)
+        return cls(model, config, Vocabulary.empty(config.model.num_classes, config.name),
+                   config.name, device)
+
+    def with_vocabulary(self, vocabulary: Vocabulary) -> EnrolledPredictor:
+        """The same loaded model over another vocabulary (no copy of the weights)."""
+        return EnrolledPredictor(self.model, self.config, vocabulary, self.name, self.device)
+
+    def embed(self, points: np.ndarray) -> np.ndarray:
+        """(D,) embedding of one clip's points (T, 543, 3), hand-less ends trimmed."""
+        from recognition.ml.embedding import embed_features
+        from recognition.ml.participants import trim_handless
+
+        return embed_features(self.model, [self._features(trim_handless(points))],
+                              self.device)[0]
+
     def similarities(self, clips: list[np.ndarray]) -> np.ndarray:
         """(N, C) cosine similarities of feature clips to the class means."""
         from recognition.ml.embedding import embed_features
@@ -213,7 +284,7 @@ class EnrolledPredictor:
         from recognition.ml.spotting import decode, ownership_bounds, signing_mask, window_starts
 
         spot = self.config.spotting
-        if len(seq) == 0:
+        if len(seq) == 0 or not self.vocabulary:
             return {"model": self.name, "segments": []}
         starts = window_starts(len(seq), spot.window, spot.stride)
         feats = build_features(seq.points, self.config.features)
@@ -262,9 +333,7 @@ def embed_references(predictor: EnrolledPredictor | Any, clips: list[tuple[str, 
         points = trim_handless(seq.points)
         path = root / f"{clip_key(points, model_id)}.npy"
         if not path.is_file():
-            from recognition.ml.embedding import embed_features
-
-            vec = embed_features(predictor.model, [predictor._features(points)])[0]
+            vec = predictor.embed(points)
             tmp = path.with_suffix(".tmp.npy")
             np.save(tmp, vec)
             tmp.replace(path)  # atomic: a concurrent worker never reads half a file

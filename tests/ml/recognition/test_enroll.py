@@ -82,7 +82,7 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> 
     model, info = train_embedding(cfg, [r for r in runs if r.participant in trained], ecfg,
                                   log=lambda _: None)
     out = tmp_path_factory.mktemp("emb") / "tiny-emb"
-    write_bundle(out, task="isolated", language="ase", name="tiny-emb",
+    write_bundle(out, task="embedding", language="ase", name="tiny-emb",
                  config=embedding_config(cfg, 8).to_dict(), state_dict=model.state_dict(),
                  metrics={"embedding": {**info, "train_participants": trained}}, card="# t",
                  vocabulary=info["labels"])
