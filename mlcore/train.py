@@ -15,6 +15,7 @@ resumed run ends with the same weights as one that was never interrupted.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -313,7 +314,7 @@ def fit(model: nn.Module, task: Task, cfg: LoopConfig, *, device: str = "cpu",
         record["seconds"] = round(time.monotonic() - t0, 1)  # training + dev evaluation
         loop.state.seconds = round(loop.state.seconds + record["seconds"], 1)
         loop.state.history.append(record)
-        log(" ".join(f"{k} {v}" for k, v in record.items()))
+        log(json.dumps(record))
         if checkpoint is not None:
             save_atomic(loop.payload(fingerprint), checkpoint)
         if cfg.max_minutes and (time.monotonic() - started) / 60 > cfg.max_minutes:

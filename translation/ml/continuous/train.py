@@ -7,17 +7,16 @@ dev part. Test sentences are never looked at before the final scoring.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import random
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
+from mlcore.train import LoopConfig, Task, fit
 from translation.ml.continuous.augment import AugmentSettings, augment_tracks
 from translation.ml.continuous.ctc import BeamSettings, beam_ids, greedy_ids
 from translation.ml.continuous.data import Sentence
@@ -116,10 +115,21 @@ def _targets(sentences: Sequence[Sentence], index: dict[str, int]
     return targets, torch.tensor([len(i) for i in ids])
 
 
+def loop_config(cfg: TrainSettings, steps: int) -> LoopConfig:
+    """The recogniser's settings as the core loop's: warm-up over the first 10% of the steps,
+    then cosine decay to zero (the learning-rate curve of a one-cycle schedule)."""
+    return LoopConfig(epochs=cfg.epochs, lr=cfg.lr, weight_decay=cfg.weight_decay,
+                      warmup_steps=max(1, round(0.1 * steps)), schedule="cosine",
+                      total_steps=steps, final_lr_ratio=0.0, grad_clip=cfg.grad_clip,
+                      seed=cfg.seed, eval_every=cfg.eval_every, ties="later",
+                      max_minutes=cfg.max_minutes)
+
+
 def train_ctc(train: Sequence[Sentence], dev: Sequence[Sentence], model_cfg: CTCModelConfig,
               cfg: TrainSettings, log: Any = None) -> tuple[CTCRecognizer, list[str],
                                                             dict[str, Any]]:
-    """Train on `train`, keep the epoch with the best dev greedy WER: (model, vocab, history)."""
+    """Train on `train`, keep the epoch with the best dev greedy WER (the last one without
+    dev sentences): (model, vocab, info)."""
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     order_rng = random.Random(cfg.seed)
@@ -127,51 +137,41 @@ def train_ctc(train: Sequence[Sentence], dev: Sequence[Sentence], model_cfg: CTC
     index = {g: i for i, g in enumerate(vocab)}
     model = CTCRecognizer(CTCModelConfig(**{**model_cfg.to_dict(), "vocab_size": len(vocab),
                                             "input_dim": FEATURE_DIM}))
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    steps = cfg.epochs * -(-len(train) // cfg.batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(steps, 1),
-                                                pct_start=0.1)
-    dev_feats = [track_features(s.tracks) for s in dev]
-    best: dict[str, Any] = {"wer": float("inf"), "epoch": 0, "weights": None}
-    history: list[dict[str, float]] = []
-    start = time.monotonic()
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
+    stride = model.cfg.frame_stride  # a pooled step takes its first frame's label
+
+    def batches(epoch: int) -> Iterator[tuple[torch.Tensor, ...]]:
         order = list(range(len(train)))
         order_rng.shuffle(order)
-        losses = []
         for a in range(0, len(order), cfg.batch_size):
             chunk = [train[i] for i in order[a : a + cfg.batch_size]]
             drawn = [augment_tracks(s.tracks, cfg.augment, rng) for s in chunk]
             x, mask = _batch([track_features(tracks) for tracks, _ in drawn])
             targets, lengths = _targets(chunk, index)
-            stride = model.cfg.frame_stride  # a pooled step takes its first frame's label
             frames = _frame_batch([frame_labels(s, index)[src][::stride]
                                    for s, (_, src) in zip(chunk, drawn, strict=True)])
-            loss = model.loss(x, mask, targets, lengths, frames, cfg.frame_weight)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-            sched.step()
-            losses.append(float(loss.detach()))
-        if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
-            wer = gloss_wer(decode_all(frame_log_probs(model, dev_feats), vocab),
-                            [s.glosses for s in dev]) if dev else float(np.mean(losses))
-            history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 4),
-                            "dev_wer": round(wer, 4)})
-            if log is not None:
-                log(history[-1])
-            if wer <= best["wer"]:  # ties go to the later (longer trained) epoch
-                best = {"wer": wer, "epoch": epoch,
-                        "weights": copy.deepcopy(model.state_dict())}
-        if cfg.max_minutes and (time.monotonic() - start) / 60 > cfg.max_minutes:
-            break
-    if best["weights"] is not None:
-        model.load_state_dict(best["weights"])
-    model.eval()
-    return model, vocab, {"best_epoch": best["epoch"], "best_dev_wer": round(best["wer"], 4),
-                          "history": history, "seconds": round(time.monotonic() - start, 1)}
+            yield x, mask, targets, lengths, frames
+
+    def loss(model: CTCRecognizer, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        x, mask, targets, lengths, frames = batch
+        return model.loss(x, mask, targets, lengths, frames, cfg.frame_weight)
+
+    dev_feats = [track_features(s.tracks) for s in dev]
+
+    def dev_wer(model: CTCRecognizer) -> dict[str, Any]:
+        return {"dev_wer": round(gloss_wer(decode_all(frame_log_probs(model, dev_feats), vocab),
+                                           [s.glosses for s in dev]), 4)}
+
+    steps = cfg.epochs * -(-len(train) // cfg.batch_size)
+    task = Task(batches=batches, loss=loss, evaluate=dev_wer if dev else None,
+                score=lambda m: -float(m["dev_wer"]), generators=[rng, order_rng])
+    done = fit(model, task, loop_config(cfg, steps), progress=False,
+               log=log if log is not None else lambda _: None)
+    history = [{k: h[k] for k in ("epoch", "loss", "dev_wer") if k in h}
+               for h in done.history if "dev_wer" in h or not dev]
+    return done.model, vocab, {  # type: ignore[return-value]
+        "best_epoch": done.best_epoch,
+        "best_dev_wer": -done.state.best_score if dev else None,
+        "history": history, "seconds": done.state.seconds}
 
 
 DECODER_GRID = {"lm_weight": (0.0, 0.5, 1.0, 2.0), "insertion_bonus": (0.0, 1.0, 2.0)}
