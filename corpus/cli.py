@@ -137,12 +137,10 @@ def _retrain(args: argparse.Namespace, language: Any, base: Any, since: datetime
     """Run the retrain of args.task; returns the registered candidate."""
     log = lambda line: print(line, file=sys.stderr)  # noqa: E731
     if args.task == "translation":
-        import torch
-
         from corpus.retrain_translation import retrain_translation
+        from mlcore.device import choose_device
 
-        device = args.device if args.device != "auto" else (
-            "cuda" if torch.cuda.is_available() else "cpu")
+        device = choose_device(args.device)
         return retrain_translation(language, base, since=since, epochs=args.epochs or 10,
                                    lr=args.lr, device=device, work_dir=args.work_dir, log=log)
     from corpus.retrain import retrain_isolated

@@ -42,13 +42,10 @@ def predictor_class(task: str) -> Any:
 
 
 def inference_device() -> str:
-    """settings.SLRWEB_DEVICE resolved: "auto" means CUDA when this machine has it."""
-    device = str(getattr(settings, "SLRWEB_DEVICE", "auto"))
-    if device != "auto":
-        return device
-    import torch
+    """settings.SLRWEB_DEVICE resolved by the one device chooser ("auto": CUDA when present)."""
+    from mlcore.device import choose_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return choose_device(str(getattr(settings, "SLRWEB_DEVICE", "auto")))
 
 
 def load_predictor(bundle_dir: str | Path, task: str) -> Any:

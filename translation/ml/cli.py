@@ -111,15 +111,18 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
         g.add_argument(flag, type=typ, default=default)
     g.add_argument("--select-metric", choices=["bleu4", "cer"], default="bleu4",
                    help="dev metric for early stopping and the kept checkpoint")
-    g.add_argument("--device", default="cuda" if _cuda_available() else "cpu")
+    g.add_argument("--device", default="auto", type=_device,
+                   help="auto (CUDA when present), cpu or cuda; AMP on CUDA")
     g.add_argument("--checkpoint-dir", help="default tmp/translation-runs/NAME")
     g.add_argument("--resume", action="store_true", help="continue from CHECKPOINT_DIR/last.pt")
 
 
-def _cuda_available() -> bool:
-    # Avoid importing torch for `--help`: only probe when torch is already loaded.
-    torch = sys.modules.get("torch")
-    return bool(torch and torch.cuda.is_available())
+def _device(requested: str) -> str:
+    # A type, not a default: argparse converts the default only after parsing, so `--help`
+    # never imports torch.
+    from mlcore.device import choose_device
+
+    return choose_device(requested)
 
 
 def cmd_train_spm(args: argparse.Namespace) -> int:

@@ -66,3 +66,15 @@ def test_one_device_chooser() -> None:
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA"):
             choose_device("cuda")
+
+
+def test_the_registry_serves_on_the_chosen_device(settings: object) -> None:
+    from registry.runtime import inference_device
+
+    settings.SLRWEB_DEVICE = "auto"  # type: ignore[attr-defined]
+    assert inference_device() == choose_device("auto")
+    settings.SLRWEB_DEVICE = "cpu"  # type: ignore[attr-defined]
+    assert inference_device() == "cpu"
+    settings.SLRWEB_DEVICE = "gpu0"  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="unknown device"):
+        inference_device()
