@@ -6,9 +6,15 @@ STAMP := $(VENV)/.installed-stamp
 MEDIAPIPE := mediapipe==0.10.21
 PORT ?= 8000
 
-.PHONY: install browser run test test-fast lint bench clean
+.PHONY: install vendor browser run test test-fast lint bench clean
 
-install: $(STAMP)
+install: $(STAMP) vendor
+
+# The browser's MediaPipe Holistic (privacy mode) from the npm registry, integrity-checked, into
+# the git-ignored frontend/vendor/ (frontend/vendor.py). Offline, the site installs without it and
+# the command says how to add it later.
+vendor: $(STAMP)
+	@$(BIN)/slrweb vendor || echo "make: privacy mode stays off (see above); everything else is installed" >&2
 
 # mediapipe is installed with --no-deps: its declared jax/jaxlib (~600 MB) are unused by
 # Holistic; its real runtime needs are pinned in pyproject.toml.

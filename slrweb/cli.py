@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "translation.cli",
     "slrweb.django_cli",
     "corpus.cli",
+    "frontend.cli",
 )
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from frontend.vendor import STATIC_PREFIX as VENDOR_STATIC_PREFIX
+from frontend.vendor import VENDOR_DIR
 from slrweb.settings.storage import storages_from_env
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -131,6 +133,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The browser's MediaPipe Holistic (privacy mode), fetched by `slrweb vendor` (frontend.vendor)
+# into a git-ignored folder and served under /static/vendor/; absent until then.
+STATICFILES_DIRS = [(VENDOR_STATIC_PREFIX, VENDOR_DIR)] if VENDOR_DIR.is_dir() else []
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("SLRWEB_MEDIA_ROOT", VAR_DIR / "media"))
 # Videos ("default") and landmarks ("landmarks") on the file system or an S3-compatible store,
@@ -226,7 +231,8 @@ FILE_UPLOAD_HANDLERS = [
 SLRWEB_WS_ACCESS_RECHECK_SECONDS = float(os.environ.get("SLRWEB_WS_ACCESS_RECHECK_SECONDS", 15))
 # Content-Security-Policy of every page (slrweb.security); uploads get a stricter sandbox.
 SLRWEB_CSP = os.environ.get("SLRWEB_CSP", (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    # 'wasm-unsafe-eval' compiles WebAssembly (privacy mode's Holistic) and allows no eval().
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 ))

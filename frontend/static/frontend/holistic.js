@@ -1,0 +1,189 @@
+// MediaPipe Holistic in the browser (issue 14: privacy mode, live mode), in the project's layout.
+//
+// Needs the npm package @mediapipe/holistic served by the site (`slrweb vendor`, frontend/vendor.py;
+// never a CDN): its holistic.js is loaded on demand from `baseUrl`, and so are its wasm and model
+// files (locateFile). The settings match the server's extraction (landmarks/extract.py):
+// model_complexity 1, smooth_landmarks on, refine_face_landmarks off (468 face points), no selfie
+// flip, so "left hand" is the signer's own left hand as on the server.
+//
+// API (stable; live mode reuses it for the camera):
+//   const holistic = await slrweb.holistic.createHolistic({baseUrl});
+//   const frame = await holistic.landmarksFromFrame(image, timestampMs);
+//     // image: <video>, <canvas>, <img> or ImageBitmap. frame.points: Float32Array(543 * 3) in
+//     // landmarks/layout.py order (pose 33, face 468, left hand 21, right hand 21; x, y
+//     // image-normalised, z MediaPipe's depth; NaN where a part is missing), frame.presence:
+//     // [pose, face, left hand, right hand] booleans.
+//   holistic.reset();  // a new clip: forget the tracked person and the smoothing filters
+//   await holistic.close();
+//   const clip = await slrweb.holistic.extractVideo(fileOrBlob, {holistic, fps, onProgress});
+//     // clip.points: Float32Array(T * 543 * 3), clip.timestamps (s), clip.fps: npz.js's input.
+(function (root) {
+  "use strict";
+
+  const NUM_POINTS = 543;
+  // [results field, first point, point count]; the order of landmarks/layout.py.
+  const PARTS = [
+    ["poseLandmarks", 0, 33],
+    ["faceLandmarks", 33, 468],
+    ["leftHandLandmarks", 501, 21],
+    ["rightHandLandmarks", 522, 21],
+  ];
+  // The server's Holistic (mediapipe.python.solution_base) stamps its n-th frame n * 33333 us,
+  // whatever the video's rate: the smoothing filters see the same clock when we do the same.
+  const SERVER_FRAME_MS = 33.333;
+  const DEFAULT_BASE_URL = "/static/vendor/holistic/";
+
+  // Load holistic.js once per page (a classic script setting window.Holistic).
+  const scripts = {};
+  function loadScript(url) {
+    if (!scripts[url]) {
+      scripts[url] = new Promise((resolve, reject) => {
+        const tag = document.createElement("script");
+        tag.src = url;
+        tag.onload = () => resolve();
+        tag.onerror = () => { delete scripts[url]; reject(new Error("could not load " + url)); };
+        document.head.appendChild(tag);
+      });
+    }
+    return scripts[url];
+  }
+
+  // One Holistic result -> {points, presence} in the project layout.
+  function toLayout(results) {
+    const points = new Float32Array(NUM_POINTS * 3).fill(NaN);
+    const presence = PARTS.map(([field, first, count]) => {
+      const part = results[field];
+      if (!part || part.length < count) return false;
+      for (let i = 0; i < count; i++) {
+        const at = (first + i) * 3;
+        points[at] = part[i].x; points[at + 1] = part[i].y; points[at + 2] = part[i].z;
+      }
+      return true;
+    });
+    return { points, presence };
+  }
+
+  async function createHolistic(options) {
+    const opts = options || {};
+    const baseUrl = opts.baseUrl || DEFAULT_BASE_URL;
+    await loadScript(baseUrl + "holistic.js");
+    if (typeof root.Holistic !== "function") throw new Error("holistic.js did not define Holistic");
+    const solution = new root.Holistic({ locateFile: (file) => baseUrl + file });
+    solution.setOptions({
+      modelComplexity: opts.modelComplexity === undefined ? 1 : opts.modelComplexity,
+      smoothLandmarks: true,
+      refineFaceLandmarks: false,
+      enableSegmentation: false,
+      enableFaceGeometry: false,
+      selfieMode: false,
+      minDetectionConfidence: 0.5,
+      minTrackingConfidence: 0.5,
+    });
+    let pending = null;
+    solution.onResults((results) => { if (pending) pending(toLayout(results)); });
+    await solution.initialize();
+    let sent = 0;
+    // The solution's own send() stamps frames with performance.now(); its inner graph runner
+    // (pinned package version) takes an explicit time, which gives the server's clock.
+    const runner = solution.h && typeof solution.h.send === "function" ? solution.h : null;
+
+    let queue = Promise.resolve();
+    function landmarksFromFrame(image, timestampMs) {
+      const at = timestampMs === undefined ? (sent + 1) * SERVER_FRAME_MS : timestampMs;
+      sent += 1;
+      const run = queue.then(() => new Promise((resolve, reject) => {
+        pending = resolve;
+        const done = runner ? runner.send({ image }, at) : solution.send({ image });
+        Promise.resolve(done).then(() => { pending = null; }, (err) => { pending = null; reject(err); });
+      }));
+      queue = run.catch(() => undefined);
+      return run;
+    }
+    return {
+      landmarksFromFrame,
+      reset() { sent = 0; solution.reset(); },
+      close() { return solution.close(); },
+      timestampMode: runner ? "server-clock" : "wall-clock",
+    };
+  }
+
+  function once(target, type) {
+    return new Promise((resolve, reject) => {
+      const ok = () => { target.removeEventListener("error", fail); resolve(); };
+      const fail = () => {
+        target.removeEventListener(type, ok); reject(new Error("the video could not be read"));
+      };
+      target.addEventListener(type, ok, { once: true });
+      target.addEventListener("error", fail, { once: true });
+    });
+  }
+
+  // The video's first frame time and frame duration (s), from the media times of the frames a
+  // short muted play presents (a browser gives no frame rate; paused seeks report no frame time).
+  async function frameGrid(video) {
+    const times = [];
+    if (typeof video.requestVideoFrameCallback === "function") {
+      await new Promise((resolve) => {
+        const onFrame = (_, meta) => {
+          times.push(meta.mediaTime);
+          if (times.length < 8) video.requestVideoFrameCallback(onFrame); else resolve();
+        };
+        video.requestVideoFrameCallback(onFrame);
+        video.play().catch(resolve);
+        setTimeout(resolve, 3000);
+      });
+      video.pause();
+    }
+    const steps = times.slice(1).map((t, i) => t - times[i]).filter((d) => d > 1e-4);
+    return { first: times.length ? times[0] : 0, frame: steps.length ? Math.min(...steps) : 1 / 30 };
+  }
+
+  async function seek(video, time) {
+    const seeked = once(video, "seeked");
+    video.currentTime = time;
+    await seeked;
+  }
+
+  // Holistic on a video file, frame by frame, at `fps` frames per second (the server's
+  // SLRWEB_EXTRACT_FPS). As the server's keep_frame, tick k/fps takes the first frame at or after
+  // it (1 ms slack): frame n of a constant-rate grid, shown by seeking to the middle of its time.
+  async function extractVideo(file, options) {
+    const opts = options || {};
+    const holistic = opts.holistic || await createHolistic(opts);
+    const video = document.createElement("video");
+    video.muted = true; video.playsInline = true; video.preload = "auto";
+    const url = URL.createObjectURL(file);
+    try {
+      const loaded = once(video, "loadeddata");
+      video.src = url;
+      await loaded;
+      const duration = video.duration;
+      if (!isFinite(duration) || duration <= 0) throw new Error("the video has no duration");
+      const grid = await frameGrid(video);
+      const fps = Math.min(opts.fps || 1 / grid.frame, 1 / grid.frame);
+      const frames = [];
+      for (let k = 0, last = -1; ; k++) {
+        const n = Math.ceil((k / fps - 1e-3) / grid.frame - 1e-6);
+        const time = grid.first + n * grid.frame;
+        if (time >= duration - 1e-6) break;
+        if (n > last) frames.push(time);
+        last = n;
+      }
+      const points = new Float32Array(frames.length * NUM_POINTS * 3);
+      holistic.reset();
+      for (let i = 0; i < frames.length; i++) {
+        await seek(video, frames[i] + grid.frame / 2);
+        const frame = await holistic.landmarksFromFrame(video);
+        points.set(frame.points, i * NUM_POINTS * 3);
+        if (opts.onProgress) opts.onProgress(i + 1, frames.length);
+      }
+      return { points, timestamps: frames.map((t) => Math.round(t * 1e6) / 1e6), fps };
+    } finally {
+      URL.revokeObjectURL(url);
+      if (!opts.holistic) await holistic.close();
+    }
+  }
+
+  const api = { createHolistic, extractVideo, toLayout, NUM_POINTS, SERVER_FRAME_MS };
+  (root.slrweb = root.slrweb || {}).holistic = api;
+})(this);
