@@ -40,6 +40,9 @@ def _may_see_tasks(request: HttpRequest) -> bool:
 def _result_links(row: RegistryTask) -> list[tuple[str, str]]:
     """(label, url) of what a finished task leads to."""
     links = []
+    if row.kind == RegistryTask.Kind.ENROLL:  # its version is the embedding that was used
+        return [(_("The language's glosses"), reverse("admin:registry_gloss_changelist")
+                 + f"?language__id__exact={row.language_id}")] if row.language_id else []
     if row.version_id and row.kind == RegistryTask.Kind.SHADOW:
         links.append((_("Shadow evaluation figures"),
                       reverse("admin:registry_modelversion_shadow", args=[row.version_id])))

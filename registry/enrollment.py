@@ -164,8 +164,11 @@ def run_enrollment(row: RegistryTask, report: background.Progress) -> dict[str, 
         clip.status, clip.error = ReferenceClip.Status.READY, ""
         clip.save(update_fields=["status", "error", "landmarks_file"])
         done += 1
-    return {"embedded": done, "failed": failed, "model": version.label,
-            "signs": enrolled_signs(row.language.code)}
+    signs = enrolled_signs(row.language.code)
+    summary = (f"{version.label}: {done} clip(s) embedded, {failed} failed; enrolled signs: "
+               + (", ".join(signs) or "none yet"))
+    return {"embedded": done, "failed": failed, "model": version.label, "signs": signs,
+            "label": summary}
 
 
 def reference_landmarks(clip: ReferenceClip) -> Any:
