@@ -92,8 +92,11 @@ def _register_retrain(subparsers: Any) -> None:
                    help="version whose config to start from (default: the active one)")
     p.add_argument("--since", type=date.fromisoformat,
                    help="only corrections accepted on or after this day (YYYY-MM-DD, UTC)")
+    p.add_argument("--from-scratch", action="store_true",
+                   help="isolated: train the starting version's architecture anew on its full "
+                        "schedule instead of fine-tuning its weights (needed to add glosses)")
     p.add_argument("--epochs", type=int,
-                   help="override the base config's epochs (translation: default 10)")
+                   help="override the epochs (isolated fine-tuning: 3; translation: 10)")
     p.add_argument("--steps-per-epoch", type=int, help="override the base config's steps")
     p.add_argument("--lr", type=float, default=1e-4,
                    help="translation: learning rate of the fine-tuning (default 1e-4)")
@@ -149,7 +152,8 @@ def _retrain(args: argparse.Namespace, language: Any, base: Any, since: datetime
                                    ("steps_per_epoch", args.steps_per_epoch)) if v}
     return retrain_isolated(language, base, _base_runs(args, base), since=since,
                             train_overrides=overrides, device=args.device,
-                            work_dir=args.work_dir, progress=sys.stderr.isatty(), log=log)
+                            work_dir=args.work_dir, progress=sys.stderr.isatty(), log=log,
+                            from_scratch=args.from_scratch)
 
 
 class BaseDataMissing(Exception):

@@ -3,8 +3,15 @@
 Corrections come from corpus.dataset.export_dataset (the same export `slrweb
 export-dataset` writes, which already leaves out the held-out clips of corpus.split that new
 versions are evaluated on), minus glosses outside the language's vocabulary (a bundle with them
-could not be registered). The new version starts from the config of a registered version (the
-active one by default) and keeps its name, so it becomes e.g. silfa-letters@2.
+could not be registered). The new version starts from a registered version (the active one by
+default) and keeps its name, so it becomes e.g. silfa-letters@2.
+
+Isolated retrains fine-tune that version's weights by default (its vocabulary, a short schedule
+at a quarter of its learning rate: seconds to a minute on a CPU, where training from scratch
+takes its full schedule). Either way each correction clip stays whole in the split corpus.split
+gave it (train, or dev -> validation), and the corrections of a class are drawn as often as that
+class's base data (CORRECTION_SHARE): drawn by frames, a handful of corrected clips beside
+thousands of base frames were hardly seen, and retraining did not change what the model read.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ from registry import selectors
 from registry.models import ModelVersion, SignLanguage
 
 Log = Callable[[str], None]
+# The fine-tuning schedule (overrides of the base version's train config; lr: a quarter of it).
+FINE_TUNE = {"epochs": 3, "steps_per_epoch": 20, "warmup_steps": 10}
+FINE_TUNE_LR_FACTOR = 0.25
+CORRECTION_SHARE = 0.5  # of a class's training draws, where base data has the class too
 
 
 @dataclass
@@ -35,7 +46,8 @@ class CorrectionData:
 
 def correction_runs(language: SignLanguage, out_dir: Path,
                     since: datetime | None = None) -> CorrectionData:
-    """Accepted corrected segments of the language as training runs (held-out jobs excluded)."""
+    """Accepted corrected segments of the language as training runs (held-out jobs excluded),
+    each fixed in the split corpus.split gave its clip (train; dev -> val)."""
     from corpus.dataset import export_dataset
     from recognition.ml.data import load_runs
 
@@ -56,7 +68,10 @@ def correction_runs(language: SignLanguage, out_dir: Path,
         writer.writeheader()
         writer.writerows(kept)
     if kept:
-        data.runs = load_runs("npz-dir", out_dir / "isolated")
+        split = {Path(row["path"]).name: "val" if row["split"] == "dev" else "train"
+                 for row in kept}
+        data.runs = [replace(run, split=split[run.ids[0]])
+                     for run in load_runs("npz-dir", out_dir / "isolated")]
     data.unknown_glosses = sorted(set(data.unknown_glosses))
     return data
 
@@ -94,9 +109,11 @@ def retrain_isolated(
     language: SignLanguage, base: ModelVersion, base_runs: list[Any], *,
     since: datetime | None = None, train_overrides: dict[str, Any] | None = None,
     device: str = "auto", work_dir: Path | None = None, progress: bool = False,
-    log: Log = print,
+    log: Log = print, from_scratch: bool = False,
 ) -> ModelVersion:
-    """Train the base version's architecture on base runs + corrections; register a candidate."""
+    """Fine-tune the base version (or train its architecture from scratch) on base runs +
+    corrections; register a candidate."""
+    from recognition.ml.data import weigh_added_runs
     from mlcore.bundle import read_bundle, write_bundle
     from recognition.ml.config import IsolatedConfig
     from recognition.ml.train import train_isolated
@@ -107,15 +124,24 @@ def retrain_isolated(
         corrections = correction_runs(language, root / "corrections", since)
         log(f"corrections: {len(corrections.runs)} segments; {corrections.held_out} held out "
             f"for evaluation; not in the vocabulary: {corrections.unknown_glosses or 'none'}")
-        runs = list(base_runs) + corrections.runs
+        added = (weigh_added_runs(base_runs, corrections.runs, CORRECTION_SHARE)
+                 if base_runs and corrections.runs else corrections.runs)
+        runs = list(base_runs) + added
         if not runs:
             raise ValueError("nothing to train on: no base data and no accepted corrections")
-        cfg = IsolatedConfig.from_dict(read_bundle(base.bundle_dir).config)
-        cfg = replace(cfg, train=replace(cfg.train, **(train_overrides or {})))
-        cfg, fitted, vocab, metrics = train_isolated(cfg, runs, device=device,
-                                                     progress=progress, log=log)
+        start = read_bundle(base.bundle_dir)
+        cfg = IsolatedConfig.from_dict(start.config)
+        schedule: dict[str, Any] = {} if from_scratch else {
+            **FINE_TUNE, "lr": cfg.train.lr * FINE_TUNE_LR_FACTOR}
+        cfg = replace(cfg, train=replace(cfg.train, **{**schedule, **(train_overrides or {})}))
+        cfg, fitted, vocab, metrics = train_isolated(
+            cfg, runs, device=device, progress=progress, log=log,
+            vocabulary=None if from_scratch else start.vocabulary,
+            init_state=None if from_scratch else start.load_state_dict("cpu"))
         metrics["retrain"] = {
             "from_version": base.label, "base_runs": len(base_runs),
+            "mode": "from scratch" if from_scratch else "fine-tune",
+            "correction_share": CORRECTION_SHARE,
             "correction_runs": len(corrections.runs), "held_out_segments": corrections.held_out,
             "unknown_glosses": corrections.unknown_glosses,
             "since": since.isoformat() if since else None,
@@ -123,15 +149,16 @@ def retrain_isolated(
         bundle = write_bundle(
             root / "bundle", task="isolated", language=language.code, name=base.name,
             config=cfg.to_dict(), state_dict=fitted.model.state_dict(), metrics=metrics,
-            card=_card(base, len(base_runs), corrections, since), vocabulary=vocab,
+            card=_card(base, len(base_runs), corrections, since, metrics["retrain"]["mode"]),
+            vocabulary=vocab,
         )
         return register_bundle(bundle, language)
 
 
 def _card(base: ModelVersion, base_runs: int, corrections: CorrectionData,
-          since: datetime | None) -> str:
+          since: datetime | None, mode: str) -> str:
     return "\n".join([
-        f"# {base.name} (retrained from {base.label})",
+        f"# {base.name} (retrained from {base.label}: {mode})",
         "",
         "## Data",
         f"- base data: {base_runs} runs (see the model card of {base.label} for the source and "
@@ -155,12 +182,14 @@ def run_retrain(row: Any, report: Callable[[str, int], None]) -> dict[str, Any]:
     params, language = row.params, row.language
     base = base_version(language, row.task, params.get("from_version") or None)
     epochs = int(params["epochs"]) if params.get("epochs") else None
+    from_scratch = bool(params.get("from_scratch"))
     done = {"percent": 10}
 
     def log(line: str) -> None:  # "epoch N: ..." lines of the isolated trainer move the bar
         match = re.match(r"epoch (\d+)", line)
-        if match and epochs:
-            done["percent"] = 10 + 80 * int(match.group(1)) // epochs
+        planned = epochs or (None if from_scratch else FINE_TUNE["epochs"])
+        if match and planned:
+            done["percent"] = 10 + 80 * int(match.group(1)) // planned
         report(line, done["percent"])
 
     report(f"exporting the corrections of {language.code}", 5)
@@ -175,7 +204,8 @@ def run_retrain(row: Any, report: Callable[[str, int], None]) -> dict[str, Any]:
         recorded = recorded_base_data(base) if params.get("base_data", True) else None
         runs = load_runs(*recorded) if recorded else []
         overrides = {"epochs": epochs} if epochs else {}
-        version = retrain_isolated(language, base, runs, train_overrides=overrides, log=log)
+        version = retrain_isolated(language, base, runs, train_overrides=overrides, log=log,
+                                   from_scratch=from_scratch)
     row.version = version
     return {"version": version.pk, "label": version.label, "from_version": base.label,
             "metrics": version.metrics.get("retrain", {}), "evaluation": version.evaluation}

@@ -139,6 +139,11 @@ class RetrainForm(forms.Form):
         label=gettext_lazy("Include the base data"), required=False, initial=True,
         help_text=gettext_lazy("Isolated signs: the data the active version was trained on, "
                                "when it is on the worker's machine; else corrections alone."))
+    from_scratch = forms.BooleanField(
+        label=gettext_lazy("Train from scratch"), required=False, initial=False,
+        help_text=gettext_lazy("Isolated signs: train the architecture anew on its full "
+                               "schedule instead of fine-tuning the active version (slow; "
+                               "needed to add glosses the active version lacks)."))
 
 
 def retrain_page(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
@@ -156,7 +161,8 @@ def retrain_page(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRes
             row = background.start(
                 RegistryTask.Kind.RETRAIN, user=request.user, language=language,
                 task=data["task"], params={"epochs": data["epochs"],
-                                           "base_data": data["base_data"]})
+                                           "base_data": data["base_data"],
+                                           "from_scratch": data["from_scratch"]})
             return HttpResponseRedirect(task_url(row))
     return TemplateResponse(request, "admin/registry/modelversion/retrain.html", _context(
         model_admin, request, _("Retrain on accepted corrections"), form=form, problems=[],

@@ -21,6 +21,7 @@ import csv
 import re
 from collections import defaultdict
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,13 +48,19 @@ class Run:
     ids: tuple[str, ...]
     fps: float = 30.0
     participant: str = ""  # the signer, where the source names one (splits go by signer)
+    # The split the source already decided ("train", "val" or "test"; "" = split_runs decides).
+    # Corrections come split by corpus.split: whole clips, which split_runs must not cut again.
+    split: str = ""
+    # Draw weight per frame in training (TrainClips draws a class's runs by length x weight):
+    # a retrain raises it for a few corrections, which base data would otherwise drown.
+    weight: float = 1.0
 
     def __len__(self) -> int:
         return len(self.points)
 
     def piece(self, start: int, stop: int) -> Run:
-        return Run(self.points[start:stop], self.label, self.ids[start:stop], self.fps,
-                   self.participant)
+        return dataclasses.replace(self, points=self.points[start:stop],
+                                   ids=self.ids[start:stop])
 
 
 def load_runs(fmt: str, path: str | Path, *, merge_frames: bool = True) -> list[Run]:
@@ -167,7 +174,16 @@ def _load_files(root: Path, suffix: str) -> list[Run]:
 
 
 def split_runs(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Run]]:
-    """Deterministic train/val/test split by contiguous blocks of runs, or by whole runs."""
+    """Deterministic train/val/test split by contiguous blocks of runs, or by whole runs; a
+    run whose source fixed its split (Run.split) goes whole to that split."""
+    out = _split_free([r for r in runs if not r.split], cfg)
+    for run in runs:
+        if run.split:
+            out.setdefault(run.split, []).append(run)
+    return out
+
+
+def _split_free(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Run]]:
     out: dict[str, list[Run]] = {"train": [], "val": [], "test": []}
     if cfg.split == "participants":
         from recognition.ml.participants import split_by_participant
@@ -211,7 +227,8 @@ def block_split(n: int, cfg: TrainConfig) -> dict[str, list[tuple[int, int]]]:
 
 
 class TrainClips(torch.utils.data.Dataset):
-    """Random augmented clips: a uniform class, a run of it (by length), a random window."""
+    """Random augmented clips: a uniform class, a run of it (by length x Run.weight), a random
+    window."""
 
     def __init__(self, runs: list[Run], vocab: list[str], features: FeatureConfig,
                  augment: AugmentConfig | None, train: TrainConfig, size: int) -> None:
@@ -231,7 +248,7 @@ class TrainClips(torch.utils.data.Dataset):
         rng = self.rng
         label = self.labels[rng.integers(len(self.labels))]
         runs = self.by_label[label]
-        weights = np.array([len(r) for r in runs], dtype=float)
+        weights = np.array([len(r) * r.weight for r in runs], dtype=float)
         run = runs[rng.choice(len(runs), p=weights / weights.sum())]
         length = int(rng.integers(self.train.clip_min, self.train.clip_max + 1))
         length = min(length, len(run))
@@ -267,3 +284,24 @@ def collate(batch: list[tuple[np.ndarray, int]]) -> tuple[torch.Tensor, torch.Te
         mask[i, : len(feats)] = True
     y = torch.tensor([label for _, label in batch], dtype=torch.long)
     return x, mask, y
+
+
+def weigh_added_runs(base: list[Run], added: list[Run], share: float) -> list[Run]:
+    """`added` with Run.weight set so that TrainClips draws `share` of a class's training clips
+    from them, in every class that base runs have too (TrainClips draws by frames, so a few
+    added clips beside a large base set would otherwise hardly be seen: a retrain's
+    corrections); classes only `added` has keep weight 1."""
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"share must be in (0, 1), got {share}")
+    base_frames: dict[str, float] = defaultdict(float)
+    added_frames: dict[str, float] = defaultdict(float)
+    for run in base:
+        base_frames[run.label] += len(run) * run.weight
+    for run in added:
+        added_frames[run.label] += len(run)
+    out = []
+    for run in added:
+        b, a = base_frames[run.label], added_frames[run.label]
+        weight = share / (1.0 - share) * b / a if b and a else 1.0
+        out.append(dataclasses.replace(run, weight=weight))
+    return out

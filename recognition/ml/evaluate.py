@@ -34,7 +34,7 @@ def predict_clips(
 
 def classification_metrics(probs: np.ndarray, labels: np.ndarray, vocab: list[str]) -> dict:
     """top1, top5, per-class accuracy and the confusion matrix (rows: truth, cols: prediction)."""
-    labels = np.asarray(labels)
+    labels = np.asarray(labels, dtype=int)  # an empty split gives a float array otherwise
     n = len(labels)
     k = min(5, probs.shape[1])
     top = np.argsort(-probs, axis=1)[:, :k]

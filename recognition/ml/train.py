@@ -61,11 +61,15 @@ class FitResult:
 
 def fit(cfg: IsolatedConfig, splits: dict[str, list[Run]], vocab: list[str], *,
         device: str = "cpu", checkpoint: Path | None = None, resume: bool = False,
-        progress: bool = True, log: Log = print) -> FitResult:
-    """Train cfg's model on splits['train'], keeping the epoch with the best val top-1."""
+        progress: bool = True, log: Log = print,
+        init_state: dict[str, torch.Tensor] | None = None) -> FitResult:
+    """Train cfg's model on splits['train'], keeping the epoch with the best val top-1;
+    from `init_state` (a trained model's weights, same config and vocabulary) when given."""
     tcfg = cfg.train
     torch.manual_seed(tcfg.seed)
     model = IsolatedSignTransformer(cfg.model, tcfg.label_smoothing)
+    if init_state is not None:
+        model.load_state_dict(init_state)
     clips = TrainClips(splits["train"], vocab, cfg.features, cfg.augment, tcfg,
                        size=tcfg.steps_per_epoch * tcfg.batch_size)
 
@@ -117,18 +121,24 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
                    ablate: bool = False, progress: bool = True, log: Log = print,
                    extra_eval: dict[str, list[Run]] | None = None,
                    cross_validation: bool = False,
+                   vocabulary: list[str] | None = None,
+                   init_state: dict[str, torch.Tensor] | None = None,
                    ) -> tuple[IsolatedConfig, FitResult, list[str], dict]:
     """Train the model (+ baseline, + ablations); returns config, fit, vocab and metrics.
 
     extra_eval: other data sets (name -> runs, all frames, never trained on) on which the model
     and the baseline are scored too, e.g. another signer; labels outside the vocabulary are
     left out. cross_validation (split "participants"): also k-fold by participant (with
-    ablate, the ablation variants are trained on the fixed split's fold, cached like the folds)."""
+    ablate, the ablation variants are trained on the fixed split's fold, cached like the folds).
+    vocabulary + init_state: fine-tune a trained model (its vocabulary, in its order, and its
+    weights); runs of other labels are left out."""
     device = choose_device(device)
     runs = prepare_for_config(runs, cfg)
     if cfg.train.labels:
         runs = [r for r in runs if r.label in cfg.train.labels]
-    vocab = sorted({r.label for r in runs})
+    if vocabulary is not None:
+        runs = [r for r in runs if r.label in vocabulary]
+    vocab = list(vocabulary) if vocabulary is not None else sorted({r.label for r in runs})
     cfg = complete_config(cfg, vocab)
     splits = split_runs(runs, cfg.train)
     if cfg.train.no_sign:
@@ -139,7 +149,7 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
     log(f"vocabulary {len(vocab)}; split {sizes}; device {device}")
     ckpt = checkpoint_dir / "last.pt" if checkpoint_dir else None
     result = fit(cfg, splits, vocab, device=device, checkpoint=ckpt, resume=resume,
-                 progress=progress, log=log)
+                 progress=progress, log=log, init_state=init_state)
     metrics: dict[str, Any] = {
         "split": sizes, "best_epoch": result.best_epoch, "val_top1": result.best_val,
         "train_seconds": result.seconds, "history": result.history,

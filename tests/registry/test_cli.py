@@ -51,6 +51,7 @@ def test_retrain_registers_a_candidate_from_base_data_and_corrections(
     assert new.metrics["retrain"]["correction_runs"] == 2
     assert new.metrics["retrain"]["held_out_segments"] == 1
     assert new.metrics["retrain"]["base_runs"] > 0
+    assert new.metrics["retrain"]["mode"] == "fine-tune"
     assert "top1" in new.metrics["test"]["clip1"]
     assert "registered tiny-letters@2 as a candidate" in capsys.readouterr().out
     assert "accepted corrections: 2 segments" in new.card
@@ -64,6 +65,33 @@ def test_retrain_on_corrections_alone(active_classifier, shared_data, tmp_path):
     new = ModelVersion.objects.get(version=2)
     assert new.metrics["retrain"]["base_runs"] == 0
     assert new.metrics["retrain"]["correction_runs"] == 4
+
+
+def test_fine_tuning_starts_from_the_active_version_and_scratch_does_not(
+        active_classifier, shared_data, tmp_path):
+    """Fine-tuning (the default) keeps the active version's vocabulary and, with one small
+    step, its weights; a retrain from scratch takes the vocabulary of the data it is given."""
+    import torch
+
+    from mlcore.bundle import read_bundle
+
+    accepted_annotation(shared_data, tmp_path / "lm", 0, ["A", "B"], held_out=False)
+    common = ["retrain", "--language", "ase", "--no-base-data", "--device", "cpu",
+              "--epochs", "1", "--steps-per-epoch", "1"]
+    assert main([*common, "--from-scratch"]) == 0
+    assert main(common) == 0
+    scratch, tuned = (ModelVersion.objects.get(version=n) for n in (2, 3))
+    assert (scratch.metrics["retrain"]["mode"], tuned.metrics["retrain"]["mode"]) == (
+        "from scratch", "fine-tune")
+    assert read_bundle(scratch.bundle_dir).vocabulary == ["A", "B"]
+    assert read_bundle(tuned.bundle_dir).vocabulary == ["A", "B", "C"]
+    start = read_bundle(active_classifier.bundle_dir).load_state_dict()
+    state = read_bundle(tuned.bundle_dir).load_state_dict()
+    # One optimiser step moves a weight by about the learning rate (BatchNorm's running
+    # statistics follow the data, not the optimiser: left out).
+    moved = max(float((state[k] - start[k]).abs().max()) for k in start
+                if start[k].dtype == torch.float32 and "running_" not in k)
+    assert 0 < moved < 0.01
 
 
 def test_retrain_explains_what_is_missing(ase, tmp_path, capsys):

@@ -17,6 +17,8 @@ def test_correction_runs_leave_out_held_out_jobs_and_unknown_glosses(ase, shared
     accepted_annotation(shared_data, tmp_path / "lm", 2, ["HELLO"], held_out=False)
     data = correction_runs(ase, tmp_path / "export")
     assert sorted(run.label for run in data.runs) == ["A", "B"]
+    # Whole clips in corpus.split's split: the trainer must not cut them into blocks again.
+    assert [run.split for run in data.runs] == ["train", "train"]
     assert all(len(run) > 0 and run.points.shape[1:] == (543, 3) for run in data.runs)
     assert data.held_out == 1
     assert data.unknown_glosses == ["HELLO"]

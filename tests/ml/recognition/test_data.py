@@ -102,3 +102,51 @@ def test_augment_keeps_absent_parts_absent_and_mirror_swaps_hands(silfa_runs: li
     # Mirroring moves the hand to the other side of the image.
     assert np.sign(flipped[:, LEFT_HAND, 0].mean() - 0.5) != np.sign(
         points[:, RIGHT_HAND, 0].mean() - 0.5)
+
+
+def test_a_run_with_a_fixed_split_stays_whole_in_it(silfa_runs: list[Run]) -> None:
+    """Corrections come split by corpus.split: a short clip cut into blocks would lose every
+    frame to the gaps beside the held-out blocks (12 frames -> no training frame at all)."""
+    import dataclasses
+
+    cfg = TrainConfig(n_blocks=5, val_block=1, test_block=3, gap=2)
+    short = dataclasses.replace(silfa_runs[0].piece(0, 12), split="train")
+    assert block_split(12, cfg)["train"] == [(0, 0), (7, 5), (12, 12)]  # what blocks would keep
+    dev = dataclasses.replace(silfa_runs[1].piece(0, 12), split="val")
+    out = split_runs([*silfa_runs, short, dev], cfg)
+    assert [r for r in out["train"] if r.split] == [short]
+    assert [r for r in out["val"] if r.split] == [dev]
+    assert not [r for r in out["test"] if r.split]
+    free = split_runs(silfa_runs, cfg)
+    assert {k: len(v) for k, v in free.items()} == {
+        k: len([r for r in v if not r.split]) for k, v in out.items()}
+
+
+def test_added_runs_get_their_share_of_a_class_draws(silfa_runs: list[Run]) -> None:
+    """A few added clips (a retrain's corrections) beside a long base run of the same class:
+    drawn by frames alone they would be a few percent of the class's clips; weighed, `share`."""
+    import dataclasses
+
+    from recognition.ml.config import FeatureConfig
+    from recognition.ml.data import TrainClips, weigh_added_runs
+    from recognition.ml.features import build_features
+
+    base = [r for r in silfa_runs if r.label in ("A", "B")]
+    other = next(r for r in silfa_runs if r.label == "C")  # frames no base run has
+    added = [dataclasses.replace(other.piece(k, k + 2), label=label)
+             for k, label in ((0, "A"), (10, "B"))]
+    weighed = weigh_added_runs(base, added, 0.5)
+    assert all(r.weight > 1 for r in weighed) and [r.label for r in weighed] == ["A", "B"]
+    features = FeatureConfig(parts=("right_hand",))
+    added_rows = np.concatenate([build_features(r.points, features) for r in added])
+
+    def added_share(runs: list[Run]) -> float:
+        clips = TrainClips(base + runs, ["A", "B"], features, None,
+                           TrainConfig(clip_min=1, clip_max=1), size=600)
+        drawn = [clips[i][0][0] for i in range(len(clips))]  # one frame per clip
+        return float(np.mean([np.isclose(added_rows, row).all(axis=1).any() for row in drawn]))
+
+    assert added_share(added) < 0.15
+    assert 0.4 < added_share(weighed) < 0.6
+    with pytest.raises(ValueError):
+        weigh_added_runs(base, added, 1.0)
