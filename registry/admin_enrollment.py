@@ -98,7 +98,7 @@ class GlossEnrollmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                                          filename=upload.name, user=request.user,
                                          signer=form.cleaned_data.get("signer") or "")
             except RegistryError as exc:
-                messages.error(request, _("%(file)s was not added: %(why)s")
+                messages.error(request, _("The file %(file)s was not added: %(why)s")
                                % {"file": upload.name, "why": exc})
             else:
                 added += 1

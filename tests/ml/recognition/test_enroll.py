@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -155,3 +156,26 @@ def test_reference_embeddings_are_cached_by_clip(tiny_bundle: Path, tmp_path: Pa
     embed_references(predictor, clips[:2], tmp_path / "cache", "weights-b")
     assert len(list((tmp_path / "cache").glob("*.npy"))) == 8  # another model: new keys
     assert first.glosses == ["hello", "iloveyou"] and first.threshold <= 1.0
+
+
+def test_enrolled_segments_replace_the_classifier_segments_they_overlap() -> None:
+    from recognition.ml.enroll import extend_with_enrolled
+
+    def seg(start: float, end: float, gloss: str) -> dict[str, Any]:
+        return {"start": start, "end": end, "topk": [{"gloss": gloss, "prob": 0.9}]}
+
+    classified = {"model": "letters@1", "segments": [seg(0.0, 0.5, "A"), seg(0.6, 1.2, "B"),
+                                                     seg(1.9, 2.5, "C")]}
+    enrolled = {"segments": [seg(0.7, 1.6, "hello")], "signs": ["hello", "iloveyou"]}
+    out = extend_with_enrolled(classified, enrolled, "emb@2")
+    assert [(s["topk"][0]["gloss"], s["source"]) for s in out["segments"]] == [
+        ("A", "classifier"), ("hello", "enrolled"), ("C", "classifier")]  # B: 0.5 of 0.6 s shared
+    assert out["model"] == "letters@1"
+    assert out["enrolled"] == {"model": "emb@2", "signs": ["hello", "iloveyou"], "found": 1}
+    # A short brush (under half the shorter segment) keeps the classifier's segment.
+    brush = extend_with_enrolled(classified, {"segments": [seg(0.48, 0.68, "hello")],
+                                              "signs": ["hello"]}, "emb@2")
+    assert [s["topk"][0]["gloss"] for s in brush["segments"]] == ["A", "hello", "B", "C"]
+    alone = extend_with_enrolled(None, enrolled, "emb@2")  # no classifier active
+    assert alone["model"] == "emb@2" and len(alone["segments"]) == 1
+    assert classified["segments"][1].get("source") is None  # the inputs are not changed
