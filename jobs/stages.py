@@ -114,6 +114,10 @@ def chunk_callback(job: Job, report: Report) -> ChunkCallback | None:
 
 
 def run_landmarks(job: Job, report: Report) -> None:
+    """Extract (or find in the cache) the job's landmarks. While this machine has spare
+    capacity, helper processes share the clip's tracking segments (same result; jobs.capacity
+    decides how many), and the ordered prefix still reaches the chunk listeners every ~2 s."""
+    from jobs.capacity import ExtractionLease
     from landmarks.cache import LandmarkCache, extract_cached
 
     complexity = settings.SLRWEB_HOLISTIC_MODEL_COMPLEXITY
@@ -125,11 +129,14 @@ def run_landmarks(job: Job, report: Report) -> None:
             report(min(99, int(100 * done / total)))
 
     # The video is fetched (a download on object storage) only when the cache misses.
-    sequence = extract_cached(
-        lambda: files.local_video(video), cache, model_complexity=complexity, progress=on_frames,
-        video_sha256=video.sha256, on_chunk=chunk_callback(job, report),
-        sample_fps=settings.SLRWEB_EXTRACT_FPS or None,
-    )
+    with ExtractionLease() as lease:
+        sequence = extract_cached(
+            lambda: files.local_video(video), cache, model_complexity=complexity,
+            progress=on_frames, video_sha256=video.sha256, on_chunk=chunk_callback(job, report),
+            sample_fps=settings.SLRWEB_EXTRACT_FPS or None,
+            workers=lease.capacity, helpers_allowed=lease.helpers,
+        )
+    log.info("landmarks of job %s read by %s process(es)", job.id, sequence.meta.get("workers"))
     job.landmarks_file = sequence.meta["cache_name"]  # relative to the "landmarks" storage
     summary = sequence.summary()
     # A cache hit says someone uploaded the same bytes before: logged, never shown (issue 11).

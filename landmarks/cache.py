@@ -134,13 +134,18 @@ def extract_cached(
     video_sha256: str | None = None,
     on_chunk: Any = None,
     sample_fps: float | None = None,
+    workers: int = 1,
+    helpers_allowed: Callable[[], int] | None = None,
 ) -> LandmarkSequence:
     """extract_landmarks, answered from `cache` when this video and these settings were seen.
 
-    meta["cache"] is "hit" or "miss", meta["cache_name"] the entry's name in the cache's store.
-    On a hit, progress (if given) is called once with (T, T).
+    With `workers` > 1 a miss is read by up to that many processes (landmarks.parallel, same
+    result; `helpers_allowed` as there). meta["cache"] is "hit" or "miss", meta["cache_name"]
+    the entry's name in the cache's store. On a hit, progress (if given) is called once with
+    (T, T).
     """
     from landmarks import extract
+    from landmarks.parallel import extract_landmarks_parallel
 
     if video_sha256 is None:
         with _open_video(video) as path:
@@ -155,9 +160,9 @@ def extract_cached(
         return sequence
     # A hit has every frame at once; only a real extraction streams chunks (on_chunk).
     with _open_video(video) as path:
-        sequence = extract.extract_landmarks(
-            path, model_complexity=model_complexity, progress=progress, on_chunk=on_chunk,
-            sample_fps=sample_fps,
+        sequence = extract_landmarks_parallel(
+            path, workers=workers, model_complexity=model_complexity, progress=progress,
+            on_chunk=on_chunk, sample_fps=sample_fps, helpers_allowed=helpers_allowed,
         )
     sequence.meta["video_sha256"] = video_sha256
     sequence.meta["cache_name"] = cache.put(key, sequence)

@@ -11,10 +11,8 @@ EXTRACT_HELP = """\
 Run MediaPipe Holistic on every frame of VIDEO and write the 543 landmarks per frame
 (pose 33, face 468, left hand 21, right hand 21; the signer's left/right; NaN where missing)
 in the format named by OUT's suffix: .pose (pose-format), .npz (slrweb storage) or .parquet
-(Kaggle GISLR rows). With --workers N the clip is cut into N equal time chunks extracted by N
-processes and joined in order; tracking restarts at each chunk border (the first frame of a chunk
-is detected afresh and smoothing does not carry over), so frames next to a border can differ
-slightly from a single-process run.
+(Kaggle GISLR rows). Tracking restarts every 2 s of video (a segment); with --workers N, N
+processes share the segments and the result is exactly what one process gives.
 """
 
 
@@ -42,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=1,
         metavar="N",
-        help="processes, each extracting one time chunk (tracking restarts at chunk borders)",
+        help="processes sharing the clip's 2 s tracking segments (same result, sooner)",
     )
     parser.add_argument("--fps", type=float, default=None,
                         help="read at most this many frames per second (default: every frame)")

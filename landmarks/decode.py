@@ -177,6 +177,15 @@ def iter_frames(
     frames it still holds. Seeking to `start` lands on the keyframe before it; earlier frames are
     decoded and dropped so chunk borders are exact.
     """
+    for index, (timestamp, frame) in enumerate(iter_decoded(path, start=start, end=end)):
+        yield Frame(image=upright_rgb(frame), timestamp=timestamp, index=index)
+
+
+def iter_decoded(
+    path: str | os.PathLike[str], *, start: float = 0.0, end: float | None = None
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    """(timestamp, decoded frame) in [start, end), not yet converted (`upright_rgb` does it), so
+    that a reader skipping frames pays only for decoding them. Same rules as `iter_frames`."""
     try:
         container = av.open(str(path))
     except _AV_ERRORS as error:
@@ -190,7 +199,7 @@ def iter_frames(
         time_base = stream.time_base or Fraction(1, 90000)
         if start > 0:
             container.seek(int(start / time_base) + origin, stream=stream, backward=True)
-        index, previous = 0, None
+        previous = None
         step = 1.0 / float(stream.average_rate or stream.guessed_rate or 30)
         for frame in _decode_tolerant(container, stream):
             timestamp = _frame_seconds(frame, origin, time_base)
@@ -201,8 +210,7 @@ def iter_frames(
                 continue
             if end is not None and timestamp >= end - 1e-6:
                 break
-            yield Frame(image=_upright_rgb(frame), timestamp=timestamp, index=index)
-            index += 1
+            yield timestamp, frame
 
 
 def _decode_first_frame(container: av.container.InputContainer, stream: av.VideoStream):
@@ -263,7 +271,8 @@ def _clockwise_rotation(frame: av.VideoFrame) -> int:
     return int(round(-(frame.rotation or 0) / 90.0)) % 4 * 90
 
 
-def _upright_rgb(frame: av.VideoFrame) -> np.ndarray:
+def upright_rgb(frame: av.VideoFrame) -> np.ndarray:
+    """A decoded frame as (H, W, 3) uint8 RGB, turned upright by its display matrix."""
     image: np.ndarray = frame.to_ndarray(format="rgb24")
     quarter_turns = _clockwise_rotation(frame) // 90
     if quarter_turns:

@@ -6,26 +6,37 @@ width and height (x right, y down), z is MediaPipe's relative depth. "Left hand"
 own left hand: Holistic assigns hands from the pose's wrists on the unmirrored image, which is what
 we feed it (no selfie flip). A part not detected in a frame is NaN and its presence bit is False.
 
+Tracking (Holistic's state from frame to frame: the regions it follows, landmark smoothing) and
+frame sampling restart at every SEGMENT_SECONDS of video. A segment's landmarks therefore depend
+on its frames alone, so landmarks.parallel can hand segments to several processes and give
+exactly what one process gives (tracking state never converges to the same values once two runs
+differ: a run started 3 s earlier still differs by ~1e-3 in pose x/y 10 s later).
+
 mediapipe is imported lazily so that importing this module (e.g. for EXTRACTOR_VERSION) is cheap.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from landmarks.decode import iter_frames, probe_video
+from landmarks.decode import VideoInfo, iter_decoded, probe_video, upright_rgb
 from landmarks.layout import NUM_POINTS, PART_NAMES, PARTS
 from landmarks.sequence import LandmarkSequence
 
 # Bump the suffix whenever extraction output changes; the mediapipe pin is part of the version
 # so that upgrading it invalidates every cached result (tests check the pin matches).
-EXTRACTOR_VERSION = "holistic-mediapipe-0.10.21/1"
+EXTRACTOR_VERSION = "holistic-mediapipe-0.10.21/2"
 PROGRESS_EVERY = 5  # frames between progress callbacks
+# Tracking restarts at every multiple of this many seconds of video (a "segment"), so that a
+# clip's landmarks are the same whether one process reads it or several share its segments
+# (landmarks.parallel); 2 s keeps a 15 s clip divisible among 2-4 processes.
+SEGMENT_SECONDS = 2.0
 
 ProgressCallback = Callable[[int, "int | None"], None]
 ChunkCallback = Callable[[LandmarkSequence], None]
@@ -44,6 +55,7 @@ def extractor_settings(model_complexity: int = 1,
         "model_complexity": int(model_complexity),
         "refine_face_landmarks": False,
         "smooth_landmarks": True,
+        "segment_seconds": SEGMENT_SECONDS,
     }
     if sample_fps:  # absent when every frame is read, so earlier cache entries stay valid
         settings["sample_fps"] = float(sample_fps)
@@ -113,6 +125,228 @@ def results_to_points(results: Any) -> np.ndarray:
     return points
 
 
+def segment_of(timestamp: float) -> int:
+    """The tracking segment a frame at `timestamp` seconds belongs to (see the module docstring).
+
+    The one rule both the single-process and the split reader use, so their borders agree."""
+    return int(np.floor((timestamp + 1e-6) / SEGMENT_SECONDS))
+
+
+@dataclass(frozen=True)
+class ExtractionPlan:
+    """What one extraction reads: the probed clip, its [start, end) window, the rate Holistic
+    reads at, and the tracking segments covering the window (the last one open-ended, so frames
+    past a probed duration that was too short are still read, in that segment)."""
+
+    path: str
+    info: VideoInfo
+    start: float
+    end: float | None
+    sample_fps: float | None
+    rate: float
+    total: int | None  # frames Holistic will read, when known in advance
+    segments: tuple[int, ...]
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str], *, start: float = 0.0, end: float | None = None,
+           sample_fps: float | None = None) -> ExtractionPlan:
+        info = probe_video(path)
+        source_fps = info.fps or 30.0
+        rate = min(source_fps, sample_fps) if sample_fps else source_fps
+        total = info.frame_count if start <= 0 and end is None else None
+        if total is not None and sample_fps and sample_fps < source_fps:
+            total = int(np.ceil(total * rate / source_fps))
+        stop = end if end is not None else info.duration
+        first = segment_of(max(0.0, start))
+        last = max(first, segment_of(max(start, stop - 1e-3)))
+        return cls(str(path), info, start, end, sample_fps, rate, total,
+                   tuple(range(first, last + 1)))
+
+    def expected_frames(self) -> int:
+        span = (self.end if self.end is not None else self.info.duration) - self.start
+        return max(1, self.total or int(span * (self.info.fps or 30.0)) + 8)
+
+
+class _SegmentReader:
+    """Decoded frames of one clip by tracking segment, for one process.
+
+    Segments are asked for in increasing order; the decoder stays open between them, skipping
+    (decoding only) the frames of segments other processes read, and seeks when the next one
+    starts more than SEEK_AHEAD_SEGMENTS segments ahead or behind where it is.
+    """
+
+    SEEK_AHEAD_SEGMENTS = 2
+
+    def __init__(self, plan: ExtractionPlan) -> None:
+        self.plan = plan
+        self.last = plan.segments[-1]
+        self._frames: Iterator[tuple[float, Any]] | None = None
+        self._next: tuple[float, Any] | None = None  # read ahead: the first frame of a later segment
+        self._at = -1  # segment of the next frame (or of the last one read)
+
+    def _segment(self, timestamp: float) -> int:
+        return min(segment_of(timestamp), self.last)
+
+    def _open(self, segment: int) -> None:
+        begin = segment * SEGMENT_SECONDS - 0.05  # a little before: segment_of decides
+        start = self.plan.start if begin <= self.plan.start else begin
+        self._frames = iter_decoded(self.plan.path, start=start, end=self.plan.end)
+        self._next, self._at = None, segment
+
+    def frames(self, segment: int) -> Iterator[tuple[float, Any]]:
+        """(timestamp, decoded frame) of `segment`, in order."""
+        if (self._frames is None or segment < self._at
+                or segment - self._at > self.SEEK_AHEAD_SEGMENTS):
+            self._open(segment)
+        assert self._frames is not None
+        while True:
+            if self._next is None:
+                item = next(self._frames, None)
+                if item is None:
+                    self._at = self.last + 1
+                    return
+            else:
+                item, self._next = self._next, None
+            self._at = self._segment(item[0])
+            if self._at < segment:
+                continue
+            if self._at > segment:
+                self._next = item
+                return
+            yield item
+
+
+class SegmentExtractor:
+    """One process's Holistic graph and decoder: landmarks of whole tracking segments.
+
+    Every segment starts a new tracking run (Holistic.reset) and its own sampling ticks, so a
+    segment's landmarks depend only on its own frames: which process reads it changes nothing.
+    """
+
+    def __init__(self, plan: ExtractionPlan, model_complexity: int = 1) -> None:
+        self.plan = plan
+        self.reader = _SegmentReader(plan)
+        self.holistic = new_holistic(model_complexity)
+
+    def __enter__(self) -> SegmentExtractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.holistic.close()
+
+    def frames(self, segment: int) -> Iterator[tuple[float, np.ndarray]]:
+        """(timestamp, (543, 3) points) for each frame Holistic reads in `segment`."""
+        self.holistic.reset()
+        first: float | None = None
+        kept = 0
+        for timestamp, frame in self.reader.frames(segment):
+            first = timestamp if first is None else first
+            if not keep_frame(timestamp, first, kept, self.plan.sample_fps):
+                continue
+            kept += 1
+            yield timestamp, results_to_points(self.holistic.process(upright_rgb(frame)))
+
+
+class Assembler:
+    """Frames arriving per segment, segments in any order (several processes), joined in time
+    order into one preallocated buffer. Whenever the complete prefix has grown by `chunk_frames`
+    it is handed to `on_chunk` (a LandmarkSequence sharing the buffer: read it, do not keep
+    it); progress(frames received, total) is called every PROGRESS_EVERY frames received."""
+
+    def __init__(self, plan: ExtractionPlan, *, progress: ProgressCallback | None = None,
+                 on_chunk: ChunkCallback | None = None, chunk_seconds: float = 2.0) -> None:
+        self.plan, self.progress, self.on_chunk = plan, progress, on_chunk
+        self.chunk_frames = max(1, int(round(chunk_seconds * plan.rate)))
+        self.points = np.empty((plan.expected_frames(), NUM_POINTS, 3), np.float32)
+        self.timestamps: list[float] = []
+        self.frontier = 0  # index in plan.segments of the first segment not yet complete
+        self._frontier_start = 0  # where its frames begin in the buffer
+        self.pending: dict[int, list[tuple[list[float], np.ndarray]]] = {}
+        self.finished: set[int] = set()
+        self.received = 0
+        self._chunked = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.frontier >= len(self.plan.segments)
+
+    def add(self, segment: int, timestamps: list[float], points: np.ndarray) -> None:
+        """Frames of `segment`, in order after the ones added before for it."""
+        if self.complete or segment < self.plan.segments[self.frontier]:
+            raise ValueError(f"segment {segment} is already complete")
+        if segment == self.plan.segments[self.frontier]:
+            self._append(timestamps, points)
+        else:
+            self.pending.setdefault(segment, []).append((list(timestamps), np.array(points)))
+        before, self.received = self.received, self.received + len(timestamps)
+        if self.progress is not None and before // PROGRESS_EVERY != self.received // PROGRESS_EVERY:
+            self.progress(self.received, self.plan.total)
+        self._maybe_chunk()
+
+    def finish(self, segment: int) -> None:
+        """`segment` has no more frames."""
+        self.finished.add(segment)
+        while not self.complete and self.plan.segments[self.frontier] in self.finished:
+            self.frontier += 1
+            self._frontier_start = len(self.timestamps)
+            if not self.complete:
+                for timestamps, points in self.pending.pop(self.plan.segments[self.frontier], []):
+                    self._append(timestamps, points)
+        self._maybe_chunk()
+
+    def drop(self, segment: int) -> None:
+        """Forget what arrived for an unfinished segment (its reader died; it is read again)."""
+        if segment in self.finished:
+            raise ValueError(f"segment {segment} is complete")
+        if not self.complete and segment == self.plan.segments[self.frontier]:
+            kept = self._frontier_start
+            self.received -= len(self.timestamps) - kept
+            del self.timestamps[kept:]
+            self._chunked = min(self._chunked, kept)
+        else:
+            self.received -= sum(len(t) for t, _ in self.pending.pop(segment, []))
+
+    def _append(self, timestamps: list[float], points: np.ndarray) -> None:
+        n, m = len(self.timestamps), len(timestamps)
+        while n + m > len(self.points):
+            self.points = np.concatenate([self.points, np.empty_like(self.points)])
+        self.points[n:n + m] = points
+        self.timestamps.extend(timestamps)
+
+    def _maybe_chunk(self) -> None:
+        n = len(self.timestamps)
+        if self.on_chunk is not None and n >= self._chunked + self.chunk_frames:
+            self._chunked = n
+            self.on_chunk(LandmarkSequence.from_points(self.points[:n], fps=self.plan.rate,
+                                                       timestamps=np.array(self.timestamps)))
+
+    def sequence(self, model_complexity: int, workers: int = 1) -> LandmarkSequence:
+        """The whole extraction (every segment finished), with its meta."""
+        if not self.complete:
+            raise RuntimeError("extraction is not complete")
+        n = len(self.timestamps)
+        if self.progress is not None:
+            self.progress(n, self.plan.total)
+        points = self.points if len(self.points) == n else self.points[:n].copy()
+        sequence = LandmarkSequence.from_points(points, fps=self.plan.rate,
+                                                timestamps=np.array(self.timestamps))
+        info = self.plan.info
+        sequence.meta.update(
+            extractor_settings(model_complexity, self.plan.sample_fps),
+            source={
+                "width": info.width,
+                "height": info.height,
+                "rotation": info.rotation,
+                "codec": info.codec,
+                "duration": info.duration,
+            },
+            warnings=detection_warnings(sequence),
+            segments=len(self.plan.segments),
+            workers=workers,
+        )
+        return sequence
+
+
 def extract_landmarks(
     path: str | os.PathLike[str],
     *,
@@ -124,62 +358,27 @@ def extract_landmarks(
     chunk_seconds: float = 2.0,
     sample_fps: float | None = None,
 ) -> LandmarkSequence:
-    """Run Holistic on every frame of the video (or of [start, end) seconds).
+    """Run Holistic on every frame of the video (or of [start, end) seconds), in this process.
 
     on_chunk(prefix), if given, is called every `chunk_seconds` of video with the frames read so
     far (a LandmarkSequence sharing this function's buffer: read it, do not keep it), so that
     recognition can start while extraction goes on. With `sample_fps` (below the video's rate)
     Holistic reads only that many frames per second (keep_frame), and the sequence's fps is it.
+    landmarks.parallel gives the same result with several processes.
 
     progress(done_frames, total_frames) is called every PROGRESS_EVERY frames and once at the end;
-    total_frames is the probed frame count (None when unknown). Raises InvalidVideoError for files
-    that are not usable videos. A clip with no person gives an all-absent sequence and a warning in
-    meta["warnings"].
+    total_frames is the expected frame count (None when unknown). Raises InvalidVideoError for
+    files that are not usable videos. A clip with no person gives an all-absent sequence and a
+    warning in meta["warnings"].
     """
-    info = probe_video(path)
-    whole = start <= 0 and end is None
-    rate = min(info.fps or 30.0, sample_fps) if sample_fps else (info.fps or 30.0)
-    total = info.frame_count if whole else None
-    if total is not None and sample_fps and sample_fps < (info.fps or 30.0):
-        total = int(np.ceil(total * rate / (info.fps or 30.0)))
-    span = (end if end is not None else info.duration) - start
-    # Preallocated to the expected length so a long clip never holds two copies of its output.
-    points = np.empty((max(1, total or int(span * info.fps) + 8), NUM_POINTS, 3), np.float32)
-    timestamps: list[float] = []
-    chunk = max(1, int(round(chunk_seconds * rate)))
-    first: float | None = None
-    with new_holistic(model_complexity) as holistic:
-        for frame in iter_frames(path, start=start, end=end):
-            first = frame.timestamp if first is None else first
-            if not keep_frame(frame.timestamp, first, len(timestamps), sample_fps):
-                continue
-            if len(timestamps) == len(points):
-                points = np.concatenate([points, np.empty_like(points)])
-            points[len(timestamps)] = results_to_points(holistic.process(frame.image))
-            timestamps.append(frame.timestamp)
-            if progress is not None and len(timestamps) % PROGRESS_EVERY == 0:
-                progress(len(timestamps), total)
-            if on_chunk is not None and len(timestamps) % chunk == 0:
-                n = len(timestamps)
-                on_chunk(LandmarkSequence.from_points(points[:n], fps=rate,
-                                                      timestamps=np.array(timestamps)))
-    if progress is not None:
-        progress(len(timestamps), total)
-    points = points if len(points) == len(timestamps) else points[: len(timestamps)].copy()
-    sequence = LandmarkSequence.from_points(points, fps=rate, timestamps=np.array(timestamps))
-    sequence.meta.update(
-        extractor_settings(model_complexity, sample_fps),
-        source={
-            "width": info.width,
-            "height": info.height,
-            "rotation": info.rotation,
-            "codec": info.codec,
-            "duration": info.duration,
-        },
-        warnings=detection_warnings(sequence),
-    )
-    return sequence
-
+    plan = ExtractionPlan.of(path, start=start, end=end, sample_fps=sample_fps)
+    assembler = Assembler(plan, progress=progress, on_chunk=on_chunk, chunk_seconds=chunk_seconds)
+    with SegmentExtractor(plan, model_complexity) as extractor:
+        for segment in plan.segments:
+            for timestamp, points in extractor.frames(segment):
+                assembler.add(segment, [timestamp], points[None])
+            assembler.finish(segment)
+    return assembler.sequence(model_complexity)
 
 def detection_warnings(sequence: LandmarkSequence) -> list[str]:
     """Plain-language warnings about what was not found (empty list when all is well)."""

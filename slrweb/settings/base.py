@@ -197,6 +197,9 @@ SLRWEB_HOLISTIC_MODEL_COMPLEXITY = env_int("SLRWEB_HOLISTIC_MODEL_COMPLEXITY", 1
 # held-out frames the letters model read 0.714 at 15 fps against 0.500 at 30 and 0.661 at 10,
 # at half the extraction time of 30 fps (bench/RESULTS.md "Streaming ... frame sampling").
 SLRWEB_EXTRACT_FPS = env_int("SLRWEB_EXTRACT_FPS", 15)
+# Processes the landmark extraction of jobs may use on one machine (jobs.capacity): one job alone
+# shares its clip's segments with helpers up to this; 1 turns splitting off. Default: the CPUs.
+SLRWEB_EXTRACT_WORKERS = env_int("SLRWEB_EXTRACT_WORKERS", len(os.sched_getaffinity(0)))
 # Live mode (recognition.consumers): the page samples the camera at SLRWEB_LIVE_FPS (the jobs'
 # rate), a session holds at most SLRWEB_LIVE_MAX_SECONDS, signs are looked for again after each
 # SLRWEB_LIVE_STEP_SECONDS of new frames, in SLRWEB_LIVE_THREADS model threads per web process;

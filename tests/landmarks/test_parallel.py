@@ -1,14 +1,27 @@
-"""Chunked extraction over processes: exact borders, order, progress."""
+"""Extraction shared by processes (issue 14 item 2): the same landmarks as one process, frame for
+frame, with ordered prefixes streamed while the helpers read; chunk edges lose or double nothing."""
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from landmarks.decode import iter_frames
+from landmarks.extract import (
+    SEGMENT_SECONDS,
+    Assembler,
+    ExtractionPlan,
+    extract_landmarks,
+    segment_of,
+)
+from landmarks.layout import NUM_POINTS
 from landmarks.parallel import chunk_bounds, extract_landmarks_parallel
 from landmarks.sequence import LandmarkSequence
+from tests.support.videos import make_silfa_video
 
 
 def test_chunk_bounds_cover_the_clip() -> None:
@@ -16,21 +29,116 @@ def test_chunk_bounds_cover_the_clip() -> None:
     assert chunk_bounds(9.0, 3) == [(0.0, 3.0), (3.0, 6.0), (6.0, None)]
 
 
+def test_segment_borders_are_multiples_of_the_segment_length() -> None:
+    s = SEGMENT_SECONDS
+    assert [segment_of(t) for t in (0.0, s - 1e-3, s, s - 1e-7, 2 * s + 0.5)] == [0, 0, 1, 1, 2]
+
+
+@pytest.fixture(scope="module")
+def spelled_clip(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real 30 fps clip of the SILFA signer spelling KLMNOP (about 5.5 s: 3 segments)."""
+    return make_silfa_video(shared_data, "KLMNOP", tmp_path_factory.mktemp("split") / "c.mp4",
+                            size=(426, 240))
+
+
+@pytest.fixture(scope="module")
+def one_process(spelled_clip: Path) -> tuple[LandmarkSequence, list[LandmarkSequence]]:
+    prefixes: list[LandmarkSequence] = []
+    whole = extract_landmarks(spelled_clip, sample_fps=15, on_chunk=lambda p: prefixes.append(
+        LandmarkSequence(p.points.copy(), p.presence.copy(), p.timestamps.copy(), p.fps)))
+    return whole, prefixes
+
+
+def _assert_same(a: LandmarkSequence, b: LandmarkSequence) -> None:
+    np.testing.assert_array_equal(a.timestamps, b.timestamps)
+    np.testing.assert_array_equal(a.presence, b.presence)
+    np.testing.assert_array_equal(a.points, b.points)  # NaN where NaN, else bit for bit
+
+
 @pytest.mark.slow
-def test_two_workers_match_one_process(
-    pose_test_video: Path, pose_test_sequence: LandmarkSequence
+def test_two_processes_give_exactly_the_one_process_landmarks(
+    spelled_clip: Path, one_process: tuple[LandmarkSequence, list[LandmarkSequence]]
 ) -> None:
-    calls: list[tuple[int, int | None]] = []
-    seq = extract_landmarks_parallel(
-        pose_test_video, workers=2, progress=lambda d, t: calls.append((d, t))
-    )
-    np.testing.assert_array_equal(seq.timestamps, pose_test_sequence.timestamps)
-    assert [c["frames"] for c in seq.meta["chunks"]] == [29, 29]
-    assert seq.presence[:, :2].all()  # pose and face on every frame, as in one process
-    hands = seq.presence[:, 2] | seq.presence[:, 3]
-    assert abs(int(hands.sum()) - int((pose_test_sequence.presence[:, 3]).sum())) <= 3
-    # Away from the border the two runs see the same body (tracking differs only near it).
-    body = np.nanmedian(np.abs(seq.points[:, :33] - pose_test_sequence.points[:, :33]))
-    assert body < 0.02
-    assert calls[-1] == (58, 58)
-    assert seq.meta["warnings"] == []
+    whole, _ = one_process
+    prefixes: list[tuple[np.ndarray, np.ndarray]] = []
+    split = extract_landmarks_parallel(
+        spelled_clip, workers=2, sample_fps=15,
+        on_chunk=lambda p: prefixes.append((p.timestamps.copy(), p.points.copy())))
+    assert split.meta["segments"] == 3 and split.meta["workers"] == 2
+    _assert_same(split, whole)
+    # No frame lost or doubled at a segment edge: every other frame of the 30 fps clip, each once.
+    every_frame = np.array([f.timestamp for f in iter_frames(spelled_clip)])
+    np.testing.assert_array_equal(whole.timestamps, every_frame[::2])
+    # The prefixes handed on while the helper read are the final landmarks' first frames, growing.
+    assert prefixes and all(np.diff([len(t) for t, _ in prefixes]) > 0)
+    for timestamps, points in prefixes:
+        np.testing.assert_array_equal(timestamps, whole.timestamps[:len(timestamps)])
+        np.testing.assert_array_equal(points, whole.points[:len(points)])
+
+
+@pytest.mark.slow
+def test_a_helper_killed_mid_clip_is_replaced_by_the_caller(
+    spelled_clip: Path, one_process: tuple[LandmarkSequence, list[LandmarkSequence]]
+) -> None:
+    import multiprocessing
+
+    killed: list[int] = []
+
+    def kill_helper(_prefix: LandmarkSequence) -> None:
+        for child in multiprocessing.active_children():
+            if child.name.startswith("landmarks-helper") and not killed:
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
+
+    split = extract_landmarks_parallel(spelled_clip, workers=2, sample_fps=15,
+                                       on_chunk=kill_helper)
+    assert killed
+    _assert_same(split, one_process[0])
+
+
+def _plan(segments: tuple[int, ...], rate: float = 10.0) -> ExtractionPlan:
+    from landmarks.decode import VideoInfo
+
+    info = VideoInfo(duration=len(segments) * SEGMENT_SECONDS, fps=rate, frame_count=None,
+                     width=4, height=4)
+    return ExtractionPlan("x.mp4", info, 0.0, None, None, rate, None, segments)
+
+
+def _frames(segment: int, rate: float = 10.0) -> tuple[list[float], np.ndarray]:
+    n = int(SEGMENT_SECONDS * rate)
+    times = [segment * SEGMENT_SECONDS + i / rate for i in range(n)]
+    points = np.full((n, NUM_POINTS, 3), float(segment), np.float32)
+    points[:, 0, 0] = times
+    return times, points
+
+
+def test_assembler_joins_segments_arriving_out_of_order_without_loss_or_doubling() -> None:
+    prefixes: list[np.ndarray] = []
+    received: list[int] = []
+    plan = _plan((0, 1, 2))
+    asm = Assembler(plan, on_chunk=lambda p: prefixes.append(p.timestamps.copy()),
+                    progress=lambda done, _total: received.append(done), chunk_seconds=1.0)
+    t2, p2 = _frames(2)
+    asm.add(2, t2[:7], p2[:7])  # a helper far ahead
+    asm.add(2, t2[7:], p2[7:])
+    asm.finish(2)
+    assert prefixes == []  # nothing in order yet
+    t1, p1 = _frames(1)
+    asm.add(1, t1[:5], p1[:5])
+    asm.drop(1)  # its reader died: read again from the start
+    t0, p0 = _frames(0)
+    for i in range(len(t0)):  # the caller, frame by frame
+        asm.add(0, [t0[i]], p0[i:i + 1])
+    asm.finish(0)
+    assert [len(p) for p in prefixes] == [10, 20]
+    asm.add(1, t1, p1)
+    asm.finish(1)
+    assert asm.complete
+    seq = asm.sequence(model_complexity=1)
+    expected = np.concatenate([t0, t1, t2])
+    np.testing.assert_array_equal(seq.timestamps, expected)
+    np.testing.assert_array_equal(seq.points[:, 0, 0], expected.astype(np.float32))
+    assert [len(p) for p in prefixes] == [10, 20, 40, 60]  # segment 1 at once, then 2 joined
+    assert received[-1] == 60 and seq.meta["segments"] == 3
+    with pytest.raises(ValueError):
+        asm.add(1, t1[:1], p1[:1])  # a complete segment takes no more frames
