@@ -1,14 +1,15 @@
 """Configuration of the isolated-sign recognizer: one frozen dataclass per concern.
 
-The whole IsolatedConfig is what a bundle's config.json holds (dataclasses.asdict), so a
-predictor rebuilds exactly the features, model and spotting rules it was trained with.
+The whole IsolatedConfig is what a bundle's config.json holds (`to_dict`), so a predictor
+rebuilds exactly the features, model and spotting rules it was trained with; `from_dict` is the
+strict loader of mlcore.config (an unknown key anywhere is an error).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+
+from mlcore.config import Config
 
 # Upper body of the 33 pose points (0-22: face, shoulders, arms, hands; 23-24: hips). Legs are
 # mostly out of frame when people sign to a camera.
@@ -26,7 +27,7 @@ FACE_SUBSET = (
 
 
 @dataclass(frozen=True)
-class FeatureConfig:
+class FeatureConfig(Config):
     # Part tokens of the model, in order; any subset of pose, face, left_hand, right_hand.
     parts: tuple[str, ...] = ("pose", "face", "left_hand", "right_hand")
     pose_points: tuple[int, ...] = UPPER_BODY
@@ -39,7 +40,7 @@ class FeatureConfig:
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(Config):
     part_names: tuple[str, ...] = ()  # filled from FeatureConfig.parts
     part_dims: tuple[int, ...] = ()  # static features per part, filled from features.py
     num_classes: int = 0  # filled from the vocabulary
@@ -55,7 +56,7 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
-class AugmentConfig:
+class AugmentConfig(Config):
     speed: tuple[float, float] = (0.7, 1.4)  # temporal resampling factor range
     frame_drop: float = 0.1  # probability of dropping each frame (at least one is kept)
     noise: float = 0.003  # std of Gaussian noise on image-normalised coordinates
@@ -73,7 +74,7 @@ class AugmentConfig:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Config):
     epochs: int = 30
     steps_per_epoch: int = 100
     batch_size: int = 32
@@ -106,7 +107,7 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
-class SpottingConfig:
+class SpottingConfig(Config):
     window: int = 8  # frames per sliding window
     stride: int = 2
     min_prob: float = 0.5  # below this top-1 probability a window is "no sign"
@@ -122,7 +123,7 @@ class SpottingConfig:
 
 
 @dataclass(frozen=True)
-class IsolatedConfig:
+class IsolatedConfig(Config):
     name: str = "isolated"
     language: str = "ase"  # ISO 639-3 sign language code
     features: FeatureConfig = field(default_factory=FeatureConfig)
@@ -133,35 +134,3 @@ class IsolatedConfig:
     # Data-set label -> vocabulary label (e.g. MP_Data's "thanks" -> GISLR's "thankyou"),
     # applied when loading training and evaluation data.
     aliases: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> IsolatedConfig:
-        """Rebuild from to_dict() output (JSON lists become tuples; unknown keys are errors)."""
-        sections = {f.name: f.type for f in dataclasses.fields(cls)}
-        kwargs: dict[str, Any] = {}
-        for key, value in data.items():
-            if key not in sections:
-                raise ValueError(f"unknown config key {key!r}")
-            sub = _SECTIONS.get(key)
-            kwargs[key] = _build(sub, value) if sub else value
-        return cls(**kwargs)
-
-
-_SECTIONS: dict[str, type] = {
-    "features": FeatureConfig,
-    "model": ModelConfig,
-    "augment": AugmentConfig,
-    "train": TrainConfig,
-    "spotting": SpottingConfig,
-}
-
-
-def _build(kind: type, values: dict[str, Any]) -> Any:
-    names = {f.name for f in dataclasses.fields(kind)}
-    unknown = set(values) - names
-    if unknown:
-        raise ValueError(f"unknown {kind.__name__} keys: {sorted(unknown)}")
-    return kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})

@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mlcore.config import Config
 from mlcore.train import LoopConfig, Task, fit
 from recognition.ml.augment import augment_clip
 from recognition.ml.config import IsolatedConfig
@@ -38,7 +39,7 @@ Log = Callable[[str], None]
 
 
 @dataclasses.dataclass(frozen=True)
-class EmbeddingTrainConfig:
+class EmbeddingTrainConfig(Config):
     """What the metric-learning loop adds to IsolatedConfig.train (kept in metrics.json)."""
 
     dim: int = 64  # embedding size
@@ -148,7 +149,7 @@ def train_embedding(cfg: IsolatedConfig, runs: list[Run], ecfg: EmbeddingTrainCo
     info = {"history": history, "train_seconds": done.state.seconds,
             "labels": episodes.labels, "sign_labels": episodes.signs,
             "parameters": sum(p.numel() for p in model.parameters()),
-            "settings": dataclasses.asdict(ecfg)}
+            "settings": ecfg.to_dict()}
     return done.model, info  # type: ignore[return-value]
 
 

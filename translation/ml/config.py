@@ -1,19 +1,22 @@
 """Configs of the continuous translator (seed 004 encoder-decoder + seed 002 joint CTC).
 
-Frozen dataclasses, serialised into bundles with `dataclasses.asdict` and read back with
-`from_dict`, which ignores unknown keys so that older bundles keep loading.
+Frozen dataclasses in the one config style (mlcore.config): written into bundles with
+`to_dict`, read back with the strict `from_dict` (an unknown key is an error). A bundle's whole
+config.json is a TranslationBundleConfig.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from mlcore.config import Config
 
 InputKind = Literal["gloss", "landmarks"]
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(Config):
     """Shape of the encoder-decoder. The defaults are a small CPU model."""
 
     input_kind: InputKind = "gloss"  # "gloss": token ids in; "landmarks": per-frame features in
@@ -40,14 +43,6 @@ class ModelConfig:
     ce_weight: float = 1.0  # weight of the text cross-entropy in the joint loss
     ctc_weight: float = 0.0  # weight of the CTC gloss loss (seed 002); needs ctc_vocab_size > 0
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
     @property
     def frame_dim(self) -> int:
         """Width of one source frame as the model sees it (velocity doubles it)."""
@@ -59,7 +54,7 @@ REFERENCE_MODEL = ModelConfig(d_model=512, n_heads=8, n_enc_layers=6, n_dec_laye
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Config):
     """Optimisation and loss settings of `slrweb train-translation`."""
 
     epochs: int = 60  # upper bound; early stopping usually ends sooner
@@ -78,17 +73,9 @@ class TrainConfig:
     num_threads: int = 1  # torch CPU threads; >1 thrashes when other jobs share the CPU
     max_minutes: float = 0.0  # wall-clock budget; 0 = none
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
 
 @dataclass(frozen=True)
-class DecodeConfig:
+class DecodeConfig(Config):
     """How a bundle decodes by default (config.json "decode"); callers may override."""
 
     beam_size: int = 4  # 1 = greedy
@@ -96,13 +83,33 @@ class DecodeConfig:
     max_len_a: float = 0.0  # per-row cap a * source length + b on output pieces; a=0: none
     max_len_b: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> DecodeConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+@dataclass(frozen=True)
+class LandmarkFeatures(Config):
+    set: str = ""  # translation.ml.features.FEATURE_SET the model was trained on
+
+
+@dataclass(frozen=True)
+class ReaderConfig(Config):
+    """How the fingerspeller reads a long clip (translation.ml.windows.read_letters)."""
+
+    kind: str = "ctc-windows"
+    window: int = 64  # frames per window
+    overlap: int = 24  # frames shared by neighbouring windows
+    tolerance: int = 12  # frames within which two windows' emissions are one letter
+
+
+@dataclass(frozen=True)
+class TranslationBundleConfig(Config):
+    """config.json of a translation or fingerspelling bundle."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+    gloss_vocab_role: str = "source"  # glosses.txt: the source vocabulary or the CTC labels
+    gloss_normalizer: str | None = None  # translation.ml.glossnorm name (gloss input)
+    features: LandmarkFeatures | None = None  # landmarks input
+    reader: ReaderConfig | None = None  # fingerspelling
 
 
 def tiny_model_config(**overrides: Any) -> ModelConfig:

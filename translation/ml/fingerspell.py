@@ -24,6 +24,7 @@ import numpy as np
 
 from landmarks.layout import LEFT_HAND, NUM_POINTS, RIGHT_HAND
 from landmarks.normalize import mirror_points, normalize_hand
+from mlcore.config import Config
 from translation.ml.data import Example
 from translation.ml.evaluate import char_error_rate, evaluate_examples
 from translation.ml.features import FEATURE_DIM, FEATURE_SET, hand_features
@@ -44,7 +45,7 @@ from translation.ml.wordlist import WORDS
 
 
 @dataclass(frozen=True)
-class SynthesisConfig:
+class SynthesisConfig(Config):
     """Ranges the synthetic sequences are drawn from (seconds unless stated)."""
 
     fps: tuple[float, ...] = (25.0, 30.0)

@@ -16,7 +16,7 @@ import torch
 from tqdm import tqdm
 
 from landmarks.sequence import LandmarkSequence
-from translation.ml.config import DecodeConfig, ModelConfig
+from translation.ml.config import DecodeConfig, TranslationBundleConfig
 from translation.ml.data import Example, bucket_batches, collate
 from translation.ml.decode import decode_batch
 from translation.ml.evaluate import ctc_greedy_glosses
@@ -35,7 +35,7 @@ def load_translator(bundle_path: str | Path, device: str = "cpu") -> tuple[Trans
     bundle = read_bundle(bundle_path)
     if bundle.task not in TEXT_TASKS:
         raise BundleError(f"{bundle_path} is a {bundle.task!r} bundle, not a translation one")
-    cfg = ModelConfig.from_dict(bundle.config["model"])
+    cfg = TranslationBundleConfig.from_dict(bundle.config).model  # strict: unknown keys fail
     model = Translator(cfg)
     state = bundle.load_state_dict(device="cpu")
     if cfg.tie_embeddings:  # safetensors stores the shared matrix once

@@ -8,23 +8,21 @@ scaling drawn here is anisotropic (x and y apart), like a different camera or bo
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
+from mlcore.config import Config
+
 
 @dataclass(frozen=True)
-class AugmentSettings:
+class AugmentSettings(Config):
     speed: tuple[float, float] = (0.8, 1.25)  # playback speed range (global time warp)
     warp: float = 0.15  # strength of a smooth non-linear time warp (0 = none)
     scale: tuple[float, float] = (0.85, 1.15)  # per-axis scale range
     rotate_deg: float = 8.0
     hand_shift: float = 0.05  # random offset of each hand, in body-scale units
     noise: float = 0.02  # Gaussian noise per frame, in body-scale units
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 NO_AUGMENT = AugmentSettings(speed=(1.0, 1.0), warp=0.0, scale=(1.0, 1.0), rotate_deg=0.0,

@@ -26,7 +26,8 @@ from mlcore.predictors import PREDICTORS
 from translation.ml.continuous.ctc import BeamSettings, align, beam_ids, greedy_ids
 from translation.ml.continuous.features import FEATURE_SET, TRAIN_FPS, sequence_features
 from translation.ml.continuous.lm import BigramLM
-from translation.ml.continuous.model import CTCModelConfig, CTCRecognizer
+from translation.ml.continuous.model import CTCRecognizer
+from translation.ml.continuous.train import ContinuousBundleConfig
 
 LM_FILE = "gloss_lm.json"  # training gloss sentences of the bundle's LM
 
@@ -52,7 +53,7 @@ class ContinuousPredictor:
         bundle = read_bundle(root)
         if bundle.task != "continuous":
             raise BundleError(f"{root} is a {bundle.task!r} bundle, not a continuous one")
-        cfg = CTCModelConfig.from_dict(bundle.config["model"])
+        cfg = ContinuousBundleConfig.from_dict(bundle.config).model  # strict: unknown keys fail
         if cfg.vocab_size != len(bundle.vocabulary):
             raise BundleError("glosses.txt and the model disagree on the number of outputs")
         model = CTCRecognizer(cfg)

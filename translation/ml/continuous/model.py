@@ -9,13 +9,13 @@ Padded frames are zeroed before every convolution so that they never leak into r
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mlcore.config import Config
 from mlcore.layers import sinusoidal_encoding
 from translation.ml.config import ModelConfig
 from translation.ml.model import EncoderLayer
@@ -24,7 +24,7 @@ BLANK = 0  # CTC blank id; glosses are 1..vocab_size-1
 
 
 @dataclass(frozen=True)
-class CTCModelConfig:
+class CTCModelConfig(Config):
     """Shape of the recogniser; the defaults are the small CPU model that BOSTON-104 can feed."""
 
     input_dim: int = 8
@@ -43,14 +43,6 @@ class CTCModelConfig:
     # Average-pool this many input frames into one model step (2: 15 steps/s from 30 fps). Signs
     # last 3-30 frames (mean 11), so 2 keeps every word several steps long and halves the cost.
     frame_stride: int = 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CTCModelConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
     def encoder_config(self) -> ModelConfig:
         """The translator's config type, as its EncoderLayer expects."""

@@ -10,12 +10,13 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
+from mlcore.config import Config
 from mlcore.train import LoopConfig, Task, fit
 from translation.ml.continuous.augment import AugmentSettings, augment_tracks
 from translation.ml.continuous.ctc import BeamSettings, beam_ids, greedy_ids
@@ -29,7 +30,7 @@ BLANK_TOKEN = "<blank>"
 
 
 @dataclass(frozen=True)
-class TrainSettings:
+class TrainSettings(Config):
     epochs: int = 200
     batch_size: int = 16
     lr: float = 2e-3
@@ -41,8 +42,27 @@ class TrainSettings:
     frame_weight: float = 0.0  # weight of the frame head's loss (needs CTCModelConfig.frame_head)
     augment: AugmentSettings = field(default_factory=AugmentSettings)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+@dataclass(frozen=True)
+class ContinuousFeatures(Config):
+    set: str = ""  # translation.ml.continuous.features.FEATURE_SET
+    dim: int = 0
+    fps: float = 0.0  # the rate clips are resampled to
+
+
+@dataclass(frozen=True)
+class ContinuousDecode(Config):
+    beam: BeamSettings | None = None  # None: greedy (best path)
+
+
+@dataclass(frozen=True)
+class ContinuousBundleConfig(Config):
+    """config.json of a continuous-gloss bundle."""
+
+    model: CTCModelConfig = field(default_factory=CTCModelConfig)
+    train: TrainSettings = field(default_factory=TrainSettings)
+    features: ContinuousFeatures = field(default_factory=ContinuousFeatures)
+    decode: ContinuousDecode = field(default_factory=ContinuousDecode)
 
 
 def gloss_vocab(sentences: Sequence[Sentence]) -> list[str]:
