@@ -135,7 +135,10 @@
       video.pause();
     }
     const steps = times.slice(1).map((t, i) => t - times[i]).filter((d) => d > 1e-4);
-    return { first: times.length ? times[0] : 0, frame: steps.length ? Math.min(...steps) : 1 / 30 };
+    const frame = steps.length ? Math.min(...steps) : 1 / 30;
+    // The first callback may come for the second frame (the first was shown before play).
+    const first = times.length ? times[0] - frame * Math.floor((times[0] + 1e-4) / frame) : 0;
+    return { first, frame };
   }
 
   async function seek(video, time) {
@@ -157,8 +160,11 @@
       const loaded = once(video, "loadeddata");
       video.src = url;
       await loaded;
+      // A MediaRecorder webm states no duration until the end has been read: seek past it.
+      if (!isFinite(video.duration)) await seek(video, 1e9);
       const duration = video.duration;
       if (!isFinite(duration) || duration <= 0) throw new Error("the video has no duration");
+      await seek(video, 0);
       const grid = await frameGrid(video);
       const fps = Math.min(opts.fps || 1 / grid.frame, 1 / grid.frame);
       const frames = [];

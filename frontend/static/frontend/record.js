@@ -131,8 +131,8 @@
     bar.hidden = false; bar.value = 0;
     setButtons("uploading");
     try {
-      const job = await slrweb.uploadVideo(clip, name, { language: slrweb.chosenLanguage() }, (p) => {
-        bar.value = p; status.textContent = t(gettext("Uploading… %(percent)s%"), { percent: p });
+      const job = await slrweb.submitClip(clip, name, { language: slrweb.chosenLanguage() }, (text, p) => {
+        bar.value = p; status.textContent = text;
       });
       status.textContent = t(gettext("Uploaded. Opening the job…"));
       if (stream) cameraOff();

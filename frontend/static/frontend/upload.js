@@ -1,4 +1,5 @@
-// Home page: the language picker (remembered on change) and the file upload form.
+// Home page: the language picker (remembered on change) and the file upload form (sent by
+// slrweb.submitClip: landmarks only when the privacy switch is on, privacy.js).
 "use strict";
 (function () {
   const t = slrweb.t;
@@ -41,8 +42,8 @@
     if (!chosen) { status.textContent = t(gettext("Choose a video first.")); input.focus(); return; }
     bar.hidden = false;
     try {
-      const job = await slrweb.uploadVideo(chosen, chosen.name, { language: slrweb.chosenLanguage() }, (p) => {
-        bar.value = p; status.textContent = t(gettext("Uploading… %(percent)s%"), { percent: p });
+      const job = await slrweb.submitClip(chosen, chosen.name, { language: slrweb.chosenLanguage() }, (text, p) => {
+        bar.value = p; status.textContent = text;
       });
       status.textContent = t(gettext("Uploaded. Opening the job…"));
       location.href = "/jobs/" + job.id + "/";
