@@ -36,6 +36,8 @@ def register(subparsers: Any) -> None:
     _add_fingerspelling_arguments(p)
     p.add_argument("--beam", type=int, default=None, help="beam size (bundle's default)")
     p.add_argument("--alpha", type=float, default=None, help="length penalty (bundle's default)")
+    p.add_argument("--min-len-a", type=float, default=None,
+                   help="no eos before A x source length pieces (bundle's default)")
     p.add_argument("--hyp-out", help="also write the hypotheses here")
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(func=cmd_evaluate_translation)
@@ -83,6 +85,8 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
                    help="normalise gloss spellings first (asl: NCSLGR/BOSTON-104 conventions)")
     g.add_argument("--pseudo-gloss-pairs", action="store_true",
                    help="add (rule-based pseudo-glosses of each training sentence, sentence) pairs")
+    g.add_argument("--unk-dropout", type=float, default=0.0,
+                   help="replace each training gloss by <unk> with this probability, per epoch")
     _add_fingerspelling_arguments(p)
     g = p.add_argument_group("tokenizer")
     g.add_argument("--spm-model", help="existing SentencePiece model (else one is trained)")
@@ -107,7 +111,7 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
                                ("--alpha", float, 1.0), ("--seed", int, 1),
                                ("--threads", int, 1), ("--max-minutes", float, 0.0),
                                ("--plateau-factor", float, 1.0), ("--max-len-a", float, 0.0),
-                               ("--max-len-b", int, 0)]:
+                               ("--max-len-b", int, 0), ("--min-len-a", float, 0.0)]:
         g.add_argument(flag, type=typ, default=default)
     g.add_argument("--select-metric", choices=["bleu4", "cer"], default="bleu4",
                    help="dev metric for early stopping and the kept checkpoint")
@@ -166,7 +170,7 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     predictor = TranslationPredictor.from_bundle(args.model)
-    settings = predictor.decode_settings(args.beam, args.alpha)
+    settings = predictor.decode_settings(args.beam, args.alpha, args.min_len_a)
     baseline: dict[str, Any] | None = None
     if predictor.input_kind == "gloss":
         if not (args.src and args.ref):

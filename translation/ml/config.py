@@ -72,6 +72,7 @@ class TrainConfig(Config):
     seed: int = 1
     num_threads: int = 1  # torch CPU threads; >1 thrashes when other jobs share the CPU
     max_minutes: float = 0.0  # wall-clock budget; 0 = none
+    unk_dropout: float = 0.0  # gloss input: share of training glosses replaced by <unk>
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,9 @@ class DecodeConfig(Config):
     length_penalty: float = 1.0  # GNMT alpha of beam search
     max_len_a: float = 0.0  # per-row cap a * source length + b on output pieces; a=0: none
     max_len_b: int = 0
+    # per-row floor: no eos before floor(a * source length) pieces (a=0: none); a length prior
+    # for corpora whose text is much longer than its glosses (NCSLGR: ~1.85 words per gloss)
+    min_len_a: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -72,11 +72,14 @@ class _Stepper:
 
 
 def _next_log_probs(stepper: _Stepper, tokens: torch.Tensor, step: int, min_len: int,
-                    limits: torch.Tensor | None) -> torch.Tensor:
+                    limits: torch.Tensor | None, floors: torch.Tensor | None = None
+                    ) -> torch.Tensor:
     logp = F.log_softmax(stepper(tokens).float(), dim=-1)
     logp[:, PAD_ID] = float("-inf")  # padding is never an output
     if step < min_len:
         logp[:, EOS_ID] = float("-inf")
+    if floors is not None:  # rows still below their own minimum length
+        logp[step < floors, EOS_ID] = float("-inf")
     if limits is not None:
         over = step + 1 >= limits  # this row's last allowed token: it must be eos
         logp[over] = float("-inf")
@@ -90,6 +93,14 @@ def row_limits(src_mask: torch.Tensor, max_len_a: float, max_len_b: int) -> torc
     if max_len_a <= 0:
         return None
     return (src_mask.sum(dim=1).float() * max_len_a).ceil().long() + max_len_b
+
+
+def row_floors(src_mask: torch.Tensor, min_len_a: float) -> torch.Tensor | None:
+    """Per-row minimum of emitted pieces before eos, floor(a * source length); None when
+    a <= 0. A row's cap (row_limits) still wins where the two meet."""
+    if min_len_a <= 0:
+        return None
+    return (src_mask.sum(dim=1).float() * min_len_a).floor().long()
 
 
 def _max_len(model: Translator, max_len: int | None) -> int:
@@ -106,6 +117,7 @@ def greedy_decode(
     on_token: TokenCallback | None = None,
     max_len_a: float = 0.0,
     max_len_b: int = 0,
+    min_len_a: float = 0.0,
 ) -> list[Hypothesis]:
     """Pick the most likely piece at every step for each row of the batch."""
     with _eval_mode(model):
@@ -115,8 +127,10 @@ def greedy_decode(
         token = torch.full((b,), BOS_ID, dtype=torch.long, device=memory.device)
         hyps = [Hypothesis([], [], 0.0, finished=False) for _ in range(b)]
         limits = row_limits(src_mask, max_len_a, max_len_b)
+        floors = row_floors(src_mask, min_len_a)
         for step in range(_max_len(model, max_len)):
-            logp, token = _next_log_probs(stepper, token, step, min_len, limits).max(dim=-1)
+            logp, token = _next_log_probs(stepper, token, step, min_len, limits,
+                                          floors).max(dim=-1)
             tokens, logps = token.tolist(), logp.tolist()  # one conversion per step, not per row
             for row, hyp in enumerate(hyps):
                 if not hyp.finished:
@@ -157,6 +171,7 @@ def beam_search(
     use_cache: bool = True,
     max_len_a: float = 0.0,
     max_len_b: int = 0,
+    min_len_a: float = 0.0,
 ) -> list[Hypothesis]:
     """Batched beam search; returns the best hypothesis of each row by length-normalised score.
 
@@ -177,8 +192,11 @@ def beam_search(
         offsets = torch.arange(b, device=device)[:, None] * k
         limits = row_limits(src_mask, max_len_a, max_len_b)
         limits = None if limits is None else limits.repeat_interleave(k)  # beams stay in row
+        floors = row_floors(src_mask, min_len_a)
+        floors = None if floors is None else floors.repeat_interleave(k)
         for step in range(_max_len(model, max_len)):
-            logp = _next_log_probs(stepper, prefix[:, -1], step, min_len, limits)  # (B*K, V)
+            logp = _next_log_probs(stepper, prefix[:, -1], step, min_len, limits,
+                                   floors)  # (B*K, V)
             vocab = logp.shape[-1]
             cand = (scores.reshape(-1, 1) + logp).view(b, k * vocab)
             top_scores, top_idx = cand.topk(min(2 * k, k * vocab), dim=1)  # (B, 2K)
@@ -251,12 +269,13 @@ def decode_batch(
     Greedy search (beam 1) streams each token as it is decoded; beam search calls `on_token`
     for the final pieces of each row once the search has ended.
     """
-    cap_a, cap_b = settings.max_len_a, settings.max_len_b
+    cap_a, cap_b, floor_a = settings.max_len_a, settings.max_len_b, settings.min_len_a
     if settings.beam_size <= 1:
         return greedy_decode(model, src, src_mask, on_token=on_token, max_len_a=cap_a,
-                             max_len_b=cap_b)
+                             max_len_b=cap_b, min_len_a=floor_a)
     hyps = beam_search(model, src, src_mask, beam_size=settings.beam_size,
-                       alpha=settings.length_penalty, max_len_a=cap_a, max_len_b=cap_b)
+                       alpha=settings.length_penalty, max_len_a=cap_a, max_len_b=cap_b,
+                       min_len_a=floor_a)
     if on_token is not None:
         for row, hyp in enumerate(hyps):
             for tok, lp in zip(hyp.tokens, hyp.logprobs, strict=True):

@@ -138,6 +138,7 @@ def evaluate_examples(
     metrics["beam_size"] = settings.beam_size
     metrics["length_penalty"] = settings.length_penalty
     metrics["max_len"] = [settings.max_len_a, settings.max_len_b]
+    metrics["min_len_a"] = settings.min_len_a
     if model.ctc_head is not None and gloss_vocab is not None:
         gloss_refs = [" ".join(gloss_vocab.decode(e.ctc)) for e in examples]
         metrics["ctc_gloss_wer"] = round(word_error_rate([" ".join(g) for g in glosses],

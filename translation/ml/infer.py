@@ -64,7 +64,8 @@ class TranslationPredictor:
                    device)
 
     def decode_settings(self, beam_size: int | None = None,
-                        length_penalty: float | None = None) -> DecodeConfig:
+                        length_penalty: float | None = None,
+                        min_len_a: float | None = None) -> DecodeConfig:
         """The bundle's decoding (config.json "decode": beam, length penalty, output cap), with
         explicit overrides. Jobs, translate-text and evaluate-translation all decode with this,
         so a served translation is the one the bundle's metrics were measured with."""
@@ -73,6 +74,8 @@ class TranslationPredictor:
             overrides["beam_size"] = beam_size
         if length_penalty is not None:
             overrides["length_penalty"] = length_penalty
+        if min_len_a is not None:
+            overrides["min_len_a"] = min_len_a
         return replace(self.decode, **overrides)
 
     def encode_glosses(self, line: str) -> list[int]:

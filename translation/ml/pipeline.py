@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from mlcore.card import ModelCard
 from translation.ml.config import DecodeConfig, ModelConfig, TrainConfig
 from translation.ml.data import (
     Example,
@@ -24,6 +25,7 @@ from translation.ml.data import (
     load_parallel,
     read_lines,
     split_lines,
+    unk_dropout,
 )
 from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
 from translation.ml.glossnorm import gloss_normalizer, pseudo_glosses
@@ -68,6 +70,7 @@ def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
         final_beam_size=args.beam, length_penalty=args.alpha, seed=args.seed,
         num_threads=args.threads, max_minutes=args.max_minutes,
         select_metric=args.select_metric, plateau_factor=args.plateau_factor,
+        unk_dropout=getattr(args, "unk_dropout", 0.0),
     )
 
 
@@ -97,8 +100,12 @@ def prepare_gloss_data(args: argparse.Namespace, work_dir: Path) -> PreparedData
             f"Source vocabulary: {len(vocab.glosses)} glosses (word level, min frequency "
             f"{args.min_gloss_freq}); target: SentencePiece {args.spm_type}, {len(tokenizer)} "
             "pieces, trained on the training text.")
+    rate = getattr(args, "unk_dropout", 0.0)
+    if rate > 0:
+        card += (f" Each epoch, every training gloss became <unk> with probability {rate} "
+                 "(word dropout; unseen glosses arrive as <unk>).")
     return PreparedData(
-        train=lambda epoch: train, dev=dev, tokenizer=tokenizer, vocab=vocab,
+        train=unk_dropout(train, rate, args.seed), dev=dev, tokenizer=tokenizer, vocab=vocab,
         vocab_role="source", model_overrides={"src_vocab_size": len(vocab),
                                               "tgt_vocab_size": len(tokenizer)},
         extra_config=({"gloss_normalizer": args.gloss_normalizer}
@@ -117,49 +124,41 @@ def command_line(args: argparse.Namespace) -> str:
 
 
 def _heldout_lines(metrics: dict[str, Any]) -> list[str]:
-    """Card lines for the held-out-word evaluation of landmark bundles (if any)."""
+    """Card paragraphs for the held-out-word evaluation of landmark bundles (if any)."""
     held = metrics.get("heldout_words")
     if not held:
         return []
     return [f"Held-out words (never seen in training, spelled with held-out letter samples): "
             f"CER {held['cer']}, word accuracy {held['word_accuracy']}, CTC letter error rate "
             f"{held['ctc_letter_wer']}, over {held['sequences']} sequences of {held['words']} "
-            f"words (beam {held['beam_size']}).", ""]
+            f"words (beam {held['beam_size']})."]
 
 
 def model_card(args: argparse.Namespace, data: PreparedData, model: Translator,
                metrics: dict[str, Any], state: TrainState, minutes: float) -> str:
     """Markdown card: what the model is, its data and licence, metrics, the exact command."""
     cfg = model.cfg
-    commands = state.commands or [command_line(args)]
-    lines = [
-        f"# {args.name}", "",
-        f"Task: translation ({cfg.input_kind} -> text). Language: {args.language}.", "",
-        "## Data", "", data.data_card, "",
-        "## Licence", "", args.licence, "",
-        "## Model", "",
+    card = ModelCard(args.name, f"Task: translation ({cfg.input_kind} -> text). Language: "
+                     f"{args.language}.", commands=state.commands or [command_line(args)])
+    card.add("Data", data.data_card)
+    card.add("Licence", args.licence)
+    card.add("Model", (
         f"Encoder-decoder transformer (translation.ml.model.Translator): d_model {cfg.d_model}, "
         f"{cfg.n_heads} heads, {cfg.n_enc_layers}+{cfg.n_dec_layers} layers, d_ff {cfg.d_ff}, "
         f"dropout {cfg.dropout}, {'pre' if cfg.pre_norm else 'post'}-LayerNorm, tied target "
         f"embeddings, {count_parameters(model):,} parameters; CTC weight {cfg.ctc_weight}, "
-        f"label smoothing {cfg.label_smoothing}, velocity features {cfg.velocity}.", "",
-        "## Metrics (dev set, beam search)", "",
+        f"label smoothing {cfg.label_smoothing}, velocity features {cfg.velocity}."))
+    card.add("Metrics (dev set, beam search)", (
         f"BLEU-4 {metrics['bleu4']} ({metrics['bleu_signature']}); chrF {metrics['chrf']} "
         f"({metrics['chrf_signature']}); CER {metrics['cer']}; CTC gloss WER "
         f"{metrics['ctc_gloss_wer']}; beam {metrics['beam_size']}, length penalty "
-        f"{metrics['length_penalty']}.", "",
-        *_heldout_lines(metrics),
+        f"{metrics['length_penalty']}."), *_heldout_lines(metrics), (
         f"Best dev {args.select_metric} (greedy, selects the checkpoint) "
         f"{abs(state.best_score)} at epoch {state.best_epoch} of "
         f"{state.epoch}; {minutes:.1f} min of training on {platform.machine()} "
-        f"({torch.get_num_threads()} CPU threads, device {args.device}).", "",
-        *(["## Notes", "", args.card_note, ""] if getattr(args, "card_note", "") else []),
-        "## Command", "",
-        "Run from the repository root" + (" (in this order; later runs resume the first):"
-                                          if len(commands) > 1 else ":"), "",
-        *[f"    {c}" for c in commands], "",
-    ]
-    return "\n".join(lines)
+        f"({torch.get_num_threads()} CPU threads, device {args.device})."))
+    card.add("Notes", getattr(args, "card_note", "") or "")
+    return card.render()
 
 
 def warm_start(model: Translator, bundle_path: str | Path) -> list[str]:
@@ -203,7 +202,8 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
     minutes = sum(h["seconds"] for h in state.history) / 60  # all runs, resumes included
     decode = DecodeConfig(beam_size=train_cfg.final_beam_size,
                           length_penalty=train_cfg.length_penalty, max_len_a=args.max_len_a,
-                          max_len_b=args.max_len_b)
+                          max_len_b=args.max_len_b,
+                          min_len_a=getattr(args, "min_len_a", 0.0))
     metrics, hyps = evaluate_examples(model, data.dev, data.tokenizer, data.vocab, decode=decode,
                                       device=args.device, progress=True)
     if data.vocab_role == "source":  # gloss input: the copy baseline, same lines, same run

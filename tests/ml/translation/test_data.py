@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from translation.ml.data import Example, bucket_batches, collate, split_lines
-from translation.ml.tokenizer import BOS_ID, EOS_ID, PAD_ID
+from translation.ml.data import Example, bucket_batches, collate, split_lines, unk_dropout
+from translation.ml.tokenizer import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 
 
 def test_split_lines_counts_like_wc() -> None:
@@ -32,3 +32,17 @@ def test_bucket_batches_cover_every_index_once() -> None:
     batches = bucket_batches(lengths, 3, shuffle=True)
     assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
     assert bucket_batches(lengths, 3, shuffle=False) == [[1, 6, 3], [4, 0, 5], [2]]
+
+
+def test_unk_dropout_is_fresh_per_epoch_and_off_at_zero() -> None:
+    examples = [Example(src=list(range(2, 402)), tgt=[4], ctc=[], text="t")]
+    assert unk_dropout(examples, 0.0, seed=1)(0)[0].src == examples[0].src
+    epochs = unk_dropout(examples, 0.25, seed=1)
+    first, second = epochs(0)[0].src, epochs(1)[0].src
+    for src in (first, second):
+        assert len(src) == 400
+        assert all(t in (UNK_ID, orig) for t, orig in zip(src, examples[0].src, strict=True))
+        assert 0.15 < src.count(UNK_ID) / 400 < 0.35
+    assert first != second  # drawn afresh each epoch
+    assert epochs(0)[0].src == first  # but reproducibly (resume sees the same epochs)
+    assert examples[0].src == list(range(2, 402)) and epochs(0)[0].text == "t"

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from translation.ml.config import tiny_model_config
-from translation.ml.decode import beam_search, greedy_decode
+from translation.ml.config import DecodeConfig, tiny_model_config
+from translation.ml.decode import beam_search, decode_batch, greedy_decode
 from translation.ml.model import Translator
 from translation.ml.tokenizer import EOS_ID
 
@@ -109,3 +109,21 @@ def test_per_row_length_cap_forces_eos() -> None:
     assert [h.tokens for h in beam] == [h.tokens for h in capped]
     wide = beam_search(model, src, mask, beam_size=3, max_len=15, max_len_a=1.0, max_len_b=1)
     assert all(len(h.tokens) <= n for h, n in zip(wide, [8, 5, 8, 2], strict=True))
+
+
+def test_per_row_floor_holds_back_eos() -> None:
+    model, src, mask = _batch("gloss")  # rows have 8, 5, 8 and 2 real glosses
+    with torch.no_grad():  # make eos the first choice at every step
+        model.dec_norm.weight.mul_(0.1)
+        model.dec_norm.bias.copy_(2 * model.tgt_embed.weight[EOS_ID])
+    assert all(h.tokens == [] and h.finished for h in greedy_decode(model, src, mask, max_len=15))
+    floored = greedy_decode(model, src, mask, max_len=15, min_len_a=0.5)
+    assert [len(h.tokens) for h in floored] == [4, 2, 4, 1]  # floor(0.5 x glosses), then eos
+    assert all(h.finished and EOS_ID not in h.tokens for h in floored)
+    beam = beam_search(model, src, mask, beam_size=3, max_len=15, min_len_a=0.5)
+    assert [len(h.tokens) for h in beam] == [4, 2, 4, 1]
+    capped = greedy_decode(model, src, mask, max_len=15, min_len_a=2.0, max_len_a=1.0,
+                           max_len_b=1)
+    assert [len(h.tokens) for h in capped] == [8, 5, 8, 2]  # where they meet, the cap wins
+    served = decode_batch(model, src, mask, DecodeConfig(beam_size=3, min_len_a=0.5))
+    assert [h.tokens for h in served] == [h.tokens for h in beam]  # the bundle setting reaches it
