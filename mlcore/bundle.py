@@ -97,7 +97,9 @@ def write_bundle(
     save_file(tensors, str(out / WEIGHTS))
     (out / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     (out / METRICS).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    (out / CARD).write_text(card.rstrip() + "\n")
+    from mlcore.card import write_card  # the card module reads this one's file names
+
+    write_card(out, card)
     files = [CONFIG, WEIGHTS, METRICS, CARD]
     if vocabulary is not None:
         vocab_file = VOCAB if task in ("isolated", "embedding") else GLOSSES

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcore.bundle import MANIFEST, write_bundle
+from mlcore.card import ModelCard, table, write_card
 from translation.ml.continuous.features import FEATURE_DIM, FEATURE_SET, TRAIN_FPS
 from translation.ml.continuous.infer import LM_FILE
 
@@ -49,7 +50,7 @@ def refresh_protocol(bundle_dir: str | Path, rows: Sequence[dict[str, Any]]) -> 
     (root / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     manifest = json.loads((root / MANIFEST).read_text())
     card = model_card(manifest["name"], metrics["database_split"], rows, metrics["command"])
-    (root / "MODEL_CARD.md").write_text(card.rstrip() + "\n")
+    write_card(root, card)
 
 
 def verdict(rows: Sequence[dict[str, Any]], variant: str) -> str:
@@ -72,16 +73,14 @@ def verdict(rows: Sequence[dict[str, Any]], variant: str) -> str:
 
 def wer_table(rows: Sequence[dict[str, Any]]) -> str:
     """Markdown table of gloss WER per fold (and variant)."""
-    lines = ["| fold | variant | test sent. | OOV | CTC greedy | CTC chosen decoder | HMM+LM |",
-             "|---|---|---|---|---|---|---|"]
     def cell(r: dict[str, Any], key: str) -> str:
         return f"{r[key]:.3f}" if key in r else "-"
 
-    for r in rows:
-        lines.append(f"| {r['fold']} | {r.get('variant', 'default')} | {r['test_sentences']} | "
-                     f"{r['test_oov_rate']:.3f} | {cell(r, 'ctc_greedy_wer')} | "
-                     f"{cell(r, 'ctc_wer')} | {cell(r, 'hmm_wer')} |")
-    return "\n".join(lines)
+    return "\n".join(table(["fold", "variant", "test sent.", "OOV", "CTC greedy", "CTC chosen decoder",
+                  "HMM+LM"],
+                 [[r["fold"], r.get("variant", "default"), r["test_sentences"],
+                   f"{r['test_oov_rate']:.3f}", cell(r, "ctc_greedy_wer"), cell(r, "ctc_wer"),
+                   cell(r, "hmm_wer")] for r in rows]))
 
 
 def model_card(name: str, row: dict[str, Any], protocol: Sequence[dict[str, Any]],
@@ -93,47 +92,26 @@ def model_card(name: str, row: dict[str, Any], protocol: Sequence[dict[str, Any]
     decoder_text = "greedy (best path)" if decoder == "greedy" else (
         f"prefix beam search, beam {decoder['beam']}, bigram gloss LM weight "
         f"{decoder['lm_weight']}, insertion bonus {decoder['insertion_bonus']}")
-    return f"""# {name}
-
-Continuous ASL gloss recognition: MediaPipe Holistic landmarks (or BOSTON-104 hand tracks) ->
+    card = ModelCard(name, f"""Continuous ASL gloss recognition: MediaPipe Holistic landmarks (or BOSTON-104 hand tracks) ->
 gloss sequence with start/end times. Encoder of seed 004 (pre-LN transformer) with a CTC head
 ({row.get("variant") or "default"} configuration, config.json), trained on RWTH-BOSTON-104: the
 database's 161 training sentences (3 signers) minus a seeded 15% dev part that chose the epoch
-and the decoder ({row["train_sentences"]} train / {row["dev_sentences"]} dev sentences).
-
-## Input
-
-Feature set `{FEATURE_SET}` at {TRAIN_FPS:g} fps: both hands' positions relative to the nose,
+and the decoder ({row["train_sentences"]} train / {row["dev_sentences"]} dev sentences).""",
+                     commands=[command])
+    card.add("Input", f"""Feature set `{FEATURE_SET}` at {TRAIN_FPS:g} fps: both hands' positions relative to the nose,
 divided by the clip's RMS hand-nose distance, plus velocities (translation/ml/continuous/
 features.py). MediaPipe clips are resampled to {TRAIN_FPS:g} fps; the hand position is the mean
-of the 21 hand points. No hand shape: glosses that differ only in hand shape are confusable.
-
-## Results (gloss WER, jiwer; lower is better)
-
-The bundle is the model of the database split: test {row['test_sentences']} sentences,
+of the 21 hand points. No hand shape: glosses that differ only in hand shape are confusable.""")
+    card.add("Results (gloss WER, jiwer; lower is better)", f"""The bundle is the model of the database split: test {row['test_sentences']} sentences,
 CTC {row['ctc_wer']:.3f} with its decoder chosen on dev ({decoder_text}), greedy
 {row['ctc_greedy_wer']:.3f}; the Gaussian-HMM + bigram LM baseline on the same sentences
 {hmm_text}. Protocol rows (every choice made on a dev part of the
-training sentences; OOV = test tokens unseen in training):
-
-{wer_table(protocol or [row])}
-
-{verdict(protocol or [row], str(row.get('variant', '')))}
-
-## Limits
-
-Hands-only 2-D positions (no hand shape, no face): 113 glosses from 201 sentences is tiny, and
+training sentences; OOV = test tokens unseen in training):""", wer_table(protocol or [row]),
+             verdict(protocol or [row], str(row.get("variant", ""))))
+    card.add("Limits", """Hands-only 2-D positions (no hand shape, no face): 113 glosses from 201 sentences is tiny, and
 signers never seen in training are recognised far worse than the database split (see the
 signer rows). Gloss times come from a Viterbi CTC alignment; CTC outputs are spiky, so a time
 marks where the model was sure rather than the whole sign. The glosses are BOSTON's
-(IX-1P, GIVE1, POSS ...).
-
-## Data and licence
-
-{LICENCE}
-Keep it to research, tests and benchmarks.
-
-## Command
-
-    {command}
-"""
+(IX-1P, GIVE1, POSS ...).""")
+    card.add("Data and licence", f"{LICENCE}\nKeep it to research, tests and benchmarks.")
+    return card.render()
