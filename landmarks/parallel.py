@@ -13,20 +13,28 @@ load their graph), and if a helper dies the caller reads the segments it left un
 segment (e.g. another job has started on this machine); a helper holding back finishes the
 segment it reads and takes no more until allowed again.
 
-Helpers are started with "spawn" (no inherited FFmpeg/MediaPipe threads) as plain processes of
-the caller, never tasks in its worker pool, so a job cannot wait on work queued behind itself.
+Helpers are fresh Python processes (no inherited FFmpeg/MediaPipe threads) started by the
+caller itself, never tasks in its worker pool, so a job cannot wait on work queued behind itself;
+they take segments through a small locked file and send frames back pickled on a pipe.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
-import multiprocessing
 import os
+import pickle
 import queue
+import subprocess
+import sys
+import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -44,6 +52,7 @@ log = logging.getLogger(__name__)
 
 BLOCK_FRAMES = 5  # frames per message from a helper
 CALLER = 0  # rank of the calling process; helpers are 1..workers-1
+HOLD = -1  # _Claims.take: segments are left, but this helper may not take one now
 
 
 def chunk_bounds(duration: float, workers: int) -> list[tuple[float, float | None]]:
@@ -54,39 +63,63 @@ def chunk_bounds(duration: float, workers: int) -> list[tuple[float, float | Non
 
 
 class _Claims:
-    """Which process reads which segment: a shared counter of the next one, owner per segment."""
+    """Which process reads which segment: a small JSON file every process locks (flock) to take
+    the next unread segment; the caller also writes there how many helpers may take one."""
 
-    def __init__(self, context: Any, count: int) -> None:
-        self.count = count
-        self.next = context.Value("i", 0)
-        self.owner = context.Array("i", [-1] * count, lock=False)
+    def __init__(self, path: Path, count: int, allowed: int) -> None:
+        self.path, self.count = path, count
+        path.write_text(json.dumps({"next": 0, "owner": [-1] * count, "allowed": allowed}))
+
+    def _update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+        with open(self.path, "r+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            state = json.load(handle)
+            result = change(state)
+            handle.seek(0)
+            handle.truncate()
+            json.dump(state, handle)
+            return result
 
     def take(self, rank: int) -> int | None:
-        """Index (in plan.segments) of the next unread segment, now `rank`'s; None when none."""
-        with self.next.get_lock():
-            index = int(self.next.value)
+        """Index (in plan.segments) of the next unread segment, now `rank`'s; None when none is
+        left; HOLD when `rank` is a helper beyond the number allowed."""
+
+        def change(state: dict[str, Any]) -> int | None:
+            index = state["next"]
             if index >= self.count:
                 return None
-            self.next.value = index + 1
-            self.owner[index] = rank
-            return index
+            if rank > state["allowed"]:
+                return HOLD
+            state["next"], state["owner"][index] = index + 1, rank
+            return int(index)
 
-    def left(self) -> bool:
-        return int(self.next.value) < self.count
+        return cast("int | None", self._update(change))
+
+    def owners(self) -> list[int]:
+        return cast("list[int]", self._update(lambda state: list(state["owner"])))
+
+    def allow(self, helpers: int) -> None:
+        self._update(lambda state: state.update(allowed=helpers))
 
 
-def _helper(plan: ExtractionPlan, model_complexity: int, rank: int, claims: _Claims,
-            allowed: Any, out: Any) -> None:
-    """A helper process: read segments until none is left, while `rank <= allowed`."""
+def helper_main() -> None:
+    """A helper process (started by extract_landmarks_parallel): its job arrives pickled on
+    stdin; its messages leave pickled on the stdout it was given (stray output of libraries goes
+    to stderr instead)."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    plan, model_complexity, rank, claims = pickle.load(sys.stdin.buffer)
+
+    def send(message: tuple[Any, ...]) -> None:
+        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
     try:
         with SegmentExtractor(plan, model_complexity) as extractor:
-            while claims.left():
-                if rank > allowed.value:
+            while (index := claims.take(rank)) is not None:
+                if index == HOLD:
                     time.sleep(0.2)
                     continue
-                index = claims.take(rank)
-                if index is None:
-                    break
                 segment = plan.segments[index]
                 times: list[float] = []
                 block: list[np.ndarray] = []
@@ -94,14 +127,43 @@ def _helper(plan: ExtractionPlan, model_complexity: int, rank: int, claims: _Cla
                     times.append(timestamp)
                     block.append(points)
                     if len(times) == BLOCK_FRAMES:
-                        out.put(("frames", rank, segment, times, np.stack(block)))
+                        send(("frames", rank, segment, times, np.stack(block)))
                         times, block = [], []
                 if times:
-                    out.put(("frames", rank, segment, times, np.stack(block)))
-                out.put(("done", rank, segment))
+                    send(("frames", rank, segment, times, np.stack(block)))
+                send(("done", rank, segment))
     except BaseException:  # noqa: BLE001 - reported; the caller reads what this one left
-        out.put(("failed", rank, traceback.format_exc()))
+        send(("failed", rank, traceback.format_exc()))
+        raise
 
+
+def _start_helper(rank: int, job: tuple[Any, ...], messages: queue.Queue[Any]
+                  ) -> subprocess.Popen[bytes]:
+    """A helper as a plain child process (a Celery pool process is daemonic and may not use
+    multiprocessing's children) and a thread passing its messages on to `messages`."""
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from landmarks.parallel import helper_main; helper_main()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    assert process.stdin is not None and process.stdout is not None
+    pickle.dump(job, process.stdin)
+    process.stdin.close()
+
+    def forward(stream: Any) -> None:
+        try:
+            while True:
+                messages.put(pickle.load(stream))
+        except EOFError:
+            pass
+        except Exception as error:  # noqa: BLE001 - a torn message: the helper died mid-write
+            messages.put(("failed", rank, f"unreadable message: {error!r}"))
+        messages.put(("exit", rank))
+
+    threading.Thread(target=forward, args=(process.stdout,), daemon=True,
+                     name=f"landmarks-helper-{rank}").start()
+    return process
 
 def extract_landmarks_parallel(
     path: str | os.PathLike[str],
@@ -125,47 +187,40 @@ def extract_landmarks_parallel(
         return extract_landmarks(path, model_complexity=model_complexity, progress=progress,
                                  on_chunk=on_chunk, chunk_seconds=chunk_seconds,
                                  sample_fps=sample_fps)
-    context = multiprocessing.get_context("spawn")
-    claims = _Claims(context, len(plan.segments))
-    allowed = context.Value("i", helpers, lock=False)
-    messages = context.Queue()
-    processes = [
-        context.Process(target=_helper, daemon=True, name=f"landmarks-helper-{rank}",
-                        args=(plan, model_complexity, rank, claims, allowed, messages))
-        for rank in range(1, helpers + 1)
-    ]
-    for process in processes:
-        process.start()
-    assembler = Assembler(plan, progress=progress, on_chunk=on_chunk, chunk_seconds=chunk_seconds)
-    run = _Run(plan, assembler, claims, allowed, messages, processes, helpers_allowed,
-               poll_seconds)
-    try:
-        with SegmentExtractor(plan, model_complexity) as extractor:
-            run.read_own(extractor)
-            while not assembler.complete:
-                run.receive(timeout=0.25)
-                run.read_orphans(extractor)
-    finally:
-        for process in processes:
-            process.join(timeout=1)
-            if process.is_alive():
-                process.terminate()
-                process.join(timeout=5)
-        messages.close()
+    messages: queue.Queue[Any] = queue.Queue()
+    with tempfile.TemporaryDirectory(prefix="landmarks-split-") as folder:
+        claims = _Claims(Path(folder) / "claims.json", len(plan.segments), helpers)
+        processes = [_start_helper(rank, (plan, model_complexity, rank, claims), messages)
+                     for rank in range(1, helpers + 1)]
+        assembler = Assembler(plan, progress=progress, on_chunk=on_chunk,
+                              chunk_seconds=chunk_seconds)
+        run = _Run(plan, assembler, claims, messages, processes, helpers_allowed, poll_seconds)
+        try:
+            with SegmentExtractor(plan, model_complexity) as extractor:
+                run.read_own(extractor)
+                while not assembler.complete:
+                    run.receive(timeout=0.25)
+                    run.read_orphans(extractor)
+        finally:
+            for process in processes:
+                try:
+                    process.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
     return assembler.sequence(model_complexity, workers=len(run.readers))
-
 
 class _Run:
     """The caller's side of one split extraction: its own segments, the helpers' messages."""
 
     def __init__(self, plan: ExtractionPlan, assembler: Assembler, claims: _Claims,
-                 allowed: Any, messages: Any, processes: list[Any],
+                 messages: queue.Queue[Any], processes: list[subprocess.Popen[bytes]],
                  helpers_allowed: Callable[[], int] | None, poll_seconds: float) -> None:
         self.plan, self.assembler, self.claims = plan, assembler, claims
-        self.allowed, self.messages, self.processes = allowed, messages, processes
+        self.messages, self.processes = messages, processes
         self.helpers_allowed, self.poll_seconds = helpers_allowed, poll_seconds
         self.polled = time.monotonic()
-        self.failed: set[int] = set()
+        self.gone: set[int] = set()  # helpers that exited or failed
         self.readers: set[int] = set()
         self.orphans: list[int] = []  # segments a failed helper left unfinished
 
@@ -195,24 +250,23 @@ class _Run:
                 message = self.messages.get_nowait()
         except queue.Empty:
             pass
-        for rank, process in enumerate(self.processes, start=1):
-            if rank not in self.failed and not process.is_alive() and process.exitcode != 0:
-                self._handle(("failed", rank, f"helper exited with code {process.exitcode}"))
 
     def _handle(self, message: tuple[Any, ...]) -> None:
         kind, rank = message[0], message[1]
-        if rank in self.failed:
+        if rank in self.gone:
             return
         if kind == "frames":
             self.readers.add(rank)
             self.assembler.add(message[2], message[3], message[4])
         elif kind == "done":
             self.assembler.finish(message[2])
-        elif kind == "failed":
-            log.warning("landmark helper %s failed; its segments are read again:\n%s",
-                        rank, message[2])
-            self.failed.add(rank)
-            for index, owner in enumerate(self.claims.owner):
+        elif kind in ("failed", "exit"):
+            self.gone.add(rank)
+            code = self.processes[rank - 1].wait()
+            if kind == "failed" or code != 0:
+                log.warning("landmark helper %s stopped (exit code %s); its unfinished "
+                            "segments are read again. %s", rank, code, message[2:])
+            for index, owner in enumerate(self.claims.owners()):
                 segment = self.plan.segments[index]
                 if owner == rank and segment not in self.assembler.finished:
                     self.assembler.drop(segment)
@@ -223,6 +277,6 @@ class _Run:
             return
         self.polled = time.monotonic()
         try:
-            self.allowed.value = max(0, min(len(self.processes), self.helpers_allowed()))
+            self.claims.allow(max(0, min(len(self.processes), self.helpers_allowed())))
         except Exception:  # noqa: BLE001 - keep the current degree when capacity is unknown
             log.exception("helpers_allowed failed")

@@ -80,13 +80,13 @@ def test_two_processes_give_exactly_the_one_process_landmarks(
 def test_a_helper_killed_mid_clip_is_replaced_by_the_caller(
     spelled_clip: Path, one_process: tuple[LandmarkSequence, list[LandmarkSequence]]
 ) -> None:
-    import multiprocessing
+    import psutil
 
     killed: list[int] = []
 
     def kill_helper(_prefix: LandmarkSequence) -> None:
-        for child in multiprocessing.active_children():
-            if child.name.startswith("landmarks-helper") and not killed:
+        for child in psutil.Process().children():
+            if "helper_main" in " ".join(child.cmdline()) and not killed:
                 os.kill(child.pid, signal.SIGKILL)
                 killed.append(child.pid)
 

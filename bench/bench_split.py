@@ -1,0 +1,194 @@
+"""One job uses the machine (issue 14 item 2) and what a job costs the server (item 6).
+
+Starts the integration stack (real Redis, PostgreSQL/SQLite, one Celery worker as `make run`
+starts it, Daphne, MediaPipe) and uploads a ~15 s real clip (the SILFA signer spelling
+--letters, 30 fps, read at SLRWEB_EXTRACT_FPS=15):
+
+* end-to-end: seconds from the upload's return to the `result` event, per clip second, with
+  SLRWEB_EXTRACT_WORKERS=1 (unsplit) and =N (the job's extraction shared by helper processes),
+  against the ceiling measured in the same run: N bare MediaPipe loops (PyAV decode + Holistic
+  on the same sampled frames, nothing else) over N equal shares of the clip, in N spawned
+  processes (start-up and model load included), per clip second;
+* server cost: CPU seconds (user + system) of the worker's process tree (Celery, its pool
+  process, extraction helpers: psutil, children included once reaped) and of Daphne, from just
+  before the upload to the result, per clip second, for the video job and for a landmarks-only
+  job (POST /api/v1/jobs/ with `landmarks`: the same clip's .npz) on the same stack.
+
+    .venv/bin/python bench/bench_split.py [--workers 2] [--repeats 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import psutil  # noqa: E402
+import requests  # noqa: E402
+import websockets  # noqa: E402
+
+from tests.integration.helpers import auth, run_async, upload  # noqa: E402
+from tests.integration.live import LiveStack, start_stack  # noqa: E402
+from tests.support.videos import make_silfa_video  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+FPS = 15
+
+
+def bare_loop(job: tuple[str, float, float | None, float]) -> int:
+    """PyAV decode + Holistic.process on the frames a job reads at `fps`, nothing else."""
+    import av
+    from mediapipe.python.solutions import holistic
+
+    from landmarks.extract import keep_frame
+
+    path, start, end, fps = job
+    kept, first = 0, None
+    with av.open(path) as container, holistic.Holistic(model_complexity=1) as graph:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if start > 0:
+            container.seek(int(start / stream.time_base), stream=stream, backward=True)
+        for frame in container.decode(stream):
+            t = float(frame.pts * stream.time_base)
+            if t < start - 1e-6:
+                continue
+            if end is not None and t >= end - 1e-6:
+                break
+            first = t if first is None else first
+            if keep_frame(t, first, kept, fps):
+                graph.process(frame.to_ndarray(format="rgb24"))
+                kept += 1
+    return kept
+
+
+def ceiling(clip: Path, seconds: float, processes: int) -> float:
+    """Wall seconds of `processes` bare loops over equal shares of the clip, at once."""
+    from landmarks.parallel import chunk_bounds
+
+    jobs = [(str(clip), s, e, float(FPS)) for s, e in chunk_bounds(seconds, processes)]
+    t0 = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pool.map(bare_loop, jobs, chunksize=1)
+    return time.perf_counter() - t0
+
+
+def tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants (reaped children included)."""
+    total = 0.0
+    root = psutil.Process(pid)
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            t = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+async def _events(url: str, token: str) -> list[tuple[float, dict]]:
+    out = []
+    async with websockets.connect(url, additional_headers=auth(token), open_timeout=60) as ws:
+        async for message in ws:
+            event = json.loads(message)
+            out.append((time.perf_counter(), event))
+            if event["type"] in ("result", "error"):
+                break
+    return out
+
+
+def run_job(stack: LiveStack, token: str, send: Any) -> dict:
+    """Upload with `send()`, follow the job to its result; wall and CPU figures."""
+    worker, web = stack.processes["worker"].pid, stack.processes["daphne"].pid
+    time.sleep(2)  # let the worker go idle (heartbeats only)
+    cpu_worker, cpu_web = tree_cpu(worker), tree_cpu(web)
+    response = send()
+    returned = time.perf_counter()
+    assert response.status_code == 201, response.text
+    events = run_async(_events(stack.ws_url + f"/ws/jobs/{response.json()['id']}/", token))
+    done = events[-1][0]
+    cpu_worker, cpu_web = tree_cpu(worker) - cpu_worker, tree_cpu(web) - cpu_web
+    final = events[-1][1]
+    segments = [t for t, e in events if e["type"] == "segment"]
+    log = stack.log("worker")
+    processes = [line.rsplit(" by ", 1)[1].split()[0] for line in log.splitlines()
+                 if "read by" in line]
+    return {"result_s": round(done - returned, 2), "cpu_worker_s": round(cpu_worker, 2),
+            "cpu_web_s": round(cpu_web, 2),
+            "first_segment_s": round(segments[0] - returned, 2) if segments else None,
+            "status": final.get("status", final["type"]),
+            "extraction_processes": processes[-1] if processes else None}
+
+
+def upload_landmarks(stack: LiveStack, token: str, npz: Path) -> requests.Response:
+    with open(npz, "rb") as fh:
+        return requests.post(stack.url + "/api/v1/jobs/", headers=auth(token),
+                             files={"landmarks": (npz.name, fh, "application/octet-stream")},
+                             data={"language": "ase"}, timeout=120)
+
+
+def one_stack(base: Path, clip: Path, npz: Path, workers: int, landmarks_job: bool) -> dict:
+    stack = start_stack(base, SLRWEB_ALLOW_ANONYMOUS="0", SLRWEB_EXTRACT_FPS=str(FPS),
+                        SLRWEB_EXTRACT_WORKERS=str(workers))
+    try:
+        token = stack.token_for("bench")
+        out = {"video": run_job(stack, token, lambda: upload(stack, token, clip, language="ase"))}
+        if landmarks_job:
+            out["landmarks"] = run_job(stack, token, lambda: upload_landmarks(stack, token, npz))
+        return out
+    finally:
+        stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--letters", default="ABCDEFGHIKLMNOPQ")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
+    from landmarks.extract import extract_landmarks
+    from landmarks.formats.npz import save_npz
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = make_silfa_video(SHARED, args.letters, Path(tmp) / "clip.mp4", size=(426, 240))
+        sequence = extract_landmarks(clip, sample_fps=FPS)
+        npz = Path(tmp) / "clip.npz"
+        save_npz(sequence, npz)
+        seconds = sequence.duration
+        print(f"clip: {seconds:.2f} s, SILFA spelling {args.letters}, read at {FPS} fps "
+              f"({len(sequence)} frames); {os.cpu_count()} CPUs; load avg at start "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
+        for repeat in range(args.repeats):
+            ceil = ceiling(clip, seconds, args.workers)
+            unsplit = one_stack(Path(tmp) / f"one{repeat}", clip, npz, 1, landmarks_job=True)
+            split = one_stack(Path(tmp) / f"split{repeat}", clip, npz, args.workers,
+                              landmarks_job=False)
+            ceil_after = ceiling(clip, seconds, args.workers)
+            row = {"repeat": repeat, "clip_s": round(seconds, 2),
+                   "ceiling_s_per_clip_s": [round(ceil / seconds, 3),
+                                            round(ceil_after / seconds, 3)],
+                   "unsplit": unsplit, "split": split,
+                   "load_avg_end": round(os.getloadavg()[0], 1)}
+            for name in ("unsplit", "split"):
+                video = row[name]["video"]
+                video["result_s_per_clip_s"] = round(video["result_s"] / seconds, 3)
+                video["cpu_worker_s_per_clip_s"] = round(video["cpu_worker_s"] / seconds, 3)
+            lm = unsplit["landmarks"]
+            lm["cpu_worker_s_per_clip_s"] = round(lm["cpu_worker_s"] / seconds, 3)
+            best_ceiling = min(ceil, ceil_after) / seconds
+            row["split_vs_ceiling_pct"] = round(
+                100 * (split["video"]["result_s_per_clip_s"] / best_ceiling - 1), 1)
+            print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
