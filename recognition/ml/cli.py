@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from landmarks import JOB_SAMPLE_FPS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BUNDLE = REPO_ROOT / "models" / "silfa-letters"
 FORMATS = ("asl-npz", "gislr", "pose", "npz-dir", "frames")
@@ -50,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rec.add_argument("video", type=Path)
     rec.add_argument("--model", type=Path, help=f"bundle folder (default {DEFAULT_BUNDLE})")
     rec.add_argument("--top-k", type=int, default=5)
-    rec.add_argument("--fps", type=float, default=15.0,
+    rec.add_argument("--fps", type=float, default=float(JOB_SAMPLE_FPS),
                      help="frames per second read from the video, as jobs do (0: every frame); "
                           "see bench/RESULTS.md, frame sampling")
     rec.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -9,6 +9,7 @@ import dj_database_url
 
 from frontend.vendor import STATIC_PREFIX as VENDOR_STATIC_PREFIX
 from frontend.vendor import VENDOR_DIR
+from landmarks import JOB_SAMPLE_FPS
 from slrweb.settings.storage import storages_from_env
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -193,10 +194,9 @@ SLRWEB_ANONYMOUS_RETENTION_HOURS = env_int("SLRWEB_ANONYMOUS_RETENTION_HOURS", 2
 SLRWEB_SHARE_JOBS_FOR_REVIEW = env_bool("SLRWEB_SHARE_JOBS_FOR_REVIEW", False)
 SLRWEB_DEFAULT_LANGUAGE = os.environ.get("SLRWEB_DEFAULT_LANGUAGE", "ase")
 SLRWEB_HOLISTIC_MODEL_COMPLEXITY = env_int("SLRWEB_HOLISTIC_MODEL_COMPLEXITY", 1)
-# Frames per second Holistic reads from a video (0: every frame). 15: on spelled words from
-# held-out frames the letters model read 0.714 at 15 fps against 0.500 at 30 and 0.661 at 10,
-# at half the extraction time of 30 fps (bench/RESULTS.md "Streaming ... frame sampling").
-SLRWEB_EXTRACT_FPS = env_int("SLRWEB_EXTRACT_FPS", 15)
+# Frames per second Holistic reads from a video (0: every frame); the default and its evidence:
+# landmarks.JOB_SAMPLE_FPS.
+SLRWEB_EXTRACT_FPS = env_int("SLRWEB_EXTRACT_FPS", JOB_SAMPLE_FPS)
 # Processes the landmark extraction of jobs may use on one machine (jobs.capacity): one job alone
 # shares its clip's segments with helpers up to this; 1 turns splitting off. Default: the CPUs.
 SLRWEB_EXTRACT_WORKERS = env_int("SLRWEB_EXTRACT_WORKERS", len(os.sched_getaffinity(0)))
@@ -204,7 +204,7 @@ SLRWEB_EXTRACT_WORKERS = env_int("SLRWEB_EXTRACT_WORKERS", len(os.sched_getaffin
 # rate), a session holds at most SLRWEB_LIVE_MAX_SECONDS, signs are looked for again after each
 # SLRWEB_LIVE_STEP_SECONDS of new frames, in SLRWEB_LIVE_THREADS model threads per web process;
 # frames may run ahead of the clock by SLRWEB_LIVE_CLOCK_SLACK_SECONDS (None: unchecked).
-SLRWEB_LIVE_FPS = env_int("SLRWEB_LIVE_FPS", 15)
+SLRWEB_LIVE_FPS = env_int("SLRWEB_LIVE_FPS", JOB_SAMPLE_FPS)
 SLRWEB_LIVE_MAX_SECONDS = float(os.environ.get("SLRWEB_LIVE_MAX_SECONDS", 120))
 SLRWEB_LIVE_STEP_SECONDS = float(os.environ.get("SLRWEB_LIVE_STEP_SECONDS", 0.5))
 SLRWEB_LIVE_THREADS = env_int("SLRWEB_LIVE_THREADS", 2)
