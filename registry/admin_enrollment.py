@@ -1,5 +1,6 @@
 """The admin side of enrolled signs (registry.enrollment): on a gloss's page, upload 3-5
-reference clips (videos or landmark files; or record them in the page), see each clip's
+reference clips (videos or landmark files; or record them in the page with the camera:
+registry/static/registry/record_reference.js), see each clip's
 status and which embedding version embedded it, delete clips. Saving queues the worker task
 that embeds the new clips; its progress page is linked from the confirmation message.
 """
@@ -79,6 +80,9 @@ class GlossEnrollmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = GlossEnrollmentForm
     inlines = [ReferenceClipInline]
     actions = ["embed_reference_clips"]
+
+    class Media:
+        js = ("registry/record_reference.js",)  # record clips in the page (camera)
 
     @admin.display(description=gettext_lazy("reference clips"))
     def references(self, obj: Gloss) -> Any:

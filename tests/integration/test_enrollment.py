@@ -11,7 +11,8 @@ hello from GISLR people 18796 and 22343; the queries are the first clip (train.c
 the only other unseen iloveyou signer (rishi-11-2) and of the next unseen GISLR person (28656).
 Landmark files (.npz) stand in for videos because these data sets are landmarks; the video
 path (probe, MediaPipe in the worker) is exercised by one real video uploaded as a third
-gloss's single reference, which stays below the 3 clips a sign needs, so it changes nothing.
+gloss's references with one recorded in the page (record_reference.js, Chromium's fake camera
+playing real SILFA frames); two clips stay below the 3 a sign needs, so they change nothing.
 The enrolled signs are deleted at the end: the stack is shared with other tests.
 """
 
@@ -28,6 +29,7 @@ from landmarks.formats.parquet import load_parquet
 from tests.integration.helpers import auth, collect_events
 from tests.registry.stack import shell
 from tests.support.browser import chromium
+from tests.support.videos import make_y4m
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.timeout(900)]
 PASSWORD = "enrol-new-signs-please"
@@ -70,10 +72,20 @@ def upload_landmarks(stack, token: str, path: Path) -> dict:  # noqa: ANN001
     return response.json()
 
 
-def enrol_in_admin(page, stack, gloss: str, files: list[Path], signer: str) -> str:  # noqa: ANN001
-    """Upload the clips on the gloss's admin page; follow the task to its end; its text."""
+def enrol_in_admin(page, stack, gloss: str, files: list[Path], signer: str,  # noqa: ANN001
+                   record_seconds: float = 0) -> str:
+    """Upload the clips on the gloss's admin page (and record one with the camera); follow
+    the task to its end; the task page's text."""
     page.goto(f"{stack.url}/admin/registry/gloss/{gloss_pk(stack, gloss)}/change/")
     page.set_input_files("#id_add_references", [str(f) for f in files])
+    if record_seconds:  # record_reference.js adds the recording to the same file input
+        page.click("#reference-record")
+        page.wait_for_selector("#reference-stop:not([disabled])")
+        page.wait_for_timeout(int(record_seconds * 1000))
+        page.click("#reference-stop")
+        page.wait_for_selector("#reference-recorder[data-recorded='1']")
+        assert page.eval_on_selector("#id_add_references", "i => i.files.length") == \
+            len(files) + 1
     page.fill("#id_signer", signer)
     page.click("input[name=_continue]")
     page.wait_for_selector("ul.messagelist")
@@ -101,7 +113,9 @@ def test_an_enrolled_sign_is_recognised_for_another_person(live_stack, shared_da
     assert active["embedding"].startswith("asl-signs-embedding@")
     token = stack.token_for("enroller")
     try:
-        with chromium() as browser:
+        camera = make_y4m(shared_data, "BCD", tmp_path / "camera.y4m")  # a real person
+        with chromium(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                       f"--use-file-for-fake-video-capture={camera}"]) as browser:
             page = browser.new_page()
             page.set_default_timeout(60_000)
             page.goto(stack.url + "/admin/login/?next=/admin/")
@@ -116,13 +130,16 @@ def test_an_enrolled_sign_is_recognised_for_another_person(live_stack, shared_da
                 text = enrol_in_admin(page, stack, gloss, files, ", ".join(people))
                 assert f"{len(files)} clip(s) embedded, 0 failed" in text, text
             assert "enrolled signs: hello, iloveyou" in text, text
-            # A real video: probed on upload, its landmarks extracted by MediaPipe in the worker.
-            text = enrol_in_admin(page, stack, "thankyou", [pose_test_video], "pose tests")
-            assert "1 clip(s) embedded, 0 failed" in text, text
-            assert "enrolled signs: hello, iloveyou" in text, text  # 1 clip < 3: not enrolled
+            # Real videos, an uploaded one and one recorded in the page (the fake camera plays
+            # real frames): probed on upload, landmarks extracted by MediaPipe in the worker.
+            text = enrol_in_admin(page, stack, "thankyou", [pose_test_video], "pose tests",
+                                  record_seconds=2)
+            assert "2 clip(s) embedded, 0 failed" in text, text
+            assert "enrolled signs: hello, iloveyou" in text, text  # 2 clips < 3: not enrolled
             page.goto(f"{stack.url}/admin/registry/gloss/{gloss_pk(stack, 'thankyou')}/change/")
             inline = page.inner_text("#references-group")
-            assert "pose_test_video.mp4" in inline and "asl-signs-embedding@" in inline, inline
+            assert "pose_test_video.mp4" in inline and "recorded-1.webm" in inline, inline
+            assert inline.count("asl-signs-embedding@") == 2, inline
 
         for gloss, (dataset, person) in QUERIES.items():
             query = npz(clips(shared_data, dataset, person, gloss)[0], tmp_path / "query.npz")
