@@ -15,7 +15,6 @@ resumed run ends with the same weights as one that was never interrupted.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
@@ -314,7 +313,9 @@ def fit(model: nn.Module, task: Task, cfg: LoopConfig, *, device: str = "cpu",
         record["seconds"] = round(time.monotonic() - t0, 1)  # training + dev evaluation
         loop.state.seconds = round(loop.state.seconds + record["seconds"], 1)
         loop.state.history.append(record)
-        log(json.dumps(record))
+        # "epoch N/M: key value ...": progress readers (corpus.retrain) match "epoch N".
+        log(f"epoch {record['epoch']}/{cfg.epochs}: " + " ".join(
+            f"{k} {v}" for k, v in record.items() if k != "epoch"))
         if checkpoint is not None:
             save_atomic(loop.payload(fingerprint), checkpoint)
         if cfg.max_minutes and (time.monotonic() - started) / 60 > cfg.max_minutes:

@@ -154,3 +154,10 @@ def test_warm_up_then_cosine_or_inverse_sqrt() -> None:
     assert lr_factor(LoopConfig(schedule="constant"), 50) == 1.0
     with pytest.raises(ValueError, match="schedule"):
         fit(_model(), _task(), LoopConfig(schedule="linear"), progress=False)
+
+
+def test_each_epoch_logs_a_line_progress_readers_match() -> None:
+    lines: list[str] = []
+    fit(_model(), _task(_dev_score), _cfg(2), progress=False, log=lines.append)
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    assert "loss " in lines[0] and "score " in lines[0]
