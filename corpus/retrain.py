@@ -157,19 +157,16 @@ def retrain_isolated(
 
 def _card(base: ModelVersion, base_runs: int, corrections: CorrectionData,
           since: datetime | None, mode: str) -> str:
-    return "\n".join([
-        f"# {base.name} (retrained from {base.label}: {mode})",
-        "",
-        "## Data",
+    from mlcore.card import ModelCard
+
+    return ModelCard(f"{base.name} (retrained from {base.label}: {mode})",
+                     commands=[shlex.join(["slrweb", *sys.argv[1:]])]).add("Data", [
         f"- base data: {base_runs} runs (see the model card of {base.label} for the source and "
         "its licence)",
         f"- accepted corrections: {len(corrections.runs)} segments"
         + (f" reviewed since {since.date()}" if since else ""),
         f"- held out for evaluation, not trained on: {corrections.held_out} segments",
-        "",
-        "## Command",
-        "`" + shlex.join(["slrweb", *sys.argv[1:]]) + "`",
-    ])
+    ]).render()
 
 
 def run_retrain(row: Any, report: Callable[[str, int], None]) -> dict[str, Any]:

@@ -70,15 +70,12 @@ def retrain_translation(
 
 def _card(base: ModelVersion, data: dict[str, list], held_out: int,
           since: datetime | None) -> str:
-    return "\n".join([
-        f"# {base.name} (fine-tuned from {base.label})",
-        "",
-        "## Data",
+    from mlcore.card import ModelCard
+
+    return ModelCard(f"{base.name} (fine-tuned from {base.label})",
+                     commands=[shlex.join(["slrweb", *sys.argv[1:]])]).add("Data", [
         f"- starting point: {base.label} (see its model card for its data and licence)",
         f"- accepted corrected translations: {len(data['train'])} train, {len(data['dev'])} dev"
         + (f", reviewed since {since.date()}" if since else ""),
         f"- held out for evaluation, not trained on: {held_out} clips",
-        "",
-        "## Command",
-        "`" + shlex.join(["slrweb", *sys.argv[1:]]) + "`",
-    ])
+    ]).render()

@@ -264,7 +264,7 @@ def _rng_states(generators: Sequence[Generator]) -> dict[str, Any]:
 def _set_rng_states(states: dict[str, Any], generators: Sequence[Generator]) -> None:
     torch.set_rng_state(states["torch"].cpu())
     if states["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
+        torch.cuda.set_rng_state_all([state.cpu() for state in states["cuda"]])
     random.setstate(states["python"])
     np.random.set_state(states["numpy"])
     if len(states["task"]) != len(generators):

@@ -50,8 +50,10 @@ DEV_X = np.random.default_rng(1).normal(size=(32, 4)).astype(np.float32)
 
 
 def _dev_score(model: nn.Module) -> dict[str, Any]:
+    device = next(model.parameters()).device
     y = torch.from_numpy((DEV_X @ np.array([1.0, -2.0, 0.5, 0.0]) > 0).astype(np.int64))
-    return {"score": -float(nn.functional.cross_entropy(model(torch.from_numpy(DEV_X)), y))}
+    logits = model(torch.from_numpy(DEV_X).to(device))
+    return {"score": -float(nn.functional.cross_entropy(logits, y.to(device)))}
 
 
 def _cfg(epochs: int, **kw: Any) -> LoopConfig:
@@ -161,3 +163,17 @@ def test_each_epoch_logs_a_line_progress_readers_match() -> None:
     fit(_model(), _task(_dev_score), _cfg(2), progress=False, log=lines.append)
     assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
     assert "loss " in lines[0] and "score " in lines[0]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="AMP runs on CUDA only")
+def test_amp_on_cuda_trains_checkpoints_and_resumes(tmp_path: Path) -> None:
+    ckpt = tmp_path / "cuda.pt"
+    first = fit(_model(), _task(_dev_score), _cfg(1), device="cuda", checkpoint=ckpt,
+                progress=False, log=lambda _: None)
+    saved = torch.load(ckpt, weights_only=False)
+    assert saved["scaler"] and saved["scaler"]["scale"] > 0  # a live GradScaler was saved
+    assert np.isfinite(first.history[0]["loss"])
+    resumed = fit(_model(), _task(_dev_score), _cfg(2), device="cuda",
+                  checkpoint=ckpt, resume=True, progress=False, log=lambda _: None)
+    assert resumed.state.epoch == 2 and next(resumed.model.parameters()).is_cuda
+
