@@ -37,6 +37,10 @@ class FeatureConfig(Config):
     # Keep only the signing hand, mirrored into the right-hand slot (hands-only models trained
     # on one-handed data, e.g. the ASL alphabet images).
     dominant_hand: bool = False
+    # Mirror a clip (both hands kept, left/right points swapped) whose signing hand is the left
+    # one, so the dominant hand is always in the right-hand slot: left-handed signers and
+    # cameras that mirror or not look alike (features.canonical_handedness).
+    canonical_hand: bool = False
 
 
 @dataclass(frozen=True)

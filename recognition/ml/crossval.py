@@ -22,7 +22,7 @@ from typing import Any
 from recognition.ml.baseline import make_baseline
 from recognition.ml.config import IsolatedConfig
 from recognition.ml.data import Run
-from recognition.ml.evaluate import evaluate_model
+from recognition.ml.evaluate import evaluate_runs, per_participant
 from recognition.ml.participants import fold_configs, split_by_participant
 
 Log = Callable[[str], None]
@@ -94,6 +94,18 @@ def fold_people(runs: list[Run], cfg: IsolatedConfig) -> dict[str, list[str]]:
     return {part: _people(splits[part]) for part in ("train", "val", "test")}
 
 
+def cached_folds(cfg: IsolatedConfig, runs: list[Run], vocab: list[str], cache_dir: Path
+                 ) -> list[int]:
+    """The folds of cfg's own variant that cache_dir already holds."""
+    found = []
+    for k, tcfg in enumerate(fold_configs(cfg.train)):
+        fold_cfg = dataclasses.replace(cfg, train=tcfg)
+        key = fold_key(fold_cfg, fold_people(runs, fold_cfg), vocab)
+        if _cache_path(cache_dir, key).is_file():
+            found.append(k)
+    return found
+
+
 def fold_row(top1: float, n: int, **extra: Any) -> dict[str, Any]:
     return {"top1": top1, "n": n, "correct": int(round(top1 * n)), **extra}
 
@@ -118,8 +130,11 @@ def cross_validate(cfg: IsolatedConfig, runs: list[Run], vocab: list[str],
         fold: dict[str, Any] = {"fold": k, "test_participants": people["test"],
                                 "val_participants": people["val"],
                                 "train_participants": len(people["train"]), "variants": {}}
-        base = make_baseline(fold_cfg, vocab).fit(splits["train"]).evaluate(splits["test"], clip)
-        fold["baseline"] = fold_row(base["top1"], base["n"])
+        baseline = make_baseline(fold_cfg, vocab).fit(splits["train"])
+        base = baseline.evaluate(splits["test"], clip)
+        fold["baseline"] = fold_row(base["top1"], base["n"],
+                                    per_participant=_baseline_people(baseline, splits["test"],
+                                                                     vocab))
         for variant in variants:
             name = variant_name(variant)
             vcfg = dataclasses.replace(fold_cfg, model=dataclasses.replace(
@@ -128,10 +143,11 @@ def cross_validate(cfg: IsolatedConfig, runs: list[Run], vocab: list[str],
             def train_one(vcfg: IsolatedConfig = vcfg) -> dict[str, Any]:
                 fitted = fit(vcfg, splits, vocab, device=device, progress=False,
                              log=lambda _: None)
-                m = evaluate_model(fitted.model, splits["test"], vocab, vcfg.features, clip,
-                                   device)
+                m = evaluate_runs(fitted.model, splits["test"], vocab, vcfg.features, clip,
+                                  device)
                 return fold_row(m["top1"], m["n"], val_top1=fitted.best_val,
-                            best_epoch=fitted.best_epoch, train_seconds=fitted.seconds)
+                                best_epoch=fitted.best_epoch, train_seconds=fitted.seconds,
+                                per_participant=m["per_participant"])
 
             key = fold_key(vcfg, people, vocab)
             fold["variants"][name] = _cached(cache_dir, key, train_one)
@@ -140,6 +156,16 @@ def cross_validate(cfg: IsolatedConfig, runs: list[Run], vocab: list[str],
         folds.append(fold)
     return {"folds": folds, "pooled": pooled(folds), "clip_len": clip,
             "n_folds": cfg.train.n_blocks}
+
+
+def _baseline_people(baseline: Any, runs: list[Run], vocab: list[str]) -> dict[str, dict]:
+    """Top-1 per test participant of a fitted baseline (one prediction a run)."""
+    if not hasattr(baseline, "probabilities"):
+        return {}  # a per-frame baseline scores clips, not runs
+    known = [r for r in runs if r.label in vocab]
+    best = baseline.probabilities(known).argmax(axis=1) if known else []
+    return per_participant([{"participant": r.participant, "label": r.label,
+                             "predicted": vocab[b]} for r, b in zip(known, best, strict=True)])
 
 
 def pooled(folds: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -170,10 +196,13 @@ def participant_cv(cfg: IsolatedConfig, runs: list[Run], vocab: list[str], main:
     if cache_dir is not None:
         key = fold_key(cfg, fold_people(runs, cfg), vocab)
         if not _cache_path(cache_dir, key).is_file():
-            m = main_test[f"clip{cfg.train.eval_clip_lens[0]}"]
+            clip = cfg.train.eval_clip_lens[0]
+            m = main_test[f"clip{clip}"]
+            people = evaluate_runs(main.model, split_by_participant(runs, cfg.train)["test"],
+                                   vocab, cfg.features, clip, device)["per_participant"]
             store(cache_dir, key, fold_row(m["top1"], m["n"], val_top1=main.best_val,
                                            best_epoch=main.best_epoch,
-                                           train_seconds=main.seconds))
+                                           train_seconds=main.seconds, per_participant=people))
     out = cross_validate(cfg, runs, vocab, [variant], device=device, cache_dir=cache_dir,
                          log=log)
     if ablate:

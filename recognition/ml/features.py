@@ -18,8 +18,8 @@ from landmarks.layout import FACE, LEFT_HAND, LEFT_SHOULDER, POSE, RIGHT_HAND, R
 from landmarks.normalize import mirror_points, normalize_by_shoulders, normalize_hand
 from recognition.ml.config import FeatureConfig
 
-__all__ = ["active_hand_mask", "build_features", "dominant_hand", "feature_widths",
-           "keep_dominant_hand", "mirror_points"]
+__all__ = ["active_hand_mask", "build_features", "canonical_handedness", "dominant_hand",
+           "feature_widths", "keep_dominant_hand", "mirror_points"]
 
 HAND_POINTS = 21
 EYE_OUTER = (33, 263)  # face-mesh outer eye corners
@@ -45,6 +45,8 @@ def build_features(points: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
     points = np.asarray(points, dtype=np.float32)
     if cfg.dominant_hand:
         points = keep_dominant_hand(points)
+    elif cfg.canonical_hand:
+        points = canonical_handedness(points)
     body = normalize_by_shoulders(points)  # (T, 543, 3) about the shoulders
     has_shoulders = bool((~np.isnan(points[:, [LEFT_SHOULDER, RIGHT_SHOULDER], 0])).all(1).any())
     blocks = []
@@ -105,10 +107,17 @@ def dominant_hand(points: np.ndarray, rest_margin: float = 1.6) -> str:
     active = active_hand_mask(points, rest_margin).sum(axis=0)
     if active[0] != active[1]:
         return "left_hand" if active[0] > active[1] else "right_hand"
-    heights = [np.nanmean(points[:, sl.start, 1]) for sl in (LEFT_HAND, RIGHT_HAND)]
+    heights = [np.nanmean(y) if np.isfinite(y := points[:, sl.start, 1]).any() else np.nan
+               for sl in (LEFT_HAND, RIGHT_HAND)]
     if np.isnan(heights[0]) or (not np.isnan(heights[1]) and heights[1] <= heights[0]):
         return "right_hand"
     return "left_hand"
+
+
+def canonical_handedness(points: np.ndarray) -> np.ndarray:
+    """The clip as a right-handed signer would show it: mirrored (hands and left/right points
+    swapped) when the left hand signs, unchanged otherwise."""
+    return mirror_points(points) if dominant_hand(points) == "left_hand" else points
 
 
 def keep_dominant_hand(points: np.ndarray) -> np.ndarray:

@@ -71,6 +71,23 @@ def test_dominant_hand_of_a_left_handed_signer_lands_in_the_right_slot(
                                build_features(points, HANDS_ONLY), atol=1e-5)
 
 
+def test_canonical_hand_shows_a_left_handed_signer_as_a_right_handed_one(
+    silfa_runs: list[Run],
+) -> None:
+    """Both hands and the body are kept (unlike dominant_hand): the left-handed clip is
+    mirrored as a whole, a right-handed one is left alone."""
+    points = next(r for r in silfa_runs if r.label == "L").points[:6].copy()
+    canonical = FeatureConfig(canonical_hand=True)
+    lefty = mirror_points(points)
+    assert not np.allclose(build_features(lefty, FeatureConfig()),
+                           build_features(points, FeatureConfig()), equal_nan=True)
+    np.testing.assert_allclose(build_features(lefty, canonical),
+                               build_features(points, FeatureConfig()), atol=1e-5)
+    np.testing.assert_array_equal(build_features(points, canonical),
+                                  build_features(points, FeatureConfig()))
+    assert not np.isnan(build_features(lefty, canonical)).all(axis=0).any()  # no part dropped
+
+
 def test_asl_hands_are_mirrored_into_the_right_hand_slot(asl_path: Path) -> None:
     data = np.load(asl_path)
     raw = data["X"]

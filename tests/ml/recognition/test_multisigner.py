@@ -166,6 +166,15 @@ def test_cross_validation_covers_every_signer_and_resumes(
     name = crossval.variant_name(variants[0])
     correct = sum(f["variants"][name]["correct"] for f in result["folds"])
     assert pooled[name]["top1"] == round(correct / len(runs), 4)
+    for fold in result["folds"]:  # every test signer's own top-1, model and baseline
+        for row in (fold["variants"][name], fold["baseline"]):
+            people = row["per_participant"]
+            assert sorted(people) == fold["test_participants"]
+            assert sum(v["n"] for v in people.values()) == row["n"]
+            assert round(sum(v["top1"] * v["n"] for v in people.values())) == row["correct"]
+    own = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, cross_modal=False))
+    assert crossval.cached_folds(own, runs, vocab, tmp_path) == [0, 1, 2]
+    assert crossval.cached_folds(cfg, runs, vocab, tmp_path) == []  # another variant's key
 
     def no_training(*args: object, **kwargs: object) -> None:
         raise AssertionError("a cached fold was trained again")
