@@ -170,7 +170,14 @@ def main() -> None:
     parser.add_argument("--cli-check", action="store_true",
                         help="also run `slrweb recognize --json` on the first word's video")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    parser.add_argument("--segment-seconds", type=float, default=None,
+                        help="tracking restarts every this many seconds (landmarks.extract."
+                             "SEGMENT_SECONDS; 0: never, as extractor /1 did)")
     args = parser.parse_args()
+    if args.segment_seconds is not None:
+        import landmarks.extract
+
+        landmarks.extract.SEGMENT_SECONDS = args.segment_seconds or 1e9
     import torch
 
     torch.set_num_threads(1)
@@ -183,7 +190,11 @@ def main() -> None:
     _, vocab, splits = with_no_sign(cfg, runs, split_runs(runs, cfg.train), vocab)
     baseline = LogisticBaseline(cfg.features, vocab, cfg.train.seed).fit(splits["train"])
     results: dict = {"baseline_train_seconds": round(time.perf_counter() - started, 1)}
-    cache = ROOT / "var" / "bench" / "spelling"
+    from landmarks.extract import EXTRACTOR_VERSION, SEGMENT_SECONDS
+
+    # extractions differ by extractor version and segment length: each has its own folder
+    cache = (ROOT / "var" / "bench" / "spelling" / EXTRACTOR_VERSION.replace("/", "-")
+             / f"seg{SEGMENT_SECONDS:g}")
     cache.mkdir(parents=True, exist_ok=True)
     read: dict[str, dict[str, str]] = {str(m): {} for m in args.model}
     read["baseline"] = {}

@@ -110,6 +110,7 @@ def run_job(stack: LiveStack, token: str, send: Any) -> dict:
     """Upload with `send()`, follow the job to its result; wall and CPU figures."""
     worker, web = stack.processes["worker"].pid, stack.processes["daphne"].pid
     time.sleep(2)  # let the worker go idle (heartbeats only)
+    logged = stack.log("worker").count(" read by ")
     cpu_worker, cpu_web = tree_cpu(worker), tree_cpu(web)
     response = send()
     returned = time.perf_counter()
@@ -119,9 +120,8 @@ def run_job(stack: LiveStack, token: str, send: Any) -> dict:
     cpu_worker, cpu_web = tree_cpu(worker) - cpu_worker, tree_cpu(web) - cpu_web
     final = events[-1][1]
     segments = [t for t, e in events if e["type"] == "segment"]
-    log = stack.log("worker")
-    processes = [line.rsplit(" by ", 1)[1].split()[0] for line in log.splitlines()
-                 if "read by" in line]
+    lines = [line for line in stack.log("worker").splitlines() if " read by " in line]
+    processes = [line.rsplit(" by ", 1)[1].split()[0] for line in lines[logged:]]  # this job's
     return {"result_s": round(done - returned, 2), "cpu_worker_s": round(cpu_worker, 2),
             "cpu_web_s": round(cpu_web, 2),
             "first_segment_s": round(segments[0] - returned, 2) if segments else None,

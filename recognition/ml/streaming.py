@@ -11,6 +11,11 @@ A segment is published once it ends at least `guard` seconds before the end of t
 (later frames can no longer change the windows that decided it; each window spans the spotting
 window, and the Viterbi path may still revise a decision near the prefix end, hence twice that)
 and the previous prefix had it too: a segment that two prefixes agree on is rarely revised.
+
+Each prefix is read only from `context_seconds` before the previous prefix's settled horizon
+(a tail of bounded length, so a long clip costs linear, not quadratic, time), and a segment
+counts only when it starts at least `guard` after the tail's cut, where the cut cannot have
+changed it; a sign longer than that context is left to `finish`.
 `finish` runs the ordinary, non-streaming `recognize` on the whole clip, so the job's final
 result is exactly what a non-streaming run gives; it returns the final segments that no
 published one matches, so nothing is lost at a chunk edge, and a segment already published is
@@ -34,13 +39,16 @@ def same_segment(a: dict[str, Any], b: dict[str, Any], tolerance: float) -> bool
 class StreamingSpotter:
     """Provisional segments from prefixes of one clip; the final result from the whole clip."""
 
-    def __init__(self, predictor: Any, top_k: int = 5, guard_windows: float = 2.0) -> None:
+    def __init__(self, predictor: Any, top_k: int = 5, guard_windows: float = 2.0,
+                 context_seconds: float = 6.0) -> None:
         self.predictor, self.top_k = predictor, top_k
         spot = predictor.config.spotting
         self.guard_windows = guard_windows
+        self.context_seconds = context_seconds
         self.window_frames = int(spot.window)
         self.published: list[dict[str, Any]] = []
         self._previous: list[dict[str, Any]] = []  # settled segments of the previous prefix
+        self._horizon = 0.0  # the previous prefix's settled horizon
 
     def guard_seconds(self, seq: LandmarkSequence) -> float:
         fps = seq.fps or 30.0
@@ -54,11 +62,16 @@ class StreamingSpotter:
         """Segments of the prefix that are settled and not yet published (publish them)."""
         if len(prefix) == 0:
             return []
-        horizon = prefix.duration - self.guard_seconds(prefix)
+        guard = self.guard_seconds(prefix)
+        horizon = prefix.duration - guard
         if horizon <= 0:
             return []
-        result = self.predictor.recognize(prefix, top_k=self.top_k)
-        settled = [s for s in result["segments"] if s["end"] <= horizon]
+        cut = self._horizon - self.context_seconds
+        tail = prefix.slice_time(cut, float("inf")) if cut > prefix.timestamps[0] else prefix
+        self._horizon = horizon
+        result = self.predictor.recognize(tail, top_k=self.top_k)
+        settled = [s for s in result["segments"] if s["end"] <= horizon
+                   and (tail is prefix or s["start"] >= cut + guard)]
         tol = self.tolerance(prefix)
         agreed = [s for s in settled if any(same_segment(s, p, tol) for p in self._previous)]
         self._previous = settled

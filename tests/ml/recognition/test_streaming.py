@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from landmarks.sequence import LandmarkSequence
@@ -57,3 +58,36 @@ def test_nothing_is_published_before_a_guard_of_frames(predictor, clip) -> None:
     spotter = StreamingSpotter(predictor)
     short = prefix(clip, int(spotter.guard_seconds(clip) * clip.fps))
     assert spotter.feed(short) == []
+
+
+class _Counting:
+    """The real predictor, recording how many frames each recognize() call reads."""
+
+    def __init__(self, predictor: IsolatedPredictor) -> None:
+        self.predictor, self.config, self.frames = predictor, predictor.config, []
+
+    def recognize(self, seq: LandmarkSequence, **kwargs):  # type: ignore[no-untyped-def]
+        self.frames.append(len(seq))
+        return self.predictor.recognize(seq, **kwargs)
+
+
+def test_a_long_clip_is_read_in_tails_of_bounded_length_and_still_published_once(
+        predictor: IsolatedPredictor, clip: LandmarkSequence) -> None:
+    long = LandmarkSequence.from_points(np.concatenate([clip.points] * 4), fps=clip.fps)
+    counting = _Counting(predictor)
+    spotter = StreamingSpotter(counting, top_k=3, context_seconds=3.0)
+    streamed, chunk = [], 16
+    for n in range(chunk, len(long), chunk):
+        streamed += spotter.feed(prefix(long, n))
+    fed = counting.frames[:]
+    final, rest = spotter.finish(long)
+    assert final == predictor.recognize(long, top_k=3)
+    # Each prefix is read from shortly before the previous horizon: bounded, not the whole prefix.
+    bound = (3.0 + spotter.guard_seconds(long)) * long.fps + 2 * chunk
+    assert max(fed) <= bound < len(long) - chunk, (fed, bound)
+    published, tol = streamed + rest, spotter.tolerance(long)
+    assert len(final["segments"]) >= 12 and len(streamed) >= 6
+    for seg in final["segments"]:
+        assert sum(same_segment(seg, p, tol) for p in published) == 1, (seg, published)
+    for p in published:
+        assert sum(same_segment(p, seg, tol) for seg in final["segments"]) == 1, (p, final)
