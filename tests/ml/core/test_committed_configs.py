@@ -22,6 +22,7 @@ CONFIG_OF_TASK: dict[str, type[Config]] = {
     "continuous": ContinuousBundleConfig,
 }
 BUNDLES = sorted(p.parent for p in MODELS.glob("*/config.json"))
+TRAIN_CONFIGS = sorted((MODELS.parent / "recognition" / "ml" / "configs").glob("*.json"))
 
 
 def _kept(original: Any, written: Any, where: str = "") -> None:
@@ -49,3 +50,9 @@ def test_committed_config_loads_strictly(root: Path) -> None:
     assert kind.from_dict(written) == cfg
     with pytest.raises(ConfigError, match="'model.not_a_field'"):
         kind.from_dict({**bundle.config, "model": {**bundle.config["model"], "not_a_field": 1}})
+
+
+@pytest.mark.parametrize("path", TRAIN_CONFIGS, ids=[p.stem for p in TRAIN_CONFIGS])
+def test_committed_training_configs_load_strictly(path: Path) -> None:
+    data = json.loads(path.read_text())
+    _kept(data, json.loads(json.dumps(IsolatedConfig.from_dict(data).to_dict())))
