@@ -110,9 +110,11 @@ def retrain_isolated(
     since: datetime | None = None, train_overrides: dict[str, Any] | None = None,
     device: str = "auto", work_dir: Path | None = None, progress: bool = False,
     log: Log = print, from_scratch: bool = False,
+    correction_share: float | None = CORRECTION_SHARE,
 ) -> ModelVersion:
     """Fine-tune the base version (or train its architecture from scratch) on base runs +
-    corrections; register a candidate."""
+    corrections; register a candidate. correction_share None: corrections are drawn by their
+    frames like base data (the behaviour before CORRECTION_SHARE; bench/bench_loop.py)."""
     from recognition.ml.data import weigh_added_runs
     from mlcore.bundle import read_bundle, write_bundle
     from recognition.ml.config import IsolatedConfig
@@ -124,8 +126,8 @@ def retrain_isolated(
         corrections = correction_runs(language, root / "corrections", since)
         log(f"corrections: {len(corrections.runs)} segments; {corrections.held_out} held out "
             f"for evaluation; not in the vocabulary: {corrections.unknown_glosses or 'none'}")
-        added = (weigh_added_runs(base_runs, corrections.runs, CORRECTION_SHARE)
-                 if base_runs and corrections.runs else corrections.runs)
+        added = (weigh_added_runs(base_runs, corrections.runs, correction_share)
+                 if base_runs and corrections.runs and correction_share else corrections.runs)
         runs = list(base_runs) + added
         if not runs:
             raise ValueError("nothing to train on: no base data and no accepted corrections")
@@ -141,7 +143,7 @@ def retrain_isolated(
         metrics["retrain"] = {
             "from_version": base.label, "base_runs": len(base_runs),
             "mode": "from scratch" if from_scratch else "fine-tune",
-            "correction_share": CORRECTION_SHARE,
+            "correction_share": correction_share,
             "correction_runs": len(corrections.runs), "held_out_segments": corrections.held_out,
             "unknown_glosses": corrections.unknown_glosses,
             "since": since.isoformat() if since else None,
@@ -202,7 +204,9 @@ def run_retrain(row: Any, report: Callable[[str, int], None]) -> dict[str, Any]:
         runs = load_runs(*recorded) if recorded else []
         overrides = {"epochs": epochs} if epochs else {}
         version = retrain_isolated(language, base, runs, train_overrides=overrides, log=log,
-                                   from_scratch=from_scratch)
+                                   from_scratch=from_scratch,
+                                   correction_share=params.get("correction_share",
+                                                               CORRECTION_SHARE))
     row.version = version
     return {"version": version.pk, "label": version.label, "from_version": base.label,
             "metrics": version.metrics.get("retrain", {}), "evaluation": version.evaluation}

@@ -52,6 +52,7 @@ def test_retrain_registers_a_candidate_from_base_data_and_corrections(
     assert new.metrics["retrain"]["held_out_segments"] == 1
     assert new.metrics["retrain"]["base_runs"] > 0
     assert new.metrics["retrain"]["mode"] == "fine-tune"
+    assert new.metrics["retrain"]["correction_share"] == 0.5
     assert "top1" in new.metrics["test"]["clip1"]
     assert "registered tiny-letters@2 as a candidate" in capsys.readouterr().out
     assert "accepted corrections: 2 segments" in new.card

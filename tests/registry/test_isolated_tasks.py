@@ -50,10 +50,12 @@ def test_the_admin_retrain_of_isolated_signs_uses_the_corrections(ase, classifie
     accepted_annotation(shared_data, tmp_path / "lm", 0, ["A", "B"], held_out=False)
     accepted_annotation(shared_data, tmp_path / "lm", 1, ["C"], held_out=True)
     row = start("retrain", language=ase, task="isolated",
-                params={"epochs": 1, "base_data": False})
+                params={"epochs": 1, "base_data": False, "correction_share": None})
     row.refresh_from_db()
     assert (row.status, row.percent) == ("succeeded", 100), row.error
     assert row.result["from_version"] == active.label
+    assert (row.result["metrics"]["mode"], row.result["metrics"]["correction_share"]) == (
+        "fine-tune", None)
     assert row.result["metrics"]["correction_runs"] == 2
     assert row.result["metrics"]["held_out_segments"] == 1
     assert row.version.status == "candidate"
