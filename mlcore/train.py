@@ -240,6 +240,9 @@ class _Loop:
 
     def restore(self, path: Path, fingerprint: Any) -> None:
         saved = torch.load(path, map_location=self.device, weights_only=False)
+        if not isinstance(saved, dict) or "optimizer" not in saved or "state" not in saved:
+            raise ValueError(f"{path} is not a checkpoint of this training loop (written by an "
+                             "older version?); start without resuming or remove it")
         if fingerprint is not None and saved.get("fingerprint") != fingerprint:
             raise ValueError(f"{path} was written by a different config; not resuming")
         self.model.load_state_dict(saved["model"])

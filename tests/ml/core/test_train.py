@@ -177,3 +177,11 @@ def test_amp_on_cuda_trains_checkpoints_and_resumes(tmp_path: Path) -> None:
                   checkpoint=ckpt, resume=True, progress=False, log=lambda _: None)
     assert resumed.state.epoch == 2 and next(resumed.model.parameters()).is_cuda
 
+
+
+def test_a_checkpoint_of_another_format_is_refused_clearly(tmp_path: Path) -> None:
+    old = tmp_path / "last.pt"
+    torch.save({"model": _model().state_dict(), "opt": {}, "epoch": 3}, old)  # old layout
+    with pytest.raises(ValueError, match="not a checkpoint of this training loop"):
+        fit(_model(), _task(), _cfg(2), checkpoint=old, resume=True, progress=False,
+            log=lambda _: None)

@@ -73,7 +73,8 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _log(record: Any) -> None:
-    print(json.dumps(record), file=sys.stderr, flush=True)
+    """Training lines (text, from the core loop) as they are; records as JSON."""
+    print(record if isinstance(record, str) else json.dumps(record), file=sys.stderr, flush=True)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
