@@ -69,6 +69,7 @@ def cv_table(cv: dict[str, Any]) -> list[str]:
     lines = [*table(["fold", "test signers", "clips", *names], rows), "",
              "Pooled: correct / clips over all folds. `baseline`: logistic regression on "
              "per-clip landmark statistics, trained on the same people in the same fold."]
+    lines += signer_table(cv)
     if "ablation" in cv:
         fold = cv["ablation"]
         lines += ["", f"### Ablation: seed 003 cross-modal attention x velocity, fold "
@@ -81,6 +82,24 @@ def cv_table(cv: dict[str, Any]) -> list[str]:
                              row["best_epoch"], row["train_seconds"]]
                             for name, row in fold["variants"].items())])]
     return lines
+
+
+def signer_table(cv: dict[str, Any]) -> list[str]:
+    """Top-1 of each test signer (model variants and baseline), where the folds recorded it:
+    which people the pooled errors come from."""
+    names = list(cv["pooled"])
+    rows = []
+    for fold in cv["folds"]:
+        series = [fold["baseline"], *(fold["variants"][n] for n in names[1:])]
+        people = [c.get("per_participant", {}) for c in series]
+        for who in sorted(people[0]):
+            if all(who in p for p in people):
+                rows.append([who, fold["fold"], people[0][who]["n"],
+                             *(_pct(p[who]["top1"]) for p in people)])
+    if not rows:
+        return []
+    return ["", "### Each signer (test fold; a signer's clips are all in one fold)", "",
+            *table(["signer", "fold", "clips", *names], rows)]
 
 
 def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],

@@ -13,6 +13,7 @@ import pytest
 from landmarks.layout import LEFT_HAND, NUM_POINTS, RIGHT_HAND
 from recognition.ml import crossval
 from recognition.ml.baseline import ClipStatsBaseline, clip_statistics
+from recognition.ml.card import cv_table
 from recognition.ml.config import FeatureConfig, TrainConfig
 from recognition.ml.data import Run, load_runs, split_runs
 from recognition.ml.participants import (
@@ -172,6 +173,9 @@ def test_cross_validation_covers_every_signer_and_resumes(
             assert sorted(people) == fold["test_participants"]
             assert sum(v["n"] for v in people.values()) == row["n"]
             assert round(sum(v["top1"] * v["n"] for v in people.values())) == row["correct"]
+    signers = [line for line in cv_table(result) if line.startswith("| ")]
+    for person in tested:  # the card's per-signer table has each test signer once
+        assert sum(line.startswith(f"| {person} | ") for line in signers) == 1
     own = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, cross_modal=False))
     assert crossval.cached_folds(own, runs, vocab, tmp_path) == [0, 1, 2]
     assert crossval.cached_folds(cfg, runs, vocab, tmp_path) == []  # another variant's key
