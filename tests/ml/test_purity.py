@@ -9,7 +9,8 @@ import pytest
 
 PURE_MODULES = [
     "landmarks.decode", "landmarks.extract", "landmarks.cache", "landmarks.formats",
-    "mlcore.bundle", "mlcore.layers",
+    "mlcore.bundle", "mlcore.layers", "mlcore.train", "mlcore.config", "mlcore.device",
+    "mlcore.card",
     "recognition.ml.model", "recognition.ml.infer",
     "translation.ml.model", "translation.ml.infer",
 ]
