@@ -8,6 +8,9 @@ RUN useradd --create-home --uid 10001 --user-group slrweb
 WORKDIR /app
 COPY . /app
 RUN pip install -e . && pip install --no-deps mediapipe==0.10.21
+# The browser's Holistic for privacy mode (npm tarball, integrity-checked; frontend/vendor.py).
+# A build without access to registry.npmjs.org still succeeds, with the switch off.
+RUN slrweb vendor || true
 # Static files are part of the image (whitenoise serves them from var/static in every web
 # container); the dev settings only stand in for the build step, which needs no secrets.
 RUN DJANGO_SETTINGS_MODULE=slrweb.settings.dev python manage.py collectstatic --noinput \

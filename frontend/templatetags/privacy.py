@@ -22,5 +22,5 @@ def privacy_mode() -> dict[str, Any]:
     return {
         "available": vendor.is_installed(vendor.HOLISTIC, vendor.VENDOR_DIR),
         "base_url": static(folder),
-        "fps": settings.SLRWEB_EXTRACT_FPS or 30,
+        "fps": settings.SLRWEB_EXTRACT_FPS,  # 0: every frame
     }

@@ -148,7 +148,7 @@
   }
 
   // Holistic on a video file, frame by frame, at `fps` frames per second (the server's
-  // SLRWEB_EXTRACT_FPS). As the server's keep_frame, tick k/fps takes the first frame at or after
+  // SLRWEB_EXTRACT_FPS; 0 or none: every frame). As the server's keep_frame, tick k/fps takes the first frame at or after
   // it (1 ms slack): frame n of a constant-rate grid, shown by seeking to the middle of its time.
   async function extractVideo(file, options) {
     const opts = options || {};
@@ -171,7 +171,7 @@
       for (let k = 0, last = -1; ; k++) {
         const n = Math.ceil((k / fps - 1e-3) / grid.frame - 1e-6);
         const time = grid.first + n * grid.frame;
-        if (time >= duration - 1e-6) break;
+        if (time + grid.frame / 2 > duration) break;  // past the last frame
         if (n > last) frames.push(time);
         last = n;
       }

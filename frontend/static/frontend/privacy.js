@@ -20,7 +20,7 @@
   // The landmarks of a video Blob as an .npz File named after it; onProgress(done, total) frames.
   async function landmarksFile(video, name, onProgress) {
     const clip = await slrweb.holistic.extractVideo(video, {
-      baseUrl: box.dataset.holisticUrl, fps: Number(box.dataset.fps) || 15, onProgress,
+      baseUrl: box.dataset.holisticUrl, fps: Number(box.dataset.fps) || 0, onProgress,  // 0: every frame
     });
     if (!clip.timestamps.length) throw new Error(t(gettext("no frame could be read")));
     const data = slrweb.npz.landmarksNpz(clip.points, clip.timestamps, clip.fps);
