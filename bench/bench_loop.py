@@ -7,7 +7,9 @@ accepted corrections; the registry API's shadow evaluation scores candidate and 
 held-out corrections (corpus.split, by video sha256: never trained on); the admin activates the
 candidate over the API; then every held-out clip is submitted again as a new job.
 
-Baseline in the same run: the active version on the same held-out corrections and clips.
+Baselines in the same run: the active version on the same held-out corrections and clips; and a
+second retrain on the same corrections drawn by their frames like the base data (what retraining
+did before corpus.retrain.CORRECTION_SHARE), shadow-evaluated the same way, never activated.
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/bench_loop.py [--letters ABC...]
 """
@@ -63,6 +65,9 @@ def main() -> None:
             task = loop.retrain()
             candidate = task["result"]["label"]
             figures = loop.shadow(task["version"])
+            # Same run, same corrections: corrections drawn by their frames like base data.
+            ablation = loop.retrain_in_worker(base_data=True, correction_share=None)
+            by_frames = loop.shadow(ablation["version"])
             loop.activate(task["version"])
             held = [k for k, clip in enumerate(clips) if clip.split == "held_out"]
             after = [reading(job) for job in loop.run_jobs([clips[k] for k in held])]
@@ -71,16 +76,27 @@ def main() -> None:
     splits = {s: sum(c.split == s for c in clips) for s in ("train", "dev", "held_out")}
     cand, segments = held_out_top1(figures, "candidate")
     base, _ = held_out_top1(figures, "active")
+    # Held-out clips of letters with a corrected clip to learn from (the rest: other letters
+    # of the same signer only).
+    taught = {c.letter for c in clips if c.split == "train"}
+    seen = [k for k in held if clips[k].letter in taught]
     summary = {
         "active": active, "candidate": candidate, "clips": len(clips), "splits": splits,
-        "letters": args.letters, "frames_per_clip": [c.frames for c in clips],
+        "letters": args.letters,
+        "clips_letter_split_frames": [(c.letter, c.split, c.frames) for c in clips],
         "corrections": changed, "annotated": len(clips),
         "trained_on": task["result"]["metrics"].get("correction_runs"),
-        "held_out_corrections_top1": {"active": base, "candidate": cand, "segments": segments},
+        "held_out_corrections_top1": {"active": base, "candidate": cand, "segments": segments,
+                                      "candidate_corrections_drawn_by_frames":
+                                      held_out_top1(by_frames, "candidate")[0]},
         "held_out_jobs_right": {
             "before": share(sum(before[k] == clips[k].letter for k in held), len(held)),
             "after": share(sum(a == clips[k].letter for a, k in zip(after, held, strict=True)),
                            len(held))},
+        "held_out_jobs_right_letter_corrected": {
+            "before": share(sum(before[k] == clips[k].letter for k in seen), len(seen)),
+            "after": share(sum(after[held.index(k)] == clips[k].letter for k in seen),
+                           len(seen))},
         "held_out_readings": [(clips[k].letter, before[k], a)
                               for a, k in zip(after, held, strict=True)],
         "retrain_log": task["stage"], "timings_s": loop.timings,

@@ -126,4 +126,8 @@ def test_corrections_teach_the_active_model_a_new_signer(stack, shared_data, tmp
     after = [reading(job) for job in next_jobs]
     right = [clips[k].letter for k, read in zip(misread, after, strict=True)
              if read == clips[k].letter]
+    print(f"loop: {len(clips)} clips of {sorted({c.letter for c in clips})}, {len(wrong)} "
+          f"corrections, {len(trained)} trained on; held-out corrections top-1 {baseline} -> "
+          f"{candidate} ({segments}); misread held-out jobs now right: {len(right)}/"
+          f"{len(misread)}")
     assert right, [(clips[k].letter, before[k], a) for k, a in zip(misread, after, strict=True)]

@@ -161,6 +161,18 @@ class Loop:
         self.timed("retrain (worker task)", started)
         return task
 
+    def retrain_in_worker(self, **params: Any) -> dict[str, Any]:
+        """A retrain task with parameters the admin form does not offer (an ablation), queued
+        to the same Celery worker from the stack's shell; polled over the registry API."""
+        code = ("from registry.background import start; from registry.models import "
+                "SignLanguage; from django.db import transaction\n"
+                "with transaction.atomic():\n"
+                "    row = start('retrain', language=SignLanguage.objects.get(code='ase'), "
+                f"task='isolated', params={params!r})\n"
+                "print(row.pk)")
+        task_id = self.stack.manage("shell", "-c", code).strip().splitlines()[-1]
+        return self.wait_task(task_id)
+
     # -- jobs (owner token) --
     def run_jobs(self, clips: list[Clip]) -> list[dict[str, Any]]:
         """Upload every clip as a job and wait for them all."""
