@@ -7,6 +7,7 @@ app_name = "frontend"
 urlpatterns = [
     path("", views.home, name="home"),
     path("history/", views.history, name="history"),
+    path("live/", views.live, name="live"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
     path("jobs/<uuid:job_id>/delete/", views.delete_job, name="delete_job"),
     path("preferences/language/", views.set_language, name="set_language"),

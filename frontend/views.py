@@ -52,19 +52,33 @@ def home(request: HttpRequest) -> HttpResponse:
     if _login_needed(request):
         return redirect_to_login(request.get_full_path())
     _session_key(request)
+    return render(request, "frontend/home.html", {
+        **_language_choice(request),
+        "max_seconds": int(settings.SLRWEB_MAX_DURATION_SECONDS),
+        "max_clock": format_duration(settings.SLRWEB_MAX_DURATION_SECONDS),
+        "max_upload_mb": settings.SLRWEB_MAX_UPLOAD_BYTES // (1024 * 1024),
+    })
+
+
+def _language_choice(request: HttpRequest) -> dict[str, Any]:
+    """The languages with an active model, and the one to preselect for this requester."""
     languages = active_languages()
     selected = pick_language(
         preferred_language(request),
         [language.code for language in languages],
         settings.SLRWEB_DEFAULT_LANGUAGE,
     )
-    return render(request, "frontend/home.html", {
-        "languages": languages,
-        "selected_language": selected,
-        "max_seconds": int(settings.SLRWEB_MAX_DURATION_SECONDS),
-        "max_clock": format_duration(settings.SLRWEB_MAX_DURATION_SECONDS),
-        "max_upload_mb": settings.SLRWEB_MAX_UPLOAD_BYTES // (1024 * 1024),
-    })
+    return {"languages": languages, "selected_language": selected}
+
+
+@ensure_csrf_cookie
+def live(request: HttpRequest) -> HttpResponse:
+    """Live mode: the camera's landmarks, read in the browser, stream to the server; the signs
+    come back while the person signs (recognition.consumers)."""
+    if _login_needed(request):
+        return redirect_to_login(request.get_full_path())
+    _session_key(request)  # an anonymous live session's saved job belongs to this session
+    return render(request, "frontend/live.html", _language_choice(request))
 
 
 @require_POST

@@ -3,7 +3,7 @@
 Client -> server: binary frames messages (recognition.live), then {"type": "stop"} (the camera
 is off: the result of everything sent) and optionally {"type": "save"} (a landmarks-only job of
 the frames, made by the same code as an uploaded .npz). Server -> client: "ready" on connect,
-"segment" events as the streaming spotter settles signs, "result", "saved", and "error" with a
+"loaded" once the model is in memory, "segment" events as the streaming spotter settles signs, "result", "saved", and "error" with a
 `code` for a refused message (the session goes on). Who may connect is who may create a job:
 a logged-in user or token, or an anonymous browser session where the site allows them.
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -125,6 +126,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.session = LiveSession(live_limits())
         limits = self.session.limits
         await self.accept()
+        # Load the model while the person gets ready: the first frames should not wait for it.
+        self.worker = asyncio.create_task(self.warm_up())
         await self.send_json({
             "type": "ready", "language": self.version.language.code,
             "model": self.version.label, "fps": limits.fps, "max_seconds": limits.max_seconds,
@@ -169,15 +172,29 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             for segment in segments or []:
                 await self.send_json({"type": "segment", **segment, "model": self.version.label})
 
+    async def warm_up(self) -> None:
+        """Load the model; "loaded" tells the page that signs can be read without delay."""
+        began = time.perf_counter()
+        try:
+            await asyncio.get_running_loop().run_in_executor(model_executor(), self.loaded_spotter)
+        except Exception:  # noqa: BLE001 - the user learns it; the log keeps the details
+            log.exception("live: %s could not be loaded", self.version.label)
+            await self.error("model", "The sign model could not be loaded.")
+            return
+        await self.send_json({"type": "loaded",
+                              "seconds": round(time.perf_counter() - began, 3)})
+
+    def loaded_spotter(self) -> Any:
+        """This socket's spotter, made on first use (in a model thread: loading takes a while)."""
+        if self.spotter is None:
+            self.spotter = spotter_for(self.version)
+        return self.spotter
+
     async def run_model(self, work: Any) -> Any:
         """work(spotter) in the model threads; None (and an error sent) when the model fails."""
-        def call() -> Any:
-            if self.spotter is None:
-                self.spotter = spotter_for(self.version)
-            return work(self.spotter)
-
         try:
-            return await asyncio.get_running_loop().run_in_executor(model_executor(), call)
+            return await asyncio.get_running_loop().run_in_executor(
+                model_executor(), lambda: work(self.loaded_spotter()))
         except Exception:  # noqa: BLE001 - the user learns it; the log keeps the details
             log.exception("live recognition failed (%s)", self.version.label)
             await self.error("model", "The sign model could not read these frames.")

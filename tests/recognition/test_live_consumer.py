@@ -16,10 +16,9 @@ from channels.testing import WebsocketCommunicator
 
 from landmarks.sequence import LandmarkSequence
 from recognition.live import encode_frames
-from recognition.ml.data import load_runs
 from recognition.ml.infer import IsolatedPredictor
 from recognition.ml.streaming import same_segment
-from tests.support.spelling import hands_out_of_view, held_out_letters, spell
+from tests.support.live import held_letters, spelled_clip
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
 FPS = 15.0
@@ -29,12 +28,7 @@ CHUNK = 4  # frames per message, as the page sends them (~0.27 s)
 @pytest.fixture(scope="module")
 def clip(shared_data: Path) -> LandmarkSequence:
     """Held-out SILFA frames spelling CUBA at 15 fps, times in whole milliseconds (as sent)."""
-    bundle = IsolatedPredictor.from_bundle(Path(__file__).parents[2] / "models" / "silfa-letters")
-    runs = load_runs("gislr", shared_data / "isolated" / "silfa_fingerspelling")
-    held = held_out_letters(runs, bundle.config.train)
-    spelled = spell(held, "CUBA", hands_out_of_view(held["B"][0]), fps=FPS)
-    return LandmarkSequence.from_points(spelled.points, fps=FPS,
-                                        timestamps=np.round(spelled.timestamps * 1000) / 1000)
+    return spelled_clip(held_letters(shared_data), "CUBA", fps=FPS)[0]
 
 
 @pytest.fixture
@@ -83,6 +77,8 @@ async def connected(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator
     assert ok, code
     ready = await communicator.receive_json_from(timeout=20)
     assert ready["type"] == "ready" and ready["fps"] == FPS and ready["language"] == "ase"
+    loaded = await communicator.receive_json_from(timeout=120)  # the model is in memory
+    assert loaded["type"] == "loaded", loaded
     return communicator
 
 

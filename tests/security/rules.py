@@ -46,6 +46,7 @@ SHARED_JOB_READ = E(401, 200, 404, 200, 200, params=shared)
 PAGES: dict[str, Rule | list[Rule]] = {
     "frontend:home": E(L, 200, 200, 200, 200),
     "frontend:history": E(L, 200, 200, 200, 200),
+    "frontend:live": E(L, 200, 200, 200, 200),
     "frontend:job": [E(L, 200, 404, 404, 200), E(L, 200, 404, 200, 200, params=shared)],
     "frontend:delete_job": [
         E(L, "/history/", 404, 404, "/history/", method="POST"),

@@ -92,20 +92,10 @@
 
   // A sign recognised while the video is still being read: drawn on the live timeline at once.
   function onSegment(event) {
-    const timeline = $("live-timeline");
-    const top = (event.topk || [])[0];
-    if (!timeline || !top) return;
     const span = (state.video && state.video.duration) || Math.max(event.end, 1);
-    const block = document.createElement("span");
-    block.className = "segment";
-    block.setAttribute("role", "listitem");
-    block.textContent = top.gloss;
-    block.title = t(gettext("%(gloss)s, %(start)s to %(end)s s"), { gloss: top.gloss, start: event.start.toFixed(1), end: event.end.toFixed(1) });
-    block.style.left = (100 * event.start / span) + "%";
-    block.style.width = Math.max(1.5, 100 * (event.end - event.start) / span) + "%";
-    timeline.append(block);
-    timeline.hidden = false;
-    live.textContent = t(gettext("Sign: %(gloss)s"), { gloss: top.gloss });
+    if (slrweb.timeline.addSegment($("live-timeline"), event, span)) {
+      live.textContent = t(gettext("Sign: %(gloss)s"), { gloss: event.topk[0].gloss });
+    }
   }
 
   function onEvent(event) {

@@ -1,0 +1,94 @@
+"""Issue 14 items 5 and 7, live mode in Chromium on the live stack (Daphne, Redis, Celery).
+
+1. The page's live path with recorded landmarks: held-out SILFA letters spelling CUBA are sent
+   from the page (`slrweb.live.replay`, at their own pace) over /ws/live/ase/; signs are drawn on
+   the timeline while frames are still being sent, "Stop" gives the non-streaming result of the
+   same landmarks, and "Save as a job" opens a landmarks-only job.
+2. The camera path: Chromium's fake camera (real SILFA frames) -> MediaPipe Holistic in the page
+   (holistic.js, vendored by `slrweb vendor`) -> frames over the socket -> a saved job whose
+   landmarks have hands in them. Holistic runs on software WebGL in headless Chromium, seconds a
+   frame or worse on a loaded machine: this checks the path, not its speed (bench/bench_live.py).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recognition.ml.infer import IsolatedPredictor
+from tests.browser.conftest import new_page, sign_up, stack_value
+from tests.support.live import (
+    LETTERS_BUNDLE, REPLAY_SCRIPT, held_letters, page_clip, spelled_clip,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(600)]
+VENDOR = Path(__file__).resolve().parents[2] / "frontend" / "vendor" / "holistic" / "holistic.js"
+
+
+def open_live(page: Any, username: str) -> None:
+    sign_up(page, username)
+    page.goto("/live/")
+    page.select_option("#language-select", "ase")
+
+
+def test_signs_appear_while_landmarks_stream_and_the_session_saves_as_a_job(
+    browser: Any, site: Any, shared_data: Path, shoot: Any
+) -> None:
+    clip, _ = spelled_clip(held_letters(shared_data), "CUBA")
+    page = new_page(browser, site.url)
+    try:
+        open_live(page, "livesigner")
+        log = page.evaluate(REPLAY_SCRIPT, page_clip(clip))
+        last_frame_ms = 1000 * float(clip.timestamps[-1])
+        assert log, ("no sign was drawn while the landmarks were sent",
+                     page.locator("#live-status").inner_text(), page.script_errors)
+        assert min(entry["received_ms"] for entry in log) < last_frame_ms  # while signing
+        assert page.locator("#live-timeline .segment").count() == len(log)
+        page.click("#live-stop")
+        page.wait_for_function("() => slrweb.live.log.result", timeout=60_000)
+        final = page.evaluate("() => slrweb.live.log.result")
+        expected = IsolatedPredictor.from_bundle(LETTERS_BUNDLE).recognize(clip, top_k=5)
+        assert final["segments"] == expected["segments"]
+        assert final["model"].startswith("silfa-letters@")
+        shown = [e.split()[0] for e in page.locator("#live-timeline .segment").all_inner_texts()]
+        assert shown == [s["topk"][0]["gloss"] for s in expected["segments"]]
+        assert "Stopped. Signs:" in page.locator("#live-status").inner_text()
+        shoot(page, "live-mode")
+        page.click("#live-save")
+        page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]+/$"), timeout=60_000)
+        page.wait_for_selector("#result:not([hidden])", timeout=120_000)
+        assert page.locator("#no-video").is_visible()
+        assert page.script_errors == []
+    finally:
+        page.context.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not VENDOR.exists(), reason="MediaPipe Holistic for the browser is not "
+                    "vendored: run `make install` (slrweb vendor)")
+def test_the_fake_camera_streams_holistic_landmarks_and_saves_them(
+    browser: Any, site: Any, shoot: Any
+) -> None:
+    page = new_page(browser, site.url)
+    try:
+        open_live(page, "livecamera")
+        page.click("#live-start")
+        # Two frames through Holistic (the first includes loading its models).
+        page.wait_for_function("() => slrweb.live.log.sent >= 2", timeout=400_000, polling=500)
+        page.click("#live-stop")
+        page.wait_for_function("() => slrweb.live.log.result", timeout=60_000)
+        page.click("#live-save")
+        page.wait_for_url(re.compile(r"/jobs/([0-9a-f-]+)/$"), timeout=60_000)
+        job_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+        hands = stack_value(site, (
+            "from jobs.models import Job; from jobs import files; "
+            f"s = files.read_landmarks(Job.objects.get(pk='{job_id}').landmarks_file); "
+            "print(len(s), int((s.presence[:, 2] | s.presence[:, 3]).sum()))"))
+        frames, with_hands = map(int, hands.split())
+        assert frames >= 2 and with_hands >= 1, hands  # the SILFA signer's hand was found
+        assert page.script_errors == []
+    finally:
+        page.context.close()
