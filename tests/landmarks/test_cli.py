@@ -27,10 +27,13 @@ def short_clip(pose_test_video: Path, tmp_path_factory: pytest.TempPathFactory) 
     return write_video(iter_video_frames(pose_test_video, limit=8), out)
 
 
-def test_help_mentions_chunk_borders(capsys: pytest.CaptureFixture[str]) -> None:
+def test_help_says_workers_share_segments_with_the_same_result(
+        capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         run(["extract", "--help"])
-    assert "tracking restarts at each chunk border" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Tracking restarts every 2 s of video" in out
+    assert "the result is exactly what one process gives" in out
 
 
 def test_extract_to_npz_then_convert_formats(
