@@ -2,8 +2,8 @@
 
 A real .pose (`slrweb extract` of the shared test clip) is chosen in the upload form; the job
 that opens has no video: the result shows a notice instead of the player, and the history row
-has no thumbnail. (In-browser MediaPipe, the "keep my video on this device" switch, is not
-built yet: the file must come from `slrweb extract`.)
+has no thumbnail. (The page's own in-browser extraction, the "keep my video on this device"
+switch, is tested in test_privacy_mode.py.)
 """
 
 from __future__ import annotations
