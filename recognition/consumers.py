@@ -144,8 +144,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                       **kwargs: Any) -> None:
         if bytes_data is not None:
             await self.frames(bytes_data)
-        else:
-            await super().receive(text_data=text_data, bytes_data=None, **kwargs)
+            return
+        try:
+            content = await self.decode_json(text_data or "")
+        except ValueError:
+            content = None  # answered as an unknown message below
+        await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None

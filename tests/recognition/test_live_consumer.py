@@ -158,8 +158,9 @@ def test_bad_frames_get_a_clear_error_and_the_session_goes_on(letters, clip) -> 
         for message in (wrong_size, infinite.tobytes()):
             await communicator.send_to(bytes_data=message)
             replies.append(await communicator.receive_json_from(timeout=20))
-        await communicator.send_to(text_data='{"type": "frames"}')
-        replies.append(await communicator.receive_json_from(timeout=20))
+        for text in ('{"type": "frames"}', "not json"):
+            await communicator.send_to(text_data=text)
+            replies.append(await communicator.receive_json_from(timeout=20))
         await communicator.send_to(bytes_data=good)  # accepted: nothing comes back
         assert await communicator.receive_nothing(timeout=0.5)
         await communicator.send_json_to({"type": "stop"})
@@ -168,7 +169,8 @@ def test_bad_frames_get_a_clear_error_and_the_session_goes_on(letters, clip) -> 
         return replies
 
     replies = asyncio.run(session())
-    assert [r.get("code") for r in replies[:3]] == ["bad-shape", "not-finite", "bad-message"]
+    assert [r.get("code") for r in replies[:4]] == ["bad-shape", "not-finite", "bad-message",
+                                                    "bad-message"]
     assert "6520 bytes" in replies[0]["message"] and "13036" in replies[0]["message"]
     assert "NaN" in replies[1]["message"]
     assert replies[-1]["type"] == "result"

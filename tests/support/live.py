@@ -31,19 +31,23 @@ def held_letters(shared_data: Path) -> dict[str, np.ndarray]:
                             config)
 
 
-def spelled_clip(held: dict[str, np.ndarray], word: str, fps: float = 15.0
+def spelled_clip(held: dict[str, np.ndarray], word: str, fps: float = 15.0,
+                 rest_after: float = 0.0
                  ) -> tuple[LandmarkSequence, list[tuple[str, float, float]]]:
-    """(the spelled word at `fps`, times in whole ms; [(letter, start s, end s)] as signed)."""
+    """(the spelled word at `fps`, times in whole ms; [(letter, start s, end s)] as signed).
+    `rest_after` seconds of hands out of view follow (a camera keeps filming after the word)."""
     idle = hands_out_of_view(held["B"][0], frames=IDLE_FRAMES)
     spelled = spell(held, word, idle, fps=fps)
-    stamps = np.round(spelled.timestamps * 1000) / 1000
+    rest = hands_out_of_view(held["B"][0], frames=round(rest_after * fps))
+    points = np.concatenate([spelled.points, rest])
+    stamps = np.round(np.arange(len(points)) / fps * 1000) / 1000
     spans, frame = [], IDLE_FRAMES
     for letter in word:
         length = 2 * len(held[letter])  # spell() shows each letter twice, then a rest
         spans.append((letter, float(stamps[frame]), float(stamps[frame + length - 1] + 1 / fps)))
         frame += length + IDLE_FRAMES
     assert frame == len(spelled), "tests.support.spelling.spell changed its layout"
-    clip = LandmarkSequence.from_points(spelled.points, fps=fps, timestamps=stamps)
+    clip = LandmarkSequence.from_points(points, fps=fps, timestamps=stamps)
     return clip, spans
 
 
