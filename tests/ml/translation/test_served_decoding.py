@@ -23,8 +23,9 @@ from translation.ml.model import Translator
 from translation.ml.pipeline import write_translation_bundle
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
-# Deliberately not the defaults anywhere: beam 3, a strong length penalty, a tight cap.
-BUNDLE_DECODE = DecodeConfig(beam_size=3, length_penalty=2.0, max_len_a=0.25, max_len_b=3)
+# Deliberately not the defaults anywhere: beam 3, a strong length penalty, a tight cap, a floor.
+BUNDLE_DECODE = DecodeConfig(beam_size=3, length_penalty=2.0, max_len_a=0.25, max_len_b=3,
+                             min_len_a=0.2)
 
 
 def _sequences() -> list[LandmarkSequence]:
@@ -112,6 +113,7 @@ def test_a_job_and_evaluate_translation_decode_alike(
     metrics = json.loads(capsys.readouterr().out)
     assert (metrics["beam_size"], metrics["length_penalty"]) == (3, 2.0)
     assert metrics["max_len"] == [0.25, 3]
+    assert metrics["min_len_a"] == 0.2
 
 
 def test_translate_text_decodes_like_evaluate_translation(
