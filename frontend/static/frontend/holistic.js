@@ -118,27 +118,42 @@
     });
   }
 
-  // The video's first frame time and frame duration (s), from the media times of the frames a
-  // short muted play presents (a browser gives no frame rate; paused seeks report no frame time).
-  async function frameGrid(video) {
+  // Media times of the frames a short muted play from `from` presents (a browser gives no frame
+  // rate, and paused seeks report no frame time); at most `count`, or until the end.
+  async function playedFrameTimes(video, from, count) {
     const times = [];
-    if (typeof video.requestVideoFrameCallback === "function") {
-      await new Promise((resolve) => {
-        const onFrame = (_, meta) => {
-          times.push(meta.mediaTime);
-          if (times.length < 8) video.requestVideoFrameCallback(onFrame); else resolve();
-        };
-        video.requestVideoFrameCallback(onFrame);
-        video.play().catch(resolve);
-        setTimeout(resolve, 3000);
-      });
-      video.pause();
-    }
+    if (typeof video.requestVideoFrameCallback !== "function") return times;
+    await seek(video, from);
+    await new Promise((resolve) => {
+      const onFrame = (_, meta) => {
+        times.push(meta.mediaTime);
+        if (times.length < count) video.requestVideoFrameCallback(onFrame); else resolve();
+      };
+      video.requestVideoFrameCallback(onFrame);
+      video.addEventListener("ended", resolve, { once: true });
+      video.play().catch(resolve);
+      setTimeout(resolve, 3000);
+    });
+    video.pause();
+    return times;
+  }
+
+  // The video's frame grid: first frame time, frame duration, last frame time (s).
+  async function frameGrid(video, duration) {
+    const times = await playedFrameTimes(video, 0, 8);
+    // The mean step between consecutive frames (ms time bases alternate 33 and 34 ms), leaving
+    // out the gaps where playback skipped a frame. A variable-rate recording gets its mean rate.
     const steps = times.slice(1).map((t, i) => t - times[i]).filter((d) => d > 1e-4);
-    const frame = steps.length ? Math.min(...steps) : 1 / 30;
+    const median = steps.slice().sort((a, b) => a - b)[Math.floor(steps.length / 2)];
+    const even = steps.filter((d) => d < 1.5 * median);
+    const frame = even.length ? even.reduce((a, b) => a + b, 0) / even.length : 1 / 30;
     // The first callback may come for the second frame (the first was shown before play).
-    const first = times.length ? times[0] - frame * Math.floor((times[0] + 1e-4) / frame) : 0;
-    return { first, frame };
+    const first = times.length ? Math.max(0, times[0] - frame * Math.round(times[0] / frame)) : 0;
+    // The last frame's time from playing the end (a recording's duration may be the last
+    // frame's start or its end); else the duration, which covers the last frame's display.
+    const tail = await playedFrameTimes(video, Math.max(0, duration - 4 * frame), 1000);
+    const last = tail.length ? Math.max(...tail) : duration - frame / 2;
+    return { first, frame, last };
   }
 
   async function seek(video, time) {
@@ -164,14 +179,13 @@
       if (!isFinite(video.duration)) await seek(video, 1e9);
       const duration = video.duration;
       if (!isFinite(duration) || duration <= 0) throw new Error("the video has no duration");
-      await seek(video, 0);
-      const grid = await frameGrid(video);
+      const grid = await frameGrid(video, duration);
       const fps = Math.min(opts.fps || 1 / grid.frame, 1 / grid.frame);
       const frames = [];
       for (let k = 0, last = -1; ; k++) {
         const n = Math.ceil((k / fps - 1e-3) / grid.frame - 1e-6);
         const time = grid.first + n * grid.frame;
-        if (time + grid.frame / 2 > duration) break;  // past the last frame
+        if (time > grid.last + grid.frame / 2) break;  // past the last frame
         if (n > last) frames.push(time);
         last = n;
       }
