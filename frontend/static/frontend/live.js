@@ -6,7 +6,8 @@
 // A frame is one binary message: Float32Array [time in ms since the first frame, then 543 points
 // x, y, z] (recognition/live.py). `slrweb.live.replay(clip)` sends recorded landmarks through
 // the same path at their own pace (benchmarks, browsers without Holistic); `slrweb.live.log`
-// lists each sign with the page time it was drawn at (ms from the first frame).
+// lists each sign with the page time it was drawn at (ms from the first frame), and counts the
+// frames sent (`sent`) and those with a hand in them (`hands`, camera only).
 "use strict";
 window.slrweb = window.slrweb || {};
 
@@ -101,7 +102,7 @@ slrweb.live = (function () {
   }
 
   async function begin() {
-    log.length = 0; log.sent = 0; log.result = null;
+    log.length = 0; log.sent = 0; log.hands = 0; log.result = null;
     timeline.querySelectorAll(".segment").forEach((b) => b.remove());
     timeline.hidden = true; glosses.textContent = ""; ended = false; ready = null;
     lastMs = -Infinity; t0 = null;
@@ -119,7 +120,7 @@ slrweb.live = (function () {
       if (t0 === null) t0 = performance.now();
       const frame = await holistic.landmarksFromFrame(preview);
       if (!running) break;
-      send(ms, frame.points);
+      if (send(ms, frame.points) && (frame.presence[2] || frame.presence[3])) log.hands += 1;
       const wait = gap - (now() - ms);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
