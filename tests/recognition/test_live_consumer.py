@@ -188,3 +188,59 @@ def test_a_language_without_a_sign_model_is_refused(live_settings) -> None:  # n
         return ok, code
 
     assert asyncio.run(attempt()) == (False, 4404)
+
+
+def anonymous_session() -> tuple[str, list[tuple[bytes, bytes]]]:
+    """A saved anonymous browser session, and the headers a page of the site would send."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store.create()
+    cookie = f"{settings.SESSION_COOKIE_NAME}={store.session_key}".encode()
+    return store.session_key or "", [(b"origin", b"http://localhost"), (b"cookie", cookie)]
+
+
+def save_reply(headers: list[tuple[bytes, bytes]], clip: LandmarkSequence) -> dict[str, Any]:
+    async def session() -> dict[str, Any]:
+        communicator = await connected(headers)
+        await communicator.send_to(bytes_data=encode_frames(clip.timestamps[:30],
+                                                            clip.points[:30]))
+        await communicator.send_json_to({"type": "save"})
+        replies = await until_either(communicator, ("saved", "error"))
+        await communicator.disconnect()
+        return replies[-1]
+
+    return asyncio.run(session())
+
+
+async def until_either(communicator: WebsocketCommunicator, kinds: tuple[str, ...]) -> list[dict]:
+    got: list[dict[str, Any]] = []
+    while not got or got[-1]["type"] not in kinds:
+        got.append(await communicator.receive_json_from(timeout=120))
+    return got
+
+
+def test_an_anonymous_session_saves_where_the_site_allows_it(letters, clip, settings) -> None:  # noqa: ANN001
+    from jobs.models import Job
+
+    settings.SLRWEB_ALLOW_ANONYMOUS = True
+    session_key, headers = anonymous_session()
+    reply = save_reply(headers, clip)
+    assert reply["type"] == "saved", reply
+    job = Job.objects.get(pk=reply["job_id"])
+    assert job.owner is None and job.session_key == session_key and job.video is None
+
+
+def test_saving_counts_against_the_upload_rate(letters, clip, settings) -> None:  # noqa: ANN001
+    from django.core.cache import cache
+
+    from jobs.models import Job
+
+    cache.clear()
+    settings.SLRWEB_UPLOAD_RATE = "1/h"
+    headers = token_header()
+    assert save_reply(headers, clip)["type"] == "saved"
+    refused = save_reply(headers, clip)  # a second session of the same user, within the hour
+    assert refused["code"] == "throttled" and Job.objects.count() == 1
+    cache.clear()
