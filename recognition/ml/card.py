@@ -42,10 +42,11 @@ def _split_line(cfg: IsolatedConfig, metrics: dict[str, Any]) -> str:
                 f"{k} {v['frames']} frames / {v['runs']} runs" for k, v in metrics["split"].items()))
     if t.split == "participants":
         people = metrics.get("participants", {})
+        val = (f"group {t.val_block} validation ({', '.join(people.get('val', []))})"
+               if t.val_block >= 0 else "no validation group (the last epoch is kept)")
         return text + (f". Whole signers: participants sorted by id are dealt round robin into "
                        f"{t.n_blocks} groups; group {t.test_block} is test "
-                       f"({', '.join(people.get('test', []))}), group {t.val_block} validation "
-                       f"({', '.join(people.get('val', []))}), the rest "
+                       f"({', '.join(people.get('test', []))}), {val}, the rest "
                        f"({len(people.get('train', []))} people) training. No signer is in two "
                        "parts.")
     if t.split != "blocks":
@@ -112,8 +113,10 @@ def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],
     card.add("Data split", _split_line(cfg, metrics))
     card.add("Results (held-out test split, measured in the training run)",
              _results_table(metrics),
-             f"Best epoch {metrics['best_epoch']} of {cfg.train.epochs} by validation top-1 "
-             f"({_pct(metrics['val_top1'])}); training took {metrics['train_seconds']} s.")
+             (f"Best epoch {metrics['best_epoch']} of {cfg.train.epochs} by validation top-1 "
+              f"({_pct(metrics['val_top1'])})" if metrics["split"].get("val", {}).get("runs")
+              else f"Epoch {metrics['best_epoch']} of {cfg.train.epochs} (the last: no "
+              "validation split)") + f"; training took {metrics['train_seconds']} s.")
     if metrics.get("extra_eval"):
         card.add("Other data, never trained on (single frames)", table(
             ["data", "labels", "frames", "transformer top-1", "baseline top-1"],

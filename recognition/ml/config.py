@@ -96,6 +96,8 @@ class TrainConfig(Config):
     # whole signers ("participants": n_blocks groups of people, see recognition.ml.participants).
     split: str = "blocks"
     n_blocks: int = 5
+    # val_block -1 (split "participants"): no validation group; its people train too and the
+    # last epoch's weights are kept (a schedule fixed in advance, more signers to learn from).
     val_block: int = 1
     test_block: int = 3
     gap: int = 1  # frames dropped from training on each side of a held-out block

@@ -95,6 +95,8 @@ def split_by_participant(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Ru
     """train/val/test by whole participants: group test_block is test, val_block validation."""
     if cfg.val_block == cfg.test_block:
         raise ValueError("val_block and test_block must be different groups")
+    if not -1 <= cfg.val_block < cfg.n_blocks or not 0 <= cfg.test_block < cfg.n_blocks:
+        raise ValueError(f"groups are 0..{cfg.n_blocks - 1} (val_block -1: no validation)")
     groups = participant_groups(runs, cfg.n_blocks)
     out: dict[str, list[Run]] = {"train": [], "val": [], "test": []}
     names = {cfg.val_block: "val", cfg.test_block: "test"}
@@ -107,6 +109,8 @@ def fold_configs(cfg: TrainConfig) -> list[TrainConfig]:
     """k-fold by participant: fold k tests group k and validates on the group as far from it
     as cfg's validation group is from its test group, so fold cfg.test_block is cfg's split."""
     n, offset = cfg.n_blocks, cfg.val_block - cfg.test_block
+    if cfg.val_block < 0:  # no validation group: every fold trains on all other groups
+        return [dataclasses.replace(cfg, test_block=k) for k in range(n)]
     return [dataclasses.replace(cfg, test_block=k, val_block=(k + offset) % n) for k in range(n)]
 
 

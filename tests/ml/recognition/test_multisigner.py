@@ -70,6 +70,22 @@ def test_every_signer_is_tested_in_exactly_one_fold(all_index: list[Run]) -> Non
     assert len(mp_groups) >= 4 and len(set(groups.values())) == 5
 
 
+def test_without_a_validation_group_every_other_signer_trains(all_index: list[Run]) -> None:
+    cfg = TrainConfig(split="participants", n_blocks=5, val_block=-1)
+    people = {r.participant for r in all_index}
+    folds = fold_configs(cfg)
+    assert [t.val_block for t in folds] == [-1] * 5
+    tested = []
+    for tcfg in folds:
+        parts = split_runs(all_index, tcfg)
+        test = {r.participant for r in parts["test"]}
+        assert not parts["val"] and {r.participant for r in parts["train"]} == people - test
+        tested += sorted(test)
+    assert sorted(tested) == sorted(people)
+    with pytest.raises(ValueError, match="groups are"):
+        split_runs(all_index, dataclasses.replace(cfg, val_block=5))
+
+
 def test_split_refuses_runs_without_participants() -> None:
     runs = [Run(np.zeros((1, NUM_POINTS, 3), np.float32), "A", ("1",))] * 6
     with pytest.raises(ValueError, match="participant"):
