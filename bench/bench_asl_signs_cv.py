@@ -66,8 +66,9 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for fold in out["folds"]:
         row = fold["variants"][name]
+        val = f"{row['val_top1']:.1%}" if fold["val_participants"] else "-"
         print(f"| {fold['fold']} | {row['n']} | {fold['baseline']['top1']:.1%} | "
-              f"{row['top1']:.1%} | {row['val_top1']:.1%} |")
+              f"{row['top1']:.1%} | {val} |")
     pooled = out["pooled"]
     print(f"| pooled | {pooled[name]['n']} | **{pooled['baseline']['top1']:.1%}** | "
           f"**{pooled[name]['top1']:.1%}** | |")

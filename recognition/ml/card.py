@@ -79,7 +79,8 @@ def cv_table(cv: dict[str, Any]) -> list[str]:
                           "train s"],
                          [["baseline", "-", _pct(fold["baseline"]["top1"]),
                            fold["baseline"]["n"], "-", "-"],
-                          *([name, _pct(row["val_top1"]), _pct(row["top1"]), row["n"],
+                          *([name, _pct(row["val_top1"]) if fold["val_participants"] else "-",
+                             _pct(row["top1"]), row["n"],
                              row["best_epoch"], row["train_seconds"]]
                             for name, row in fold["variants"].items())])]
     return lines
