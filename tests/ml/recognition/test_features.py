@@ -85,7 +85,6 @@ def test_canonical_hand_shows_a_left_handed_signer_as_a_right_handed_one(
                                build_features(points, FeatureConfig()), atol=1e-5)
     np.testing.assert_array_equal(build_features(points, canonical),
                                   build_features(points, FeatureConfig()))
-    assert not np.isnan(build_features(lefty, canonical)).all(axis=0).any()  # no part dropped
 
 
 def test_asl_hands_are_mirrored_into_the_right_hand_slot(asl_path: Path) -> None:
