@@ -5,9 +5,9 @@
    the timeline while frames are still being sent, "Stop" gives the non-streaming result of the
    same landmarks, and "Save as a job" opens a landmarks-only job.
 2. The camera path: Chromium's fake camera (real SILFA frames) -> MediaPipe Holistic in the page
-   (holistic.js, vendored by `slrweb vendor`) -> a frame with a hand in it over the socket -> the
-   server's result. Holistic runs on software WebGL in headless Chromium, tens of seconds a
-   frame on a loaded machine: this checks the path, not its speed (bench/bench_live.py).
+   (holistic.js, vendored by `slrweb vendor`) -> frames with a hand in them over the socket ->
+   the server's result -> a saved landmarks-only job. Holistic runs on software WebGL in
+   headless Chromium, seconds a frame: this checks the path, not its speed (bench/bench_live.py).
 """
 
 from __future__ import annotations
@@ -69,20 +69,26 @@ def test_signs_appear_while_landmarks_stream_and_the_session_saves_as_a_job(
 @pytest.mark.slow
 @pytest.mark.skipif(not VENDOR.exists(), reason="MediaPipe Holistic for the browser is not "
                     "vendored: run `make install` (slrweb vendor)")
-def test_the_fake_camera_streams_holistic_landmarks(browser: Any, site: Any) -> None:
+def test_the_fake_camera_streams_holistic_landmarks_and_saves_them(browser: Any,
+                                                                    site: Any) -> None:
     page = new_page(browser, site.url)
     try:
         open_live(page, "livecamera")
         page.click("#live-start")
-        # One frame through Holistic, loading its models first (tens of seconds on a loaded
-        # machine). One, not more: in headless Chromium here the second landmarksFromFrame of
-        # holistic.js has not returned within minutes (bench/RESULTS.md, live mode).
-        page.wait_for_function("() => slrweb.live.log.sent >= 1", timeout=300_000, polling=500)
+        # Three frames through Holistic, loading its models first (seconds a frame on software
+        # WebGL; the first includes the load).
+        page.wait_for_function("() => slrweb.live.log.sent >= 3", timeout=300_000, polling=500)
         assert page.evaluate("() => slrweb.live.log.hands") >= 1  # the SILFA signer's hand
         page.click("#live-stop")
         page.wait_for_function("() => slrweb.live.log.result", timeout=60_000)
         assert page.evaluate("() => slrweb.live.log.result.model").startswith("silfa-letters@")
         assert "Stopped." in page.locator("#live-status").inner_text()
+        page.click("#live-save")
+        page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]+/$"), timeout=60_000)
+        page.wait_for_selector("#result:not([hidden])", timeout=120_000)
+        assert page.locator("#no-video").is_visible()  # landmarks only
+        frames = page.locator("#landmark-summary dd").first.inner_text()
+        assert int(frames) >= 3, frames
         assert page.script_errors == []
     finally:
         page.context.close()
