@@ -11,3 +11,9 @@ class RecognitionConfig(AppConfig):
 
         register_stage(Stage("recognition", "inference", 10, recognize_job, serves_language))
         register_chunk_listener(streaming_listener)
+
+        from recognition import enrollment
+        from registry import background
+
+        # Embedding an enrolled sign's reference clips runs in the worker like registration.
+        background.set_runner("enroll", enrollment.run_enrollment)

@@ -1,5 +1,5 @@
 """The recognition stage of a job: the active isolated-sign model over the job's landmarks,
-extended by the signs an admin enrolled from reference clips (registry.enrollment)."""
+extended by the signs an admin enrolled from reference clips (recognition.enrollment)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ TOP_K = 5
 def serves_language(language: str) -> bool:
     """Whether jobs of this language get a recognition stage: an isolated model is active, or
     the active sign embedding has enrolled signs."""
-    from registry.enrollment import enrolled_signs
+    from recognition.enrollment import enrolled_signs
     from registry.selectors import active_model
 
     return active_model(language, "isolated") is not None or bool(enrolled_signs(language))
@@ -26,7 +26,7 @@ def recognize_job(job: Job, report: Report) -> None:
     With enrolled signs, their segments replace the classifier's where they overlap
     (recognition.ml.enroll.extend_with_enrolled says why)."""
     from recognition.ml.enroll import extend_with_enrolled
-    from registry.enrollment import enrolled_predictor
+    from recognition.enrollment import enrolled_predictor
     from registry.selectors import active_model
 
     sequence = load_job_landmarks(job)

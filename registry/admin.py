@@ -17,7 +17,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from registry import admin_tasks, admin_views, services
-from registry.admin_enrollment import GlossEnrollmentAdmin
 from registry.metrics import format_value, headline
 from registry.models import ActivationEvent, Gloss, ModelVersion, SignLanguage
 
@@ -70,8 +69,9 @@ class HasReferenceClip(admin.SimpleListFilter):
 
 
 @admin.register(Gloss)
-class GlossAdmin(GlossEnrollmentAdmin):
-    list_display = ("gloss", "language", "short_description", "has_clip", "references")
+class GlossAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    # recognition.admin extends it with the enrolled signs' reference clips
+    list_display: tuple[str, ...] = ("gloss", "language", "short_description", "has_clip")
     list_filter = ("language", HasReferenceClip)
     search_fields = ("gloss", "description")
     list_select_related = ("language",)

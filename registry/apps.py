@@ -9,12 +9,8 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from registry import background, enrollment
-
         post_migrate.connect(sync_roles_after_migrate, sender=self,
                              dispatch_uid="registry.sync_roles")
-        # Embedding an enrolled sign's reference clips runs in the worker like registration.
-        background.set_runner("enroll", enrollment.run_enrollment)
 
 
 def sync_roles_after_migrate(sender: AppConfig, using: str = "default", **kwargs: object) -> None:

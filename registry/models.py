@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 # glosses with times (landmarks -> glosses); translation to text (from landmarks, or from the
 # continuous glosses when the bundle reads glosses); fingerspelling of spelled spans; a sign
 # embedding, which recognises the signs enrolled from reference clips without retraining
-# (registry.enrollment).
+# (recognition.enrollment).
 TASK_CHOICES = [
     ("isolated", _("isolated signs")),
     ("continuous", _("continuous glosses")),
@@ -267,7 +267,7 @@ class RegistryTask(models.Model):
 
 class ReferenceClip(models.Model):
     """One reference clip of a vocabulary entry, from which the language's active sign
-    embedding learns the sign without retraining (registry.enrollment). A video (probed like
+    embedding learns the sign without retraining (recognition.enrollment). A video (probed like
     a job's upload, its landmarks extracted by a worker through the landmark cache) or a
     landmark file (.npz/.pose, checked like a landmarks-only job)."""
 

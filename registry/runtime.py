@@ -22,7 +22,7 @@ PREDICTOR_CLASSES = {
     "translation": "translation.ml.infer:TranslationPredictor",
     "fingerspelling": "translation.ml.infer:TranslationPredictor",
     "continuous": "translation.ml.continuous.infer:ContinuousPredictor",
-    # The embedding alone; registry.enrollment adds the language's enrolled signs.
+    # The embedding alone; recognition.enrollment adds the language's enrolled signs.
     "embedding": "recognition.ml.enroll:EnrolledPredictor",
 }
 DEFAULT_CACHE_SIZE = 4

@@ -11,7 +11,7 @@ A bundle has the task "embedding" (older ones: "isolated" with metrics["embeddin
 model.num_classes is the embedding size and its vocab.txt lists the labels it was *trained* on,
 which are not outputs; metrics.json["embedding"] names the participants and labels that were
 held out of training. The registry activates one per language: its enrolled reference clips
-(registry.enrollment) are what it recognises.
+(recognition.enrollment) are what it recognises.
 """
 
 from __future__ import annotations

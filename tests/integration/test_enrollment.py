@@ -154,6 +154,6 @@ def test_an_enrolled_sign_is_recognised_for_another_person(live_stack, shared_da
             assert [s["topk"][0]["gloss"] for s in enrolled] == [gloss], recognition
     finally:
         shell(stack, (
-            "from registry.enrollment import delete_reference; "
+            "from recognition.enrollment import delete_reference; "
             "from registry.models import ReferenceClip; "
             "[delete_reference(c) for c in ReferenceClip.objects.all()]; print('ok')"))

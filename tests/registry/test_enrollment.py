@@ -22,7 +22,8 @@ from jobs import files
 from jobs.models import Job
 from landmarks.formats.npz import save_npz
 from landmarks.formats.parquet import load_parquet
-from registry import enrollment, selectors, services
+from recognition import enrollment
+from registry import selectors, services
 from registry.background import start
 from registry.errors import RegistryError
 from registry.models import Gloss, ReferenceClip, ReferenceEmbedding, RegistryTask

@@ -1,4 +1,4 @@
-"""The admin side of enrolled signs (registry.enrollment): on a gloss's page, upload 3-5
+"""The admin side of enrolled signs (recognition.enrollment): on a gloss's page, upload 3-5
 reference clips (videos or landmark files; or record them in the page with the camera:
 registry/static/registry/record_reference.js), see each clip's
 status and which embedding version embedded it, delete clips. Saving queues the worker task
@@ -17,7 +17,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry import enrollment
+from recognition import enrollment
+from registry.admin import GlossAdmin as RegistryGlossAdmin
 from registry.errors import RegistryError
 from registry.models import Gloss, ReferenceClip, SignLanguage
 
@@ -135,3 +136,13 @@ class GlossEnrollmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             '{} <a href="{}">{}</a>', _("The worker is embedding the reference clips of "
                                         "%(language)s.") % {"language": language},
             task_url(row), _("Follow its progress")))
+
+
+# The registry's gloss page, extended with the enrolled signs' clips (registry.admin is
+# imported first: INSTALLED_APPS lists registry before recognition).
+admin.site.unregister(Gloss)
+
+
+@admin.register(Gloss)
+class GlossAdmin(GlossEnrollmentAdmin, RegistryGlossAdmin):
+    list_display = (*RegistryGlossAdmin.list_display, "references")
