@@ -127,6 +127,7 @@ def save_bundle(path: Path, model: torch.nn.Module, cfg: object, info: dict, out
     import dataclasses
 
     from mlcore.bundle import write_bundle
+    from mlcore.card import ModelCard, table
     from recognition.ml.embedding import embedding_config
 
     full = embedding_config(cfg, info["settings"]["dim"])  # type: ignore[arg-type]
@@ -140,16 +141,19 @@ def save_bundle(path: Path, model: torch.nn.Module, cfg: object, info: dict, out
                "fewshot": out["fewshot"], "baseline": out["baseline"],
                "classifier": out["classifier"], "command": command}
     notes = REPO / "recognition/ml/cards/asl-signs-embedding.md"
-    card = notes.read_text() if notes.is_file() else f"# {full.name}\n"
-    card += "\n## Measured in this run\n\n| K | embedding | baseline (clip statistics) |\n|---|---|---|\n"
-    card += "".join(f"| {k} | {out['fewshot'][f'k{k}']['top1']:.3f} | "
-                    f"{out['baseline'][f'k{k}']['top1']:.3f} |\n" for k in SHOTS)
-    card += (f"\nClassifier models/asl-signs on the same query clips: "
-             f"{out['classifier']['top1']:.3f} (n {out['classifier']['n']}).\n\n"
-             f"Command: `{command}`\n")
+    text = notes.read_text() if notes.is_file() else ""
+    if text.startswith("# "):  # the card's title is the bundle's name
+        text = text.partition("\n")[2]
+    card = ModelCard(full.name, text, commands=[command]).add(
+        "Measured in this run",
+        table(["K", "embedding", "baseline (clip statistics)"],
+              [[k, f"{out['fewshot'][f'k{k}']['top1']:.3f}",
+                f"{out['baseline'][f'k{k}']['top1']:.3f}"] for k in SHOTS]),
+        f"Classifier models/asl-signs on the same query clips: "
+        f"{out['classifier']['top1']:.3f} (n {out['classifier']['n']}).")
     write_bundle(path, task="embedding", language=full.language, name=full.name,
                  config=full.to_dict(), state_dict=model.state_dict(), metrics=metrics,
-                 card=card, vocabulary=info["labels"])
+                 card=card.render(), vocabulary=info["labels"])
 
 
 def report(folder: Path) -> str:
