@@ -60,6 +60,12 @@ class LoopConfig(Config):
     ties: str = "later"  # an equal dev score replaces the best ("later") or not ("earlier")
     max_minutes: float = 0.0  # wall-clock budget checked after each epoch; 0 = none
 
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"LoopConfig.schedule must be one of {SCHEDULES}")
+        if self.ties not in ("later", "earlier"):
+            raise ValueError("LoopConfig.ties must be one of ('later', 'earlier')")
+
 
 def lr_factor(cfg: LoopConfig, step: int) -> float:
     """Multiplier of the peak learning rate at optimiser step `step` (0-based)."""
@@ -290,10 +296,6 @@ def fit(model: nn.Module, task: Task, cfg: LoopConfig, *, device: str = "cpu",
     Seed the model's initialisation before building it; the loop seeds torch, python and numpy
     with cfg.seed for what happens in training.
     """
-    for name in ("schedule", "ties"):
-        allowed = SCHEDULES if name == "schedule" else ("later", "earlier")
-        if getattr(cfg, name) not in allowed:
-            raise ValueError(f"LoopConfig.{name} must be one of {allowed}")
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed % 2**32)

@@ -156,6 +156,8 @@ def test_warm_up_then_cosine_or_inverse_sqrt() -> None:
     assert lr_factor(LoopConfig(schedule="constant"), 50) == 1.0
     with pytest.raises(ValueError, match="schedule"):
         fit(_model(), _task(), LoopConfig(schedule="linear"), progress=False)
+    with pytest.raises(ValueError, match="ties"):  # a loaded config is checked as it is built
+        LoopConfig.from_dict({"ties": "first"})
 
 
 def test_each_epoch_logs_a_line_progress_readers_match() -> None:
