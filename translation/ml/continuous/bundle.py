@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +11,11 @@ from mlcore.bundle import MANIFEST, write_bundle
 from mlcore.card import ModelCard, table, write_card
 from translation.ml.continuous.features import FEATURE_DIM, FEATURE_SET, TRAIN_FPS
 from translation.ml.continuous.infer import LM_FILE
+from translation.ml.continuous.train import (
+    ContinuousBundleConfig,
+    ContinuousDecode,
+    ContinuousFeatures,
+)
 
 LICENCE = (
     "Research use only. Trained on RWTH-BOSTON-104 hand tracks (RWTH Aachen i6; videos from "
@@ -25,12 +29,10 @@ def write_continuous_bundle(out: str | Path, name: str, language: str, ctc: Any,
                             settings: Any, row: dict[str, Any],
                             protocol: Sequence[dict[str, Any]], command: str) -> Path:
     """ctc: evaluate.CTCResult of the database-split fold; row: that fold's metrics."""
-    config = {
-        "model": ctc.model.cfg.to_dict(),
-        "train": settings.train.to_dict(),
-        "features": {"set": FEATURE_SET, "dim": FEATURE_DIM, "fps": TRAIN_FPS},
-        "decode": {"beam": None if ctc.decoder is None else dataclasses.asdict(ctc.decoder)},
-    }
+    config = ContinuousBundleConfig(
+        model=ctc.model.cfg, train=settings.train,
+        features=ContinuousFeatures(set=FEATURE_SET, dim=FEATURE_DIM, fps=TRAIN_FPS),
+        decode=ContinuousDecode(beam=ctc.decoder)).to_dict()
     metrics = {"database_split": row, "protocol": list(protocol), "command": command}
     root = write_bundle(out, task="continuous", language=language, name=name, config=config,
                         state_dict=ctc.model.state_dict(), metrics=metrics,
