@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from mlcore.card import ModelCard
+from mlcore.train import LoopState
 from translation.ml.config import DecodeConfig, ModelConfig, TrainConfig
 from translation.ml.data import (
     Example,
@@ -31,7 +32,7 @@ from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
 from translation.ml.glossnorm import gloss_normalizer, pseudo_glosses
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map, train_spm
-from translation.ml.train import EpochData, TrainState, fit
+from translation.ml.train import EpochData, fit
 
 
 @dataclass
@@ -135,7 +136,7 @@ def _heldout_lines(metrics: dict[str, Any]) -> list[str]:
 
 
 def model_card(args: argparse.Namespace, data: PreparedData, model: Translator,
-               metrics: dict[str, Any], state: TrainState, minutes: float) -> str:
+               metrics: dict[str, Any], state: LoopState, minutes: float) -> str:
     """Markdown card: what the model is, its data and licence, metrics, the exact command."""
     cfg = model.cfg
     card = ModelCard(args.name, f"Task: translation ({cfg.input_kind} -> text). Language: "

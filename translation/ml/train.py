@@ -25,7 +25,6 @@ from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
 EpochData = Callable[[int], Sequence[Example]]
-TrainState = LoopState  # epoch, step, best_score, best_epoch, history, commands, lr_scale
 
 
 def loop_config(cfg: TrainConfig) -> LoopConfig:
@@ -57,7 +56,7 @@ def fit(
     device: str = "cpu",
     resume: bool = False,
     command: str = "",
-) -> tuple[Translator, TrainState]:
+) -> tuple[Translator, LoopState]:
     """Train until cfg.epochs, early stopping or the time budget; return the best model and
     the loop state (ckpt_dir/last.pt is the checkpoint)."""
 
