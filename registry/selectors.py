@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from registry.models import Gloss, ModelVersion, SignLanguage
+from registry.models import TASK_CHOICES, Gloss, ModelVersion, SignLanguage
 
-TASKS = ("isolated", "continuous", "translation", "fingerspelling", "embedding")
+TASKS = tuple(code for code, _ in TASK_CHOICES)  # the model field's choices, in their order
 
 
 def active_model(language_code: str, task: str) -> ModelVersion | None:
