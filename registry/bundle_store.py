@@ -146,18 +146,12 @@ def local_bundle(name: str, checksum: str) -> Path:
     Raises StoredBundleError when the storage holds no such bundle or its files do not match
     `checksum`; nothing is left in the cache then.
     """
-    final = cache_root() / checksum
-    if final.is_dir():
-        return final
     return _materialise(checksum, lambda tmp: _download(name, tmp))
 
 
 def cache_local_copy(root: Path, checksum: str) -> Path:
     """Put the local bundle folder `root` into the cache (after storing it at registration: the
     registering process then loads it without downloading what it just uploaded)."""
-    final = cache_root() / checksum
-    if final.is_dir():
-        return final
     return _materialise(checksum, lambda tmp: _copy_files(root, tmp))
 
 
@@ -178,10 +172,14 @@ def forget_local_copy(checksum: str) -> None:
 
 
 def _materialise(checksum: str, fill: Callable[[Path], None]) -> Path:
+    """The cache folder of `checksum`, filled by `fill` (into a checked temporary folder)
+    unless this machine has it already."""
     root = cache_root()
+    final = root / checksum
+    if final.is_dir():
+        return final
     root.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(root)
-    final = root / checksum
     tmp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=root))
     try:
         fill(tmp)
