@@ -85,6 +85,9 @@ class GlossEnrollmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     class Media:
         js = ("registry/record_reference.js",)  # record clips in the page (camera)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Gloss]:
+        return super().get_queryset(request).prefetch_related("references")  # the column
+
     @admin.display(description=gettext_lazy("reference clips"))
     def references(self, obj: Gloss) -> Any:
         ready = sum(c.status == ReferenceClip.Status.READY for c in obj.references.all())

@@ -77,9 +77,6 @@ class GlossAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ("language",)
     list_per_page = 100
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Gloss]:
-        return super().get_queryset(request).prefetch_related("references")
-
     @admin.display(description=_("description"))
     def short_description(self, obj: Gloss) -> str:
         return obj.description if len(obj.description) <= 80 else obj.description[:79] + "…"
