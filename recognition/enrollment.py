@@ -206,7 +206,9 @@ def enrolled_signs(language_code: str) -> list[str]:
     version = selectors.active_model(language_code, EMBEDDING_TASK)
     if version is None:
         return []
-    return sorted({row.clip.gloss.gloss for row in _embedded(language_code, version)})
+    # Names only: every job's stage plan asks (serves_language), so no vector is loaded.
+    return sorted(set(_embedded(language_code, version)
+                      .values_list("clip__gloss__gloss", flat=True)))
 
 
 def enrolled_vocabulary(language_code: str) -> tuple[ModelVersion, Any] | None:
