@@ -372,6 +372,19 @@ def extract_landmarks(
     warning in meta["warnings"].
     """
     plan = ExtractionPlan.of(path, start=start, end=end, sample_fps=sample_fps)
+    return extract_planned(plan, model_complexity=model_complexity, progress=progress,
+                           on_chunk=on_chunk, chunk_seconds=chunk_seconds)
+
+
+def extract_planned(
+    plan: ExtractionPlan,
+    *,
+    model_complexity: int = 1,
+    progress: ProgressCallback | None = None,
+    on_chunk: ChunkCallback | None = None,
+    chunk_seconds: float = 2.0,
+) -> LandmarkSequence:
+    """extract_landmarks of an already probed clip (`plan`), in this process."""
     assembler = Assembler(plan, progress=progress, on_chunk=on_chunk, chunk_seconds=chunk_seconds)
     with SegmentExtractor(plan, model_complexity) as extractor:
         for segment in plan.segments:
@@ -379,6 +392,7 @@ def extract_landmarks(
                 assembler.add(segment, [timestamp], points[None])
             assembler.finish(segment)
     return assembler.sequence(model_complexity)
+
 
 def detection_warnings(sequence: LandmarkSequence) -> list[str]:
     """Plain-language warnings about what was not found (empty list when all is well)."""

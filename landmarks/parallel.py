@@ -44,7 +44,7 @@ from landmarks.extract import (
     ExtractionPlan,
     ProgressCallback,
     SegmentExtractor,
-    extract_landmarks,
+    extract_planned,
 )
 from landmarks.sequence import LandmarkSequence
 
@@ -184,9 +184,8 @@ def extract_landmarks_parallel(
     if helpers_allowed is not None and helpers > 0:
         helpers = min(helpers, max(0, helpers_allowed()))
     if helpers <= 0:
-        return extract_landmarks(path, model_complexity=model_complexity, progress=progress,
-                                 on_chunk=on_chunk, chunk_seconds=chunk_seconds,
-                                 sample_fps=sample_fps)
+        return extract_planned(plan, model_complexity=model_complexity, progress=progress,
+                               on_chunk=on_chunk, chunk_seconds=chunk_seconds)
     messages: queue.Queue[Any] = queue.Queue()
     with tempfile.TemporaryDirectory(prefix="landmarks-split-") as folder:
         claims = _Claims(Path(folder) / "claims.json", len(plan.segments), helpers)
@@ -209,6 +208,7 @@ def extract_landmarks_parallel(
                     process.kill()
                     process.wait(timeout=10)
     return assembler.sequence(model_complexity, workers=len(run.readers))
+
 
 class _Run:
     """The caller's side of one split extraction: its own segments, the helpers' messages."""
