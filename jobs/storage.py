@@ -71,13 +71,14 @@ def spool_upload(chunks: Iterable[bytes], suffix: str, max_bytes: int) -> Iterat
         Path(tmp_name).unlink(missing_ok=True)
 
 
-def save_video(upload: SpooledUpload) -> tuple[str, bool]:
-    """Store the spooled file under its content name: (stored name, whether this call wrote
-    it). Bytes already stored are kept as they are."""
+def save_video(upload: SpooledUpload, name: str | None = None) -> tuple[str, bool]:
+    """Store the spooled file under `name` (default: its content name): (stored name, whether
+    this call wrote it). Bytes already stored under that name are kept as they are."""
     storage = files.video_storage()
-    if storage.exists(upload.name):
-        return upload.name, False
-    return files.save_local(storage, upload.name, upload.path), True
+    name = name or upload.name
+    if storage.exists(name):
+        return name, False
+    return files.save_local(storage, name, upload.path), True
 
 
 def delete_stored(name: str) -> None:

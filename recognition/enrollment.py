@@ -108,10 +108,8 @@ def _store_video(chunks: Iterable[bytes], filename: str) -> tuple[str, str]:
             check_duration(info.duration)
         except (InvalidVideoError, StageError) as exc:
             raise ReferenceRejected([str(exc)]) from exc
-        name = f"{VIDEO_DIR}/{upload.sha256[:2]}/{Path(upload.name).name}"
-        target = files.video_storage()
-        if not target.exists(name):
-            name = files.save_local(target, name, upload.path)
+        name, _ = storage.save_video(
+            upload, f"{VIDEO_DIR}/{upload.sha256[:2]}/{Path(upload.name).name}")
         return upload.sha256, name
 
 
