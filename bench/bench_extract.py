@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import multiprocessing
 import os
 import resource
 import subprocess
@@ -32,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchlib import bare_ceiling, bare_loop  # noqa: E402
 from tests.support.videos import read_rgb, silfa_frame_paths, write_video  # noqa: E402
 
 LETTERS = "ABCDEFGHIKLMNOPQRSTUVWXY"
@@ -45,32 +45,6 @@ def looped_clip(shared: Path, out: Path, seconds: float, fps: int, size: tuple[i
     count = int(round(seconds * fps))
     frames = (read_rgb(p, size) for p in itertools.islice(itertools.cycle(paths), count))
     return write_video(frames, out, fps=fps)
-
-
-def bare_loop(path: str, start: float = 0.0, end: float | None = None) -> int:
-    """The reference: PyAV decode to RGB and Holistic.process, nothing else."""
-    import av
-    from mediapipe.python.solutions import holistic
-
-    frames = 0
-    with av.open(path) as container, holistic.Holistic(model_complexity=1) as graph:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        if start > 0:
-            container.seek(int(start / stream.time_base), stream=stream, backward=True)
-        for frame in container.decode(stream):
-            t = float(frame.pts * stream.time_base)
-            if t < start - 1e-6:
-                continue
-            if end is not None and t >= end - 1e-6:
-                break
-            graph.process(frame.to_ndarray(format="rgb24"))
-            frames += 1
-    return frames
-
-
-def _bare_chunk(job: tuple[str, float, float | None]) -> int:
-    return bare_loop(*job)
 
 
 def _cpu_seconds() -> float:
@@ -111,17 +85,13 @@ def run_overhead(shared: Path, work: Path, seconds: float, repeats: int) -> dict
 
 
 def run_workers(shared: Path, work: Path, seconds: float) -> dict:
-    from landmarks.parallel import chunk_bounds, extract_landmarks_parallel
+    from landmarks.parallel import extract_landmarks_parallel
 
     clip = looped_clip(shared, work / f"silfa_{seconds:g}s.mp4", seconds, 30, (852, 480))
     t = time.perf_counter()
     seq = extract_landmarks_parallel(clip, workers=2)
     ours = time.perf_counter() - t
-    jobs = [(str(clip), s, e) for s, e in chunk_bounds(seconds, 2)]
-    t = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        counts = pool.map(_bare_chunk, jobs, chunksize=1)
-    ceiling = time.perf_counter() - t
+    ceiling, counts = bare_ceiling(clip, seconds, 2)
     t = time.perf_counter()
     single = bare_loop(str(clip))
     single_s = time.perf_counter() - t

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import sys
 import tempfile
@@ -34,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 import requests  # noqa: E402
-import websockets  # noqa: E402
 
+from benchlib import bare_ceiling, timed_events  # noqa: E402
 from tests.integration.helpers import auth, run_async, upload  # noqa: E402
 from tests.integration.live import LiveStack, start_stack  # noqa: E402
 from tests.support.videos import make_silfa_video  # noqa: E402
@@ -44,42 +43,9 @@ SHARED = ROOT.parent / "shared" / "data"
 FPS = 15
 
 
-def bare_loop(job: tuple[str, float, float | None, float]) -> int:
-    """PyAV decode + Holistic.process on the frames a job reads at `fps`, nothing else."""
-    import av
-    from mediapipe.python.solutions import holistic
-
-    from landmarks.extract import keep_frame
-
-    path, start, end, fps = job
-    kept, first = 0, None
-    with av.open(path) as container, holistic.Holistic(model_complexity=1) as graph:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        if start > 0:
-            container.seek(int(start / stream.time_base), stream=stream, backward=True)
-        for frame in container.decode(stream):
-            t = float(frame.pts * stream.time_base)
-            if t < start - 1e-6:
-                continue
-            if end is not None and t >= end - 1e-6:
-                break
-            first = t if first is None else first
-            if keep_frame(t, first, kept, fps):
-                graph.process(frame.to_ndarray(format="rgb24"))
-                kept += 1
-    return kept
-
-
 def ceiling(clip: Path, seconds: float, processes: int) -> float:
     """Wall seconds of `processes` bare loops over equal shares of the clip, at once."""
-    from landmarks.parallel import chunk_bounds
-
-    jobs = [(str(clip), s, e, float(FPS)) for s, e in chunk_bounds(seconds, processes)]
-    t0 = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        pool.map(bare_loop, jobs, chunksize=1)
-    return time.perf_counter() - t0
+    return bare_ceiling(clip, seconds, processes, float(FPS))[0]
 
 
 def tree_cpu(pid: int) -> float:
@@ -95,17 +61,6 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
-async def _events(url: str, token: str) -> list[tuple[float, dict]]:
-    out = []
-    async with websockets.connect(url, additional_headers=auth(token), open_timeout=60) as ws:
-        async for message in ws:
-            event = json.loads(message)
-            out.append((time.perf_counter(), event))
-            if event["type"] in ("result", "error"):
-                break
-    return out
-
-
 def run_job(stack: LiveStack, token: str, send: Any) -> dict:
     """Upload with `send()`, follow the job to its result; wall and CPU figures."""
     worker, web = stack.processes["worker"].pid, stack.processes["daphne"].pid
@@ -115,7 +70,7 @@ def run_job(stack: LiveStack, token: str, send: Any) -> dict:
     response = send()
     returned = time.perf_counter()
     assert response.status_code == 201, response.text
-    events = run_async(_events(stack.ws_url + f"/ws/jobs/{response.json()['id']}/", token))
+    events = run_async(timed_events(stack.ws_url + f"/ws/jobs/{response.json()['id']}/", token))
     done = events[-1][0]
     cpu_worker, cpu_web = tree_cpu(worker) - cpu_worker, tree_cpu(web) - cpu_web
     final = events[-1][1]

@@ -13,7 +13,6 @@ and bare in-process extraction of the same clip at the same rate.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -22,25 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import websockets  # noqa: E402
-
+from benchlib import timed_events  # noqa: E402
 from landmarks.extract import extract_landmarks  # noqa: E402
-from tests.integration.helpers import auth, run_async, upload  # noqa: E402
+from tests.integration.helpers import run_async, upload  # noqa: E402
 from tests.integration.live import start_stack  # noqa: E402
 from tests.support.videos import make_silfa_video  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
-
-
-async def _timed_events(url: str, token: str) -> list[tuple[float, dict]]:
-    out = []
-    async with websockets.connect(url, additional_headers=auth(token), open_timeout=60) as ws:
-        async for message in ws:
-            event = json.loads(message)
-            out.append((time.perf_counter(), event))
-            if event["type"] in ("result", "error"):
-                break
-    return out
 
 
 def one_run(base: Path, clip: Path, rate: int) -> dict:
@@ -49,7 +36,7 @@ def one_run(base: Path, clip: Path, rate: int) -> dict:
         token = stack.token_for("bench")
         response = upload(stack, token, clip, language="ase")
         returned = time.perf_counter()
-        events = run_async(_timed_events(stack.ws_url + f"/ws/jobs/{response.json()['id']}/",
+        events = run_async(timed_events(stack.ws_url + f"/ws/jobs/{response.json()['id']}/",
                                          token))
     finally:
         stack.stop()

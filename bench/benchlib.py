@@ -1,0 +1,76 @@
+"""Pieces several benchmarks share (bench/ is on sys.path when a bench script runs).
+
+* bare_loop / bare_ceiling: the reference extraction, PyAV decode + Holistic.process on the
+  frames a job reads and nothing else, alone or as N spawned processes over N equal shares of a
+  clip (the machine's ceiling, start-up and model load included);
+* timed_events: a job's WebSocket events, each with its arrival time.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def bare_loop(path: str, start: float = 0.0, end: float | None = None,
+              fps: float | None = None) -> int:
+    """Frames of [start, end) read as a job reads them (at most `fps` per second, keep_frame;
+    every frame without it): PyAV decode to RGB and Holistic.process, nothing else."""
+    import av
+    from mediapipe.python.solutions import holistic
+
+    from landmarks.extract import keep_frame
+
+    kept, first = 0, None
+    with av.open(path) as container, holistic.Holistic(model_complexity=1) as graph:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if start > 0:
+            container.seek(int(start / stream.time_base), stream=stream, backward=True)
+        for frame in container.decode(stream):
+            t = float(frame.pts * stream.time_base)
+            if t < start - 1e-6:
+                continue
+            if end is not None and t >= end - 1e-6:
+                break
+            first = t if first is None else first
+            if keep_frame(t, first, kept, fps):
+                graph.process(frame.to_ndarray(format="rgb24"))
+                kept += 1
+    return kept
+
+
+def bare_ceiling(clip: Path, seconds: float, processes: int,
+                 fps: float | None = None) -> tuple[float, list[int]]:
+    """Wall seconds of `processes` bare loops over equal shares of the clip at once (spawned
+    processes), and the frames each read."""
+    from landmarks.parallel import chunk_bounds
+
+    jobs = [(str(clip), s, e, fps) for s, e in chunk_bounds(seconds, processes)]
+    t0 = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        counts = pool.starmap(bare_loop, jobs, chunksize=1)
+    return time.perf_counter() - t0, counts
+
+
+async def timed_events(url: str, token: str) -> list[tuple[float, dict]]:
+    """(arrival time, event) of each WebSocket event until the job's result or error."""
+    import websockets  # here, so that the bare loops' processes do not import it
+
+    from tests.integration.helpers import auth
+
+    out = []
+    async with websockets.connect(url, additional_headers=auth(token), open_timeout=60) as ws:
+        async for message in ws:
+            event = json.loads(message)
+            out.append((time.perf_counter(), event))
+            if event["type"] in ("result", "error"):
+                break
+    return out
