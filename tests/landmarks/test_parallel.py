@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import numpy as np
@@ -84,11 +85,30 @@ def test_a_helper_killed_mid_clip_is_replaced_by_the_caller(
 
     killed: list[int] = []
 
-    def kill_helper(_prefix: LandmarkSequence) -> None:
+    def helper_pids() -> list[int]:
+        pids = []
         for child in psutil.Process().children():
-            if "helper_main" in " ".join(child.cmdline()) and not killed:
-                os.kill(child.pid, signal.SIGKILL)
-                killed.append(child.pid)
+            try:
+                if "helper_main" in " ".join(child.cmdline()):
+                    pids.append(child.pid)
+            except (psutil.NoSuchProcess, psutil.ZombieProcess):
+                continue  # a helper that just ended
+        return pids
+
+    chunks: list[int] = []
+
+    def kill_helper(_prefix: LandmarkSequence) -> None:
+        # At the first chunk, wait (bounded) for the helper: on a loaded machine it may still be
+        # starting when the caller has read its first 2 s; then kill it mid-clip.
+        chunks.append(1)
+        deadline = time.monotonic() + 30
+        while len(chunks) == 1 and not killed and time.monotonic() < deadline:
+            pids = helper_pids()
+            if pids:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+            else:
+                time.sleep(0.05)
 
     split = extract_landmarks_parallel(spelled_clip, workers=2, sample_fps=15,
                                        on_chunk=kill_helper)
