@@ -48,7 +48,7 @@ from frontend import vendor  # noqa: E402
 from landmarks.extract import extract_landmarks  # noqa: E402
 from landmarks.layout import PARTS  # noqa: E402
 from landmarks.sequence import LandmarkSequence  # noqa: E402
-from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from tests.support.browser import chromium  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 PAGE = """<!doctype html><meta charset="utf-8"><title>bench</title>
@@ -129,15 +129,13 @@ def compare(ours: LandmarkSequence, server: LandmarkSequence) -> dict[str, Any]:
     return row
 
 
-def kept_back_words(words: list[str], model: Path, tmp: Path, fps: float,
+def kept_back_words(words: list[str], predictor: Any, tmp: Path, fps: float,
                     repeat: int) -> dict[str, Path]:
     """Held-out spelled-word videos (bench_spelling's test blocks), written under tmp/clips."""
     import bench_spelling
     from recognition.ml.data import load_runs
-    from recognition.ml.infer import IsolatedPredictor
     from tests.support.videos import read_rgb, write_video
 
-    predictor = IsolatedPredictor.from_bundle(model)
     runs = [r for r in load_runs("frames", bench_spelling.FRAMES)
             if r.label in set(predictor.vocabulary)]
     held = bench_spelling.held_frames(runs, predictor.config.train)
@@ -161,7 +159,6 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     import torch
-    from playwright.sync_api import sync_playwright
 
     from recognition.ml.infer import IsolatedPredictor
 
@@ -174,13 +171,11 @@ def main() -> None:
         clips: dict[str, Path] = {}
         if not args.no_signing_clip:
             clips["pose_test_video"] = SHARED / "video" / "pose_test_video.mp4"
-        words = kept_back_words(args.words, args.model, tmp, args.word_fps, args.repeat)
-        clips.update(words)
         predictor = IsolatedPredictor.from_bundle(args.model)
+        words = kept_back_words(args.words, predictor, tmp, args.word_fps, args.repeat)
+        clips.update(words)
         server, base = serve(tmp)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                 args=CHROMIUM_FLAGS)
+        with chromium() as browser:
             page = browser.new_page()
             page.goto(base + "/index.html")
             for label, path in clips.items():
@@ -200,7 +195,6 @@ def main() -> None:
                     row["read"] = {"word": label, **read, "same": read["browser"] == read["server"]}
                 results["clips"][label] = row
                 print(label, json.dumps(row), flush=True)
-            browser.close()
         server.shutdown()
     same = [r["read"]["same"] for r in results["clips"].values() if "read" in r]
     results["kept_back_same_result"] = f"{sum(same)}/{len(same)}"
