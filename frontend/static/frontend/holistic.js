@@ -79,23 +79,33 @@
       minDetectionConfidence: 0.5,
       minTrackingConfidence: 0.5,
     });
-    let pending = null;
-    solution.onResults((results) => { if (pending) pending(toLayout(results)); });
+    let pending = null;  // the frame in flight's resolve, taken by its results
+    solution.onResults((results) => {
+      const deliver = pending;
+      pending = null;
+      if (deliver) deliver(toLayout(results));
+    });
     await solution.initialize();
     let sent = 0;
     // The solution's own send() stamps frames with performance.now(); its inner graph runner
     // (pinned package version) takes an explicit time, which gives the server's clock.
     const runner = solution.h && typeof solution.h.send === "function" ? solution.h : null;
 
+    // One frame at a time: the next send() waits for both the previous frame's results and its
+    // send() to finish, so a call made as soon as the previous one returns neither overlaps a
+    // send still in progress nor has its results hook cleared by that send's completion.
     let queue = Promise.resolve();
     function landmarksFromFrame(image, timestampMs) {
       const at = timestampMs === undefined ? (sent + 1) * SERVER_FRAME_MS : timestampMs;
       sent += 1;
-      const run = queue.then(() => new Promise((resolve, reject) => {
-        pending = resolve;
+      const run = queue.then(() => {
+        const results = new Promise((resolve) => { pending = resolve; });
         const done = runner ? runner.send({ image }, at) : solution.send({ image });
-        Promise.resolve(done).then(() => { pending = null; }, (err) => { pending = null; reject(err); });
-      }));
+        return Promise.all([results, done]).then(([frame]) => frame, (err) => {
+          pending = null;
+          throw err;
+        });
+      });
       queue = run.catch(() => undefined);
       return run;
     }

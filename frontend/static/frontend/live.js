@@ -19,7 +19,6 @@ slrweb.live = (function () {
   const startButton = $("live-start"), stopButton = $("live-stop"), saveButton = $("live-save");
   const keepVideo = $("live-keep-video"), glosses = $("live-glosses");
   const VALUES = 1 + 543 * 3;
-  const MIN_PAUSE_MS = 30;  // between two Holistic frames (see pumpCamera)
   const MAX_BUFFERED = 1 << 20;  // bytes waiting in the socket: beyond this, frames are skipped
   const log = [];
   let socket = null, ready = null, loading = null, running = false, t0 = null, lastMs = -Infinity;
@@ -122,10 +121,9 @@ slrweb.live = (function () {
       const frame = await holistic.landmarksFromFrame(preview);
       if (!running) break;
       if (send(ms, frame.points) && (frame.presence[2] || frame.presence[3])) log.hands += 1;
-      // Never straight on to the next frame: holistic.js's next landmarksFromFrame, called at
-      // once, has not returned within minutes in headless Chromium; after 30 ms it does.
-      const wait = Math.max(MIN_PAUSE_MS, gap - (now() - ms));
-      await new Promise((r) => setTimeout(r, wait));
+      // Always through a timer, even when late: Holistic settles in promise callbacks alone, and
+      // a loop of them would keep the page's events (Stop, socket messages) waiting.
+      await new Promise((r) => setTimeout(r, Math.max(0, gap - (now() - ms))));
     }
   }
 
@@ -149,7 +147,6 @@ slrweb.live = (function () {
       // One frame first, not sent: Holistic's first frame also loads its models (seconds), and
       // frame times must keep pace with the server's clock (recognition/live.py).
       await holistic.landmarksFromFrame(preview);
-      await new Promise((r) => setTimeout(r, MIN_PAUSE_MS));
       say(t(gettext("Live: sign now. Signs appear below as they are recognised.")));
       pumpCamera().catch((err) => { say(t(gettext("Live mode stopped: %(reason)s"), { reason: err.message })); stop(); });
     } catch (err) {
