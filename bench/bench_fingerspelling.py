@@ -32,6 +32,8 @@ import torch
 
 from fingerspelling_clips import ROOT, extract_frames, heldout_frames  # (sets sys.path)
 from landmarks.sequence import LandmarkSequence
+from mlcore.bundle import CARD
+from mlcore.card import write_card
 from translation.ml.evaluate import char_error_rate
 from translation.ml.fingerspell import heldout_phrases
 from translation.ml.infer import TranslationPredictor
@@ -130,15 +132,14 @@ def write_card_section(bundle: Path, report: dict[str, Any]) -> None:
         f"{_line(real['old'])}; before, in windows: {_line(real['old+windows'])}. "
         f"Words: {'; '.join(' '.join(c['words']) for c in report['clips'])}. "
         f"Read as: {'; '.join(real['new']['texts'])}.", ""])
-    card_path = bundle / "MODEL_CARD.md"
-    card = card_path.read_text()
+    card = (bundle / CARD).read_text()
     head, sep, tail = card.partition("## Long clips")
     if sep:  # replace the previous section, keep what follows it
         tail = tail[tail.find("\n## ") + 1:] if "\n## " in tail else ""
     else:
         head, sep, tail = card.partition("## Command")
         tail = sep + tail
-    card_path.write_text(head + section + "\n" + tail)
+    write_card(bundle, head + section + "\n" + tail)  # atomically: a crash keeps the old card
 
 
 def main() -> None:
