@@ -22,12 +22,17 @@ sys.path.insert(0, str(ROOT))
 from landmarks.formats.npz import load_npz, save_npz  # noqa: E402
 from landmarks.layout import RIGHT_HAND  # noqa: E402
 from landmarks.sequence import LandmarkSequence  # noqa: E402
-from translation.ml.fingerspell import silfa_samples  # noqa: E402
+from translation.ml.letterbank import (  # noqa: E402
+    LETTERS,
+    SILFA_HELDOUT_FRACTION,
+    VIDEO_FPS,
+    silfa_samples,
+)
 
 CACHE = Path("/tmp/slrweb-fingerspelling")
 
 
-def extract_frames(paths: list[Path], fps: float = 30.0) -> LandmarkSequence:
+def extract_frames(paths: list[Path], fps: float = VIDEO_FPS) -> LandmarkSequence:
     """Encode `paths` as an H.264 mp4 and extract it with MediaPipe (cached by the frame list)."""
     from landmarks.extract import extract_landmarks
     from tests.support.videos import read_rgb, write_video
@@ -56,13 +61,15 @@ def heldout_frames(shared: Path, letter: str) -> tuple[list[Path], float]:
     order: when a letter has one sample per frame the held-out block is the same ranks; else
     each frame is matched to its nearest sample by the right hand (our video-mode extraction
     differs a little from SILFA's), and the block starts after the last frame whose nearest
-    sample is a training one. Letters SILFA has no samples of (J, Z) are wholly held out.
+    sample is a training one. Letters SILFA has no samples of (J, Z): the last
+    SILFA_HELDOUT_FRACTION of the frames (their first frames train through the letter videos,
+    translation.ml.letterbank.add_video_letters).
     """
     frames = letter_frames(shared, letter)
     samples = [s for s in silfa_samples(str(shared / "isolated" / "silfa_fingerspelling"))
                .get(letter, []) if s.right is not None]
     if not samples:
-        return frames, 1.0
+        return frames[int(round(len(frames) * (1 - SILFA_HELDOUT_FRACTION))):], 1.0
     held = np.array([s.heldout for s in samples])
     cut = int(np.argmax(held)) if held.any() else len(samples)
     seq = extract_frames(frames)
@@ -87,13 +94,33 @@ def word_clip_frames(shared: Path, words: list[str]) -> list[Path]:
     return [p for word in words for letter in word.upper() for p in heldout_frames(shared, letter)[0]]
 
 
+def write_letters(shared: Path, out: Path) -> None:
+    """Each letter's whole video as MediaPipe reads it and where its held-out block starts, for
+    training (translation.ml.letterbank.add_video_letters reads this npz)."""
+    arrays: dict[str, np.ndarray] = {}
+    for letter in LETTERS:
+        frames = letter_frames(shared, letter)
+        arrays[letter] = extract_frames(frames).points.astype(np.float32)
+        arrays[f"{letter}_heldout"] = np.array(len(frames) - len(heldout_frames(shared, letter)[0]))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, **arrays)
+
+
 def main() -> None:
-    """Extract (and cache) every letter's frames: `python bench/fingerspelling_clips.py`."""
+    """Extract (and cache) every letter's frames: `python bench/fingerspelling_clips.py`
+    (`--write-letters FILE`: also the npz training reads with --letter-video)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--write-letters", type=Path)
+    args = parser.parse_args()
     shared = ROOT.parent / "shared" / "data"
-    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    for letter in LETTERS:
         frames, share = heldout_frames(shared, letter)
         print(letter, len(letter_frames(shared, letter)), "held-out frames", len(frames),
               "matched", round(share, 2), flush=True)
+    if args.write_letters:
+        write_letters(shared, args.write_letters)
 
 
 if __name__ == "__main__":

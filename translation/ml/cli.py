@@ -67,6 +67,13 @@ def _add_fingerspelling_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--long-sequences", type=int, default=100,
                    help="held-out phrases of six words (long-input CER, windowed reader)")
     g.add_argument("--init-from", help="start from this bundle's weights (where shapes agree)")
+    g.add_argument("--letter-video",
+                   help="npz of the SILFA letter videos as MediaPipe reads them "
+                        "(bench/fingerspelling_clips.py --write-letters): one more recording")
+    g.add_argument("--clip-prob", type=float, default=0.5,
+                   help="with --letter-video: share of phrases spelled from its letter clips")
+    g.add_argument("--all-silfa", action="store_true",
+                   help="train on every SILFA frame, held-out blocks too (final retrain)")
 
 
 def _add_train_arguments(p: argparse.ArgumentParser) -> None:

@@ -31,6 +31,8 @@ from translation.ml.features import FEATURE_DIM, FEATURE_SET, hand_features
 from translation.ml.letterbank import (  # noqa: F401 (re-exported)
     LETTERS,
     SILFA_HELDOUT_FRACTION,
+    VIDEO,
+    VIDEO_FPS,
     LetterBank,
     SilfaSample,
     load_letter_banks,
@@ -64,6 +66,13 @@ class SynthesisConfig(Config):
     miss_prob: float = 0.04  # frames where the tracker lost the hand
     rest_hand_prob: float = 0.5
     left_handed_prob: float = 0.25
+    # Phrases spelled as a real video spells them (needs VIDEO runs in the bank): each letter a
+    # stretch of the SILFA letter video played straight through at the video's own speed, mostly
+    # cut to the next letter as the letter clips of a real spelled-word video are joined.
+    clip_prob: float = 0.0
+    clip_fps: tuple[float, ...] = (15.0, 30.0)  # 15: what a job extracts, 30: every frame
+    clip_len: tuple[float, float] = (0.25, 0.8)  # one letter's stretch
+    clip_cut_prob: float = 0.7
 
 
 def _frames(rng: random.Random, fps: float, tempo: float, span: tuple[float, float]) -> int:
@@ -109,6 +118,23 @@ def _spell(track: _Track, word: str, bank: LetterBank, rng: random.Random,
         if track.shapes and rng.random() >= cfg.cut_prob:
             hop = np.array([0.35, -0.1]) if i and letter == word[i - 1] else None
             track.move(held[0], off, _frames(rng, fps, tempo, cfg.transition), hop)
+        for shape in held:
+            track.add(shape, off)
+
+
+def _spell_clip(track: _Track, word: str, bank: LetterBank, rng: random.Random,
+                cfg: SynthesisConfig, fps: float) -> None:
+    """Append one word from the letters' VIDEO runs (_spell's holds where a letter has none)."""
+    stride = max(1, round(VIDEO_FPS / fps))
+    start = np.array([rng.uniform(-0.6, 0.6), rng.uniform(-0.3, 0.3)])
+    for i, letter in enumerate(word):
+        frames = _frames(rng, fps, 1.0, cfg.clip_len)
+        held = (bank.clip(letter, frames, rng, VIDEO, stride) if bank.has_source(letter, VIDEO)
+                else bank.hold(letter, frames, rng))
+        off = start + np.array([rng.uniform(-0.1, 0.1), rng.uniform(-0.05, 0.05)])
+        if track.shapes and rng.random() >= cfg.clip_cut_prob:
+            hop = np.array([0.35, -0.1]) if i and letter == word[i - 1] else None
+            track.move(held[0], off, _frames(rng, fps, 1.0, cfg.transition), hop)
         for shape in held:
             track.add(shape, off)
 
@@ -170,14 +196,18 @@ def synthesize_phrase(words: Sequence[str], bank: LetterBank, rng: random.Random
                       ) -> tuple[np.ndarray, float, list[str]]:
     """Landmarks of `words` spelled one after another with pauses between them:
     ((T, 543, 3) NaN-missing, fps, CTC labels: letters, WORD_GAP where a pause shows)."""
-    fps = rng.choice(cfg.fps)
+    clip = cfg.clip_prob > 0 and rng.random() < cfg.clip_prob  # (no draw: same phrases as before)
+    fps = rng.choice(cfg.clip_fps if clip else cfg.fps)
     tempo = rng.uniform(*cfg.tempo)
     track = _Track()
     labels: list[str] = []
     for i, word in enumerate(words):
         if i and _word_gap(track, bank, rng, cfg, fps, tempo) != "none":
             labels.append(WORD_GAP)
-        _spell(track, word.upper(), bank, rng, cfg, fps, tempo)
+        if clip:
+            _spell_clip(track, word.upper(), bank, rng, cfg, fps)
+        else:
+            _spell(track, word.upper(), bank, rng, cfg, fps, tempo)
         labels.extend(word.upper())
     lead = (_frames(rng, fps, 1.0, cfg.lead) - 1, _frames(rng, fps, 1.0, cfg.lead) - 1)
     return _render(track, rng, cfg, lead, bank.rest), fps, labels
@@ -302,7 +332,7 @@ def heldout_metrics(model: Translator, examples: Sequence[Example], tokenizer: T
 
 
 def _card(args: argparse.Namespace, train_bank: LetterBank, test_bank: LetterBank,
-          splits: dict[str, list[str]]) -> str:
+          splits: dict[str, list[str]], cfg: SynthesisConfig = SynthesisConfig()) -> str:
     samples = {k: sum(len(v) for v in b.shapes.values()) for k, b in
                (("train", train_bank), ("held-out", test_bank))}
     return (f"Synthetic continuous fingerspelling assembled from real single-letter landmarks "
@@ -319,22 +349,44 @@ def _card(args: argparse.Namespace, train_bank: LetterBank, test_bank: LetterBan
             f"left-handed mirroring vary. Words: {len(splits['train'])} train / "
             f"{len(splits['dev'])} dev / {len(splits['test'])} held-out "
             f"({args.words or 'translation.ml.wordlist'}); {args.sequences_per_epoch} fresh "
-            "phrases per epoch. Target: the words; CTC: their letters and `_` at visible pauses.")
+            "phrases per epoch. Target: the words; CTC: their letters and `_` at visible pauses."
+            + _video_card(args, cfg))
+
+
+def _video_card(args: argparse.Namespace, cfg: SynthesisConfig) -> str:
+    video = getattr(args, "letter_video", None)
+    if not video:
+        return ""
+    text = (f" Also the SILFA letter videos (video/silfa_frames) read back with MediaPipe "
+            f"Holistic ({video}): one more recording per letter, J and Z included, split like "
+            f"SILFA's samples (the last {SILFA_HELDOUT_FRACTION:g} of each letter's frames held "
+            f"out); {cfg.clip_prob:g} of the phrases are spelled from these video runs as a real "
+            f"video is (each letter {cfg.clip_len[0]:g}-{cfg.clip_len[1]:g} s of consecutive "
+            f"frames at {'/'.join(f'{f:g}' for f in cfg.clip_fps)} fps, cut to the next letter "
+            f"with probability {cfg.clip_cut_prob:g}).")
+    if getattr(args, "all_silfa", False):
+        text += (" Final retrain: every SILFA frame (samples and video, held-out blocks "
+                 "included) trained these weights.")
+    return text
 
 
 def prepare_fingerspelling_data(args: argparse.Namespace, work_dir: Path) -> PreparedData:
     """Banks, word splits, a SentencePiece model of the training words, train/dev sets."""
-    train_bank, test_bank = load_letter_banks(args.isolated_dir, args.heldout_fraction)
+    video = getattr(args, "letter_video", None)
+    all_silfa = bool(getattr(args, "all_silfa", False))
+    train_bank, test_bank = load_letter_banks(args.isolated_dir, args.heldout_fraction,
+                                              video=video, all_silfa=all_silfa)
     splits = _splits(args, test_bank.letters())
     vocab = ctc_vocab()
     tokenizer = tokenizer_for(args, splits["train"], work_dir)
     span = (1, args.max_phrase_words)
+    cfg = SynthesisConfig(clip_prob=float(getattr(args, "clip_prob", 0.0)) if video else 0.0)
     dev = make_examples(splits["dev"], test_bank, tokenizer, vocab, args.dev_sequences, 10_000,
-                        phrase_words=span)
+                        cfg, phrase_words=span)
 
     def train(epoch: int) -> list[Example]:
         return make_examples(splits["train"], train_bank, tokenizer, vocab,
-                             args.sequences_per_epoch, epoch, phrase_words=span)
+                             args.sequences_per_epoch, epoch, cfg, phrase_words=span)
 
     def test_eval(model: Translator) -> dict[str, Any]:
         single = heldout_examples(args, tokenizer, vocab, 1)
@@ -357,6 +409,6 @@ def prepare_fingerspelling_data(args: argparse.Namespace, work_dir: Path) -> Pre
         model_overrides={"input_dim": FEATURE_DIM, "ctc_vocab_size": len(vocab),
                          "tgt_vocab_size": len(tokenizer), "max_src_len": 1024},
         extra_config={"features": {"set": FEATURE_SET}, "reader": dict(DEFAULT_READER)},
-        data_card=_card(args, train_bank, test_bank, splits), extra_eval=test_eval,
+        data_card=_card(args, train_bank, test_bank, splits, cfg), extra_eval=test_eval,
         task="fingerspelling",
     )

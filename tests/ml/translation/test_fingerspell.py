@@ -11,7 +11,9 @@ import pytest
 
 from landmarks.layout import LEFT_HAND, RIGHT_HAND
 from translation.ml.features import FEATURE_DIM, hand_features
+from translation.ml.letterbank import add_video_letters
 from translation.ml.fingerspell import (
+    VIDEO,
     WORD_GAP,
     LetterBank,
     SynthesisConfig,
@@ -104,6 +106,54 @@ def test_a_held_letter_replays_consecutive_frames_of_one_recording() -> None:
         frames = [index[id(s)] for s in bank.hold("A", 12, random.Random(seed))]
         assert all(abs(a - b) in (1, 2) for a, b in zip(frames, frames[1:], strict=False))
         assert len({k // 5 for k in frames}) == 1  # never crosses into the other recording
+
+
+def _scaled_bank() -> tuple[LetterBank, dict[int, int]]:
+    """Letter A: 6 samples of an image recording, then 10 video frames (told apart by scale:
+    normalize_hand makes every sample wrist-relative); id(shape) -> frame number."""
+    bank = LetterBank()
+    for i in range(16):
+        bank.add("A", np.full((21, 3), i, np.float32) + np.eye(21, 3, dtype=np.float32) * i,
+                 new_run=i in (0, 6), source=VIDEO if i >= 6 else "")
+    return bank, {id(s): k for k, s in enumerate(bank.shapes["A"])}
+
+
+def test_a_letter_clip_plays_one_video_run_straight_through() -> None:
+    bank, index = _scaled_bank()
+    assert bank.has_source("A", VIDEO) and not bank.has_source("B", VIDEO)
+    for seed in range(10):
+        frames = [index[id(s)] for s in bank.clip("A", 4, random.Random(seed), VIDEO, stride=2)]
+        assert len(frames) == 4 and all(b - a == 2 for a, b in zip(frames, frames[1:], strict=False))
+        assert min(frames) >= 6  # the video run only
+        held = [index[id(s)] for s in bank.hold("A", 8, random.Random(seed), source=VIDEO)]
+        assert min(held) >= 6
+    # never past the run's end, however long the clip asked for
+    assert [index[id(s)] for s in bank.clip("A", 50, random.Random(0), VIDEO)] == list(range(6, 16))
+
+
+def test_clip_phrases_spell_from_video_runs_with_cuts() -> None:
+    bank, index = _scaled_bank()
+    cfg = SynthesisConfig(clip_prob=1.0, clip_cut_prob=1.0, clip_fps=(30.0,), clip_len=(0.1, 0.1),
+                          miss_prob=0.0, lead=(0.0, 0.0), rest_hand_prob=0.0,
+                          left_handed_prob=0.0, noise=0.0, gap_kinds=(("none", 1.0),))
+    points, fps, labels = synthesize_phrase(["aa", "a"], bank, random.Random(3), cfg)
+    assert fps == 30.0 and labels == ["A", "A", "A"] and len(points) == 3 * 3
+    # clip_prob 0 (the default) draws nothing more: the same phrases as before the option
+    plain = synthesize_phrase(["aa"], bank, random.Random(4), SynthesisConfig())
+    off = synthesize_phrase(["aa"], bank, random.Random(4), SynthesisConfig(clip_prob=0.0))
+    np.testing.assert_array_equal(plain[0], off[0])
+
+
+def test_video_letters_split_at_the_held_out_block(tmp_path: Path) -> None:
+    points = np.full((10, 543, 3), np.nan, np.float32)
+    points[:, RIGHT_HAND] = np.random.default_rng(0).random((10, 21, 3))
+    points[2, RIGHT_HAND] = np.nan  # no hand found: skipped
+    np.savez(tmp_path / "v.npz", A=points, A_heldout=np.array(7))
+    for all_frames, n_train in ((False, 6), (True, 9)):
+        train, test = LetterBank(), LetterBank()
+        add_video_letters(train, test, tmp_path / "v.npz", all_frames)
+        assert len(train.shapes["A"]) == n_train and len(test.shapes["A"]) == 3
+        assert train.sources["A"] == test.sources["A"] == [VIDEO]
 
 
 def test_word_splits_are_disjoint_and_spellable() -> None:
