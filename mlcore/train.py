@@ -96,6 +96,9 @@ class Task:
       into one number where higher is better. Without evaluate the last epoch is kept.
     generators: the task's own random generators (data sampling, augmentation); their states
       are checkpointed and restored with the loop's.
+    after_epoch(model, epoch): called after each epoch's training (epoch: 1-based, completed
+      epochs), before its dev evaluation, with the weights that epoch ended with (e.g. to keep
+      them for checkpoint averaging).
     """
 
     batches: Callable[[int], Iterable[Any]]
@@ -104,6 +107,7 @@ class Task:
     score: Callable[[dict[str, Any]], float] | None = None
     generators: Sequence[Generator] = ()
     to_device: Callable[[Any, str], Any] | None = None
+    after_epoch: Callable[[Any, int], None] | None = None
 
 
 @dataclass
@@ -313,6 +317,8 @@ def fit(model: nn.Module, task: Task, cfg: LoopConfig, *, device: str = "cpu",
                                   **loop.train_epoch(progress)}
         loop.state.epoch += 1
         record["step"] = loop.state.step
+        if task.after_epoch is not None:
+            task.after_epoch(loop.model, loop.state.epoch)
         if loop.state.epoch % max(cfg.eval_every, 1) == 0 or loop.state.epoch == cfg.epochs:
             record.update(loop.evaluate(log))
         record["seconds"] = round(time.monotonic() - t0, 1)  # training + dev evaluation

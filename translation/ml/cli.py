@@ -122,6 +122,11 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
         g.add_argument(flag, type=typ, default=default)
     g.add_argument("--select-metric", choices=["bleu4", "cer"], default="bleu4",
                    help="dev metric for early stopping and the kept checkpoint")
+    g.add_argument("--schedule", choices=["inverse_sqrt", "constant"], default="inverse_sqrt",
+                   help="learning rate after warm-up: inverse square-root decay or constant")
+    g.add_argument("--average-last", type=int, default=0, metavar="K",
+                   help="write the average of the last K epochs' weights (kept beside the "
+                        "checkpoint) instead of the best epoch's; 0 = off")
     g.add_argument("--device", default="auto", type=_device,
                    help="auto (CUDA when present), cpu or cuda; AMP on CUDA")
     g.add_argument("--checkpoint-dir", help="default tmp/translation-runs/NAME")

@@ -73,6 +73,12 @@ class TrainConfig(Config):
     num_threads: int = 1  # torch CPU threads; >1 thrashes when other jobs share the CPU
     max_minutes: float = 0.0  # wall-clock budget; 0 = none
     unk_dropout: float = 0.0  # gloss input: share of training glosses replaced by <unk>
+    # After warm-up: "inverse_sqrt" decay or "constant" (e.g. continuing a trained model at a
+    # small step whose epochs are then averaged).
+    schedule: str = "inverse_sqrt"
+    # >0: the result is the average of the weights of the last K epochs (checkpoint
+    # averaging; each epoch's weights are kept beside the checkpoint), not the best epoch.
+    average_last: int = 0
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
 from translation.ml.glossnorm import gloss_normalizer, pseudo_glosses
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map, train_spm
-from translation.ml.train import EpochData, fit
+from translation.ml.train import EpochData, epoch_weight_files, fit
 
 
 @dataclass
@@ -72,6 +72,8 @@ def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
         num_threads=args.threads, max_minutes=args.max_minutes,
         select_metric=args.select_metric, plateau_factor=args.plateau_factor,
         unk_dropout=getattr(args, "unk_dropout", 0.0),
+        schedule=getattr(args, "schedule", "inverse_sqrt"),
+        average_last=getattr(args, "average_last", 0),
     )
 
 
@@ -212,6 +214,9 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
     metrics.update(split="dev", training_minutes=round(minutes, 1), epochs=state.epoch,
                    best_epoch=state.best_epoch, select_metric=args.select_metric,
                    best_dev_score_greedy=state.best_score)
+    if train_cfg.average_last:  # the weights are the mean of these epochs', not the best's
+        metrics["averaged_epochs"] = [int(p.stem.split("-")[1]) for p in epoch_weight_files(
+            ckpt_dir, state.epoch)[-train_cfg.average_last:]]
     if data.extra_eval is not None:
         metrics.update(data.extra_eval(model))
     (ckpt_dir / "dev_hypotheses.txt").write_text("\n".join(hyps) + "\n")

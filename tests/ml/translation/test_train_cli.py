@@ -117,3 +117,22 @@ def test_fit_resumes_and_stops_early(tiny_spm: TextTokenizer, tiny_vocab: GlossV
     _, state = fit(Translator(cfg), lambda e: examples, examples, tiny_spm, frozen,
                    tmp_path / "other")
     assert state.epoch == 3 and state.best_epoch == 1 and state.lr_scale == 0.25
+
+
+def test_train_translation_average_last_writes_the_mean_of_the_last_epochs(
+        tiny_files: dict[str, Path], tmp_path: Path) -> None:
+    files = [str(tiny_files["gloss"]), str(tiny_files["text"])]
+    code = main(["train-translation", "--out", str(tmp_path / "b"), "--name", "tiny",
+                 "--train-src", files[0], "--train-tgt", files[1], "--dev-src", files[0],
+                 "--dev-tgt", files[1], "--epochs", "3", "--schedule", "constant",
+                 "--average-last", "2", "--checkpoint-dir", str(tmp_path / "ckpt"), *TINY_ARGS])
+    assert code == 0
+    bundle = read_bundle(tmp_path / "b")
+    assert bundle.metrics["averaged_epochs"] == [2, 3]
+    assert bundle.config["train"]["average_last"] == 2
+    assert bundle.config["train"]["schedule"] == "constant"
+    model, _ = load_translator(tmp_path / "b")
+    kept = [torch.load(tmp_path / "ckpt" / f"epoch-00{e}.pt", weights_only=True) for e in (2, 3)]
+    name = "tgt_embed.weight"
+    assert torch.allclose(model.state_dict()[name], (kept[0][name] + kept[1][name]) / 2,
+                          atol=1e-6)
