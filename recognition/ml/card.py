@@ -112,8 +112,10 @@ def render_card(cfg: IsolatedConfig, vocab: list[str], metrics: dict[str, Any],
         f"{' '.join(vocab)}.\n\n{notes.strip()}", commands=[metrics["command"]])
     card.add("Model", _model_line(cfg, metrics["parameters"]))
     card.add("Data split", _split_line(cfg, metrics))
+    held_out = bool(metrics["split"].get("test", {}).get("runs"))
     card.add("Results (held-out test split, measured in the training run)",
-             _results_table(metrics),
+             _results_table(metrics) if held_out else
+             ["No held-out split (split `none`): every frame trained these weights."],
              (f"Best epoch {metrics['best_epoch']} of {cfg.train.epochs} by validation top-1 "
               f"({_pct(metrics['val_top1'])})" if metrics["split"].get("val", {}).get("runs")
               else f"Epoch {metrics['best_epoch']} of {cfg.train.epochs} (the last: no "

@@ -94,7 +94,7 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
                        ("heads", int), ("cross-modal-heads", int), ("clip-max", int),
                        ("mirror-prob", float)):
         tr.add_argument(f"--{flag}", type=kind)
-    tr.add_argument("--split", choices=("blocks", "sequences"))
+    tr.add_argument("--split", choices=("blocks", "sequences", "none"))
     for flag in ("cross-modal", "velocity", "dominant-hand", "hand-location"):
         tr.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction)
     tr.set_defaults(func=train_command, command_parser=tr)

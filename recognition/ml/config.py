@@ -93,7 +93,9 @@ class TrainConfig(Config):
     eval_clip_lens: tuple[int, ...] = (1, 8)
     seed: int = 0
     # Split of each run into contiguous blocks ("blocks"), of whole runs ("sequences"), or of
-    # whole signers ("participants": n_blocks groups of people, see recognition.ml.participants).
+    # whole signers ("participants": n_blocks groups of people, see recognition.ml.participants),
+    # or none at all ("none": every frame trains, the last epoch is kept; the final weights of a
+    # configuration chosen and measured with a held-out split).
     split: str = "blocks"
     n_blocks: int = 5
     # val_block -1 (split "participants"): no validation group; its people train too and the

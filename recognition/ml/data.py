@@ -189,6 +189,9 @@ def _split_free(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Run]]:
         from recognition.ml.participants import split_by_participant
 
         return split_by_participant(runs, cfg)
+    if cfg.split == "none":  # the final model of a chosen config: every frame trains
+        out["train"] = list(runs)
+        return out
     if cfg.split == "sequences":
         by_label: dict[str, list[Run]] = defaultdict(list)
         for run in runs:
@@ -198,7 +201,8 @@ def _split_free(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Run]]:
                 out[_block_name(k % cfg.n_blocks, cfg)].append(run)
         return out
     if cfg.split != "blocks":
-        raise ValueError(f"unknown split {cfg.split!r}; use blocks, sequences or participants")
+        raise ValueError(f"unknown split {cfg.split!r}; use blocks, sequences, participants "
+                         "or none")
     for run in runs:
         for name, pieces in block_split(len(run), cfg).items():
             out[name].extend(run.piece(a, b) for a, b in pieces if b > a)

@@ -111,9 +111,9 @@ def _resumable(config: dict[str, Any]) -> dict[str, Any]:
 
 def test_metrics(model: IsolatedSignTransformer, cfg: IsolatedConfig, runs: list[Run],
                  vocab: list[str], device: str) -> dict[str, dict]:
-    """Metrics per evaluation clip length, keyed 'clip<N>'."""
+    """Metrics per evaluation clip length, keyed 'clip<N>' (none without test runs)."""
     return {f"clip{n}": evaluate_model(model, runs, vocab, cfg.features, n, device)
-            for n in cfg.train.eval_clip_lens}
+            for n in cfg.train.eval_clip_lens if runs}
 
 
 def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto",
@@ -161,7 +161,7 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
     started = time.perf_counter()
     baseline = make_baseline(cfg, vocab).fit(splits["train"])
     metrics["baseline"] = {f"clip{n}": baseline.evaluate(splits["test"], n)
-                           for n in cfg.train.eval_clip_lens}
+                           for n in cfg.train.eval_clip_lens if splits["test"]}
     metrics["baseline"]["train_seconds"] = round(time.perf_counter() - started, 1)
     for name, extra in (extra_eval or {}).items():
         known = [r for r in extra if r.label in vocab]
