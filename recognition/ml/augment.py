@@ -22,6 +22,7 @@ __all__ = [
     "mirror_points",
     "resample_time",
     "rotate_3d",
+    "stretch_x",
     "rotate_scale_shift",
 ]
 
@@ -85,6 +86,14 @@ def hand_proportions(hand: np.ndarray, palm: float, fingers: np.ndarray) -> np.n
     return out
 
 
+def stretch_x(points: np.ndarray, factor: float) -> np.ndarray:
+    """The same scene filmed with another image aspect ratio: image-normalised x (x / width) is
+    stretched by `factor` about the image centre (1.78 takes a 16:9 frame to a square one)."""
+    out = points.copy()
+    out[..., 0] = (points[..., 0] - 0.5) * factor + 0.5
+    return out
+
+
 def flip_chirality(points: np.ndarray) -> np.ndarray:
     """Mirror each hand's x about its own wrist without swapping the slots: a detector that
     called a left hand right (and vice versa) keeps the place but shows the other chirality."""
@@ -97,8 +106,9 @@ def flip_chirality(points: np.ndarray) -> np.ndarray:
 
 def _signer_variation(out: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator
                       ) -> np.ndarray:
-    """Hand size and proportions, 3-D camera angle and detector chirality errors (item: new
-    signers look like this signer seen through another body and another camera)."""
+    """Hand size and proportions, 3-D camera angle, image aspect ratio and detector chirality
+    errors (item: new signers look like this signer seen through another body and another
+    camera)."""
     if cfg.finger_scale > 0 or cfg.palm_scale != (1.0, 1.0):
         for sl in (LEFT_HAND, RIGHT_HAND):
             fingers = 1 + rng.uniform(-cfg.finger_scale, cfg.finger_scale, size=5)
@@ -106,6 +116,8 @@ def _signer_variation(out: np.ndarray, cfg: AugmentConfig, rng: np.random.Genera
     if cfg.rotate3d_deg > 0:
         yaw, pitch = rng.uniform(-cfg.rotate3d_deg, cfg.rotate3d_deg, size=2)
         out = rotate_3d(out, float(yaw), float(pitch))
+    if cfg.aspect != (1.0, 1.0):  # after the 3-D view: the aspect is the image's sampling
+        out = stretch_x(out, float(np.exp(rng.uniform(*np.log(cfg.aspect)))))
     if rng.random() < cfg.chirality:
         out = flip_chirality(out)
     return out

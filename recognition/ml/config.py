@@ -70,11 +70,15 @@ class AugmentConfig(Config):
     shift: float = 0.05  # max translation, image fraction
     # Signer variation (all off by default): palm size factor range, max relative change of
     # each finger's length, max camera yaw/pitch (3-D rotation, degrees), probability of a hand
-    # detected with the wrong chirality (mirrored in place, slots kept).
+    # detected with the wrong chirality (mirrored in place, slots kept), and the range of the
+    # image's x stretch relative to the training data (log-uniform): a camera with another
+    # aspect ratio (image-normalised x is x / width, so a square video's hands look wider than a
+    # 16:9 video's).
     palm_scale: tuple[float, float] = (1.0, 1.0)
     finger_scale: float = 0.0
     rotate3d_deg: float = 0.0
     chirality: float = 0.0
+    aspect: tuple[float, float] = (1.0, 1.0)
 
 
 @dataclass(frozen=True)

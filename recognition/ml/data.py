@@ -9,7 +9,8 @@ assign whole runs), never scatter frames at random, or the test set leaks into t
 Sources (load_runs' `fmt`):
 - asl-npz:  the asl_alphabet_hands.npz layout (X (N, 21, 3), y, filename "frame_<k>.npy")
 - gislr:    Kaggle GISLR (train.csv with path, participant_id, sequence_id, sign + parquet files)
-- pose:     <root>/<sign>/*.pose (pose-format), or <root>/index.csv with path,sign
+- pose:     <root>/<sign>/*.pose (pose-format), <root>/index.csv with path,sign, or a
+            sign-language lexicon's language folder (<lexicon>/<lang>, index.csv one level up)
 - npz-dir:  <root>/<sign>/*.npz (landmarks.formats.npz), or <root>/index.csv with path,sign
 - frames:   <root>/<sign>/<name>_<k>.jpg consecutive video frames, one recording per sign
             (MediaPipe Holistic in video mode, cached; recognition.ml.frames)
@@ -156,21 +157,42 @@ def _group_frames(points: np.ndarray, samples: list[tuple], merge: bool) -> list
 
 
 def _load_files(root: Path, suffix: str) -> list[Run]:
-    """Per-clip files labelled by index.csv (path,sign) or by their parent folder."""
+    """Per-clip files labelled by index.csv (path,sign), by a sign-language lexicon's index
+    (see lexicon_pairs), or by their parent folder."""
     from landmarks.formats import read_landmarks
 
     index = root / "index.csv"
+    participant = ""
     if index.is_file():
         with open(index, newline="") as handle:
             pairs = [(root / r["path"], r["sign"]) for r in csv.DictReader(handle)]
+    elif (lexicon := lexicon_pairs(root)) is not None:
+        pairs, participant = lexicon, f"{root.parent.name}/{root.name}"
     else:
         pairs = [(p, p.parent.name) for p in sorted(root.glob(f"*/*{suffix}"))]
     runs = []
     for file, sign in pairs:
         seq = read_landmarks(file)
         if len(seq):
-            runs.append(Run(seq.points, sign, (str(file.name),) * len(seq), seq.fps))
+            runs.append(Run(seq.points, sign, (str(file.name),) * len(seq), seq.fps,
+                            participant=participant))
     return runs
+
+
+def lexicon_pairs(root: Path) -> list[tuple[Path, str]] | None:
+    """A spoken-to-signed-translation lexicon's language folder (<lexicon>/<lang>/*.pose, with
+    <lexicon>/index.csv: path,spoken_language,signed_language,start,end,words,glosses,...):
+    (file, gloss) of that language's rows, or None when root is not one. One lexicon language
+    is one signer as far as splits go (the fingerspelling lexicon: one person per language)."""
+    index = root.parent / "index.csv"
+    if not index.is_file():
+        return None
+    with open(index, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or not {"path", "signed_language", "glosses"} <= set(rows[0]):
+        return None
+    return [(root.parent / r["path"], r["glosses"]) for r in rows
+            if r["signed_language"] == root.name]
 
 
 def split_runs(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Run]]:

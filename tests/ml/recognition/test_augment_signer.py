@@ -1,6 +1,9 @@
-"""Signer-variation augmentation: hand proportions, 3-D camera rotation, chirality, mirroring."""
+"""Signer-variation augmentation: hand proportions, 3-D camera rotation, image aspect, chirality,
+mirroring."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -13,6 +16,7 @@ from recognition.ml.augment import (
     hand_proportions,
     mirror_points,
     rotate_3d,
+    stretch_x,
 )
 from recognition.ml.config import AugmentConfig
 from recognition.ml.data import Run
@@ -90,3 +94,30 @@ def test_augment_clip_with_signer_variation_is_seeded_and_keeps_absent_parts(
     assert np.isnan(one[:, LEFT_HAND]).all() and not np.isnan(one[:, RIGHT_HAND]).any()
     other = augment_clip(clip, cfg, np.random.default_rng(8))
     assert not np.allclose(other, one, equal_nan=True)
+
+
+def test_stretch_x_is_an_aspect_change_about_the_image_centre(silfa_runs: list[Run]) -> None:
+    clip = _clip(silfa_runs)
+    wide = stretch_x(clip, 16 / 9)
+    np.testing.assert_allclose(wide[..., 1:], clip[..., 1:], equal_nan=True)  # y, z kept
+    np.testing.assert_allclose(wide[..., 0] - 0.5, (clip[..., 0] - 0.5) * 16 / 9, atol=1e-6)
+    assert np.array_equal(np.isnan(wide), np.isnan(clip))
+    # The hand's shape (wrist-relative, palm-scaled) changes: the camera's aspect is not a
+    # translation or a uniform scale, so normalisation alone cannot remove it.
+    a, b = normalize_hand(clip[:, RIGHT_HAND]), normalize_hand(wide[:, RIGHT_HAND])
+    assert np.nanmax(np.abs(a - b)) > 0.1
+
+
+def test_augment_clip_draws_the_aspect_log_uniformly_in_its_range(silfa_runs: list[Run]) -> None:
+    clip = _clip(silfa_runs)
+    fixed = AugmentConfig(frame_drop=0.0, speed=(1.0, 1.0), mirror=0.0, noise=0.0, rotate_deg=0.0,
+                          scale=(1.0, 1.0), shift=0.0)
+    np.testing.assert_allclose(  # a one-point range is exactly that stretch
+        augment_clip(clip, dataclasses.replace(fixed, aspect=(2.0, 2.0)),
+                     np.random.default_rng(0)), stretch_x(clip, 2.0), atol=1e-6, equal_nan=True)
+    ranged = dataclasses.replace(fixed, aspect=(0.5, 2.0))
+    wrist = RIGHT_HAND.start
+    factors = [(augment_clip(clip, ranged, np.random.default_rng(s))[0, wrist, 0] - 0.5)
+               / (clip[0, wrist, 0] - 0.5) for s in range(200)]
+    assert 0.5 - 1e-4 <= min(factors) and max(factors) <= 2.0 + 1e-4
+    assert abs(float(np.median(np.log(factors)))) < 0.2  # log-uniform: median near 1
