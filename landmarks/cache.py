@@ -133,6 +133,7 @@ def extract_cached(
     progress: Any = None,
     video_sha256: str | None = None,
     on_chunk: Any = None,
+    chunk_seconds: float = 2.0,
     sample_fps: float | None = None,
     workers: int = 1,
     helpers_allowed: Callable[[], int] | None = None,
@@ -162,7 +163,8 @@ def extract_cached(
     with _open_video(video) as path:
         sequence = extract_landmarks_parallel(
             path, workers=workers, model_complexity=model_complexity, progress=progress,
-            on_chunk=on_chunk, sample_fps=sample_fps, helpers_allowed=helpers_allowed,
+            on_chunk=on_chunk, chunk_seconds=chunk_seconds, sample_fps=sample_fps,
+            helpers_allowed=helpers_allowed,
         )
     sequence.meta["video_sha256"] = video_sha256
     sequence.meta["cache_name"] = cache.put(key, sequence)

@@ -12,13 +12,20 @@ on its frames alone, so landmarks.parallel can hand segments to several processe
 exactly what one process gives (tracking state never converges to the same values once two runs
 differ: a run started 3 s earlier still differs by ~1e-3 in pose x/y 10 s later).
 
+A process keeps its Holistic graph between extractions (holistic_graph): building one and its
+first frame (model loading) costs ~0.5-1 s, and every segment starts with a reset anyway, so a
+reused graph gives the same landmarks as a new one; warm_holistic builds it ahead of the first
+job (a Celery pool process at start, jobs.warm).
+
 mediapipe is imported lazily so that importing this module (e.g. for EXTRACTOR_VERSION) is cheap.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,6 +120,43 @@ def new_holistic(model_complexity: int = 1) -> Any:
         smooth_landmarks=True,
         refine_face_landmarks=False,
     )
+
+
+_IDLE_GRAPHS: dict[int, Any] = {}  # model_complexity -> this process's idle graph
+_GRAPHS_LOCK = threading.Lock()
+
+
+@contextmanager
+def holistic_graph(model_complexity: int = 1) -> Iterator[Any]:
+    """This process's Holistic graph for `model_complexity` (built on first use, then kept
+    between extractions), or a new one while another thread of this process uses it; give it
+    back by leaving the block. Callers reset it before each tracking run (SegmentExtractor)."""
+    with _GRAPHS_LOCK:
+        graph = _IDLE_GRAPHS.pop(model_complexity, None)
+        if graph is None:  # built under the lock: a thread warming it up is waited for
+            graph = new_holistic(model_complexity)
+    try:
+        yield graph
+    except BaseException:
+        graph.close()  # the graph may be mid-frame; a later extraction builds a new one
+        raise
+    with _GRAPHS_LOCK:
+        if model_complexity not in _IDLE_GRAPHS:
+            _IDLE_GRAPHS[model_complexity] = graph
+            graph = None
+    if graph is not None:
+        graph.close()
+
+
+def warm_holistic(model_complexity: int = 1) -> None:
+    """Build this process's graph and run it once on a blank frame (loads its models), so that
+    the first extraction starts at full speed."""
+    with _GRAPHS_LOCK:
+        if model_complexity in _IDLE_GRAPHS:
+            return
+        graph = new_holistic(model_complexity)
+        graph.process(np.zeros((240, 320, 3), np.uint8))
+        _IDLE_GRAPHS[model_complexity] = graph
 
 
 def results_to_points(results: Any) -> np.ndarray:
@@ -217,22 +261,25 @@ class _SegmentReader:
 
 
 class SegmentExtractor:
-    """One process's Holistic graph and decoder: landmarks of whole tracking segments.
+    """One process's Holistic graph (holistic_graph) and decoder: landmarks of whole tracking
+    segments.
 
     Every segment starts a new tracking run (Holistic.reset) and its own sampling ticks, so a
-    segment's landmarks depend only on its own frames: which process reads it changes nothing.
+    segment's landmarks depend only on its own frames: which process reads it, and what its
+    graph read before, changes nothing.
     """
 
     def __init__(self, plan: ExtractionPlan, model_complexity: int = 1) -> None:
         self.plan = plan
         self.reader = _SegmentReader(plan)
-        self.holistic = new_holistic(model_complexity)
+        self._graph = holistic_graph(model_complexity)
 
     def __enter__(self) -> SegmentExtractor:
+        self.holistic = self._graph.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.holistic.close()
+    def __exit__(self, *exc: Any) -> None:
+        self._graph.__exit__(*exc)
 
     def frames(self, segment: int) -> Iterator[tuple[float, np.ndarray]]:
         """(timestamp, (543, 3) points) for each frame Holistic reads in `segment`."""
@@ -249,9 +296,9 @@ class SegmentExtractor:
 
 class Assembler:
     """Frames arriving per segment, segments in any order (several processes), joined in time
-    order into one preallocated buffer. Whenever the complete prefix has grown by `chunk_frames`
-    it is handed to `on_chunk` (a LandmarkSequence sharing the buffer: read it, do not keep
-    it); progress(frames received, total) is called every PROGRESS_EVERY frames received."""
+    order into one preallocated buffer. The complete prefix is handed to `on_chunk` at every
+    multiple of `chunk_frames` frames (a LandmarkSequence sharing the buffer: read it, do not
+    keep it); progress(frames received, total) is called every PROGRESS_EVERY frames received."""
 
     def __init__(self, plan: ExtractionPlan, *, progress: ProgressCallback | None = None,
                  on_chunk: ChunkCallback | None = None, chunk_seconds: float = 2.0) -> None:
@@ -302,7 +349,7 @@ class Assembler:
             kept = self._frontier_start
             self.received -= len(self.timestamps) - kept
             del self.timestamps[kept:]
-            self._chunked = min(self._chunked, kept)
+            # Prefixes already handed on stay valid: a segment read again gives the same frames.
         else:
             self.received -= sum(len(t) for t, _ in self.pending.pop(segment, []))
 
@@ -314,11 +361,16 @@ class Assembler:
         self.timestamps.extend(timestamps)
 
     def _maybe_chunk(self) -> None:
-        n = len(self.timestamps)
-        if self.on_chunk is not None and n >= self._chunked + self.chunk_frames:
-            self._chunked = n
-            self.on_chunk(LandmarkSequence.from_points(self.points[:n], fps=self.plan.rate,
-                                                       timestamps=np.array(self.timestamps)))
+        """Hand on the prefix at each multiple of chunk_frames it reached, in order, so the
+        prefixes are the same however many processes read (one reader grows it frame by frame;
+        with several, a helper's segment joins at once)."""
+        if self.on_chunk is None:
+            return
+        while len(self.timestamps) >= self._chunked + self.chunk_frames:
+            self._chunked += self.chunk_frames
+            n = self._chunked
+            self.on_chunk(LandmarkSequence.from_points(
+                self.points[:n], fps=self.plan.rate, timestamps=np.array(self.timestamps[:n])))
 
     def sequence(self, model_complexity: int, workers: int = 1) -> LandmarkSequence:
         """The whole extraction (every segment finished), with its meta."""

@@ -14,8 +14,12 @@ segment (e.g. another job has started on this machine); a helper holding back fi
 segment it reads and takes no more until allowed again.
 
 Helpers are fresh Python processes (no inherited FFmpeg/MediaPipe threads) started by the
-caller itself, never tasks in its worker pool, so a job cannot wait on work queued behind itself;
-they take segments through a small locked file and send frames back pickled on a pipe.
+caller's process itself, never tasks in its worker pool, so a job cannot wait on work queued
+behind itself; they take segments through a small locked file and send frames back pickled on a
+pipe. They are kept between jobs (HelperPool, one per process: a new one costs seconds to start,
+import MediaPipe and load its graph) and warmed ahead of the first job where the process knows
+it will extract (start_helpers: a Celery pool process at start, jobs.warm); a helper that dies
+is replaced, and a job that fails while a helper still reads stops that helper.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from landmarks.extract import (
     ProgressCallback,
     SegmentExtractor,
     extract_planned,
+    warm_holistic,
 )
 from landmarks.sequence import LandmarkSequence
 
@@ -102,68 +107,158 @@ class _Claims:
         self._update(lambda state: state.update(allowed=helpers))
 
 
-def helper_main() -> None:
-    """A helper process (started by extract_landmarks_parallel): its job arrives pickled on
-    stdin; its messages leave pickled on the stdout it was given (stray output of libraries goes
-    to stderr instead)."""
+def helper_main(warm_complexity: int | None = None) -> None:
+    """A helper process (HelperPool starts it): warms its graph, then reads the extraction jobs
+    arriving pickled on stdin one after the other until stdin closes; its messages leave pickled
+    on the stdout it was given (stray output of libraries goes to stderr instead). After its
+    part of a job it says "idle" and waits for the next one."""
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
-    plan, model_complexity, rank, claims = pickle.load(sys.stdin.buffer)
 
     def send(message: tuple[Any, ...]) -> None:
         pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
 
-    try:
-        with SegmentExtractor(plan, model_complexity) as extractor:
-            while (index := claims.take(rank)) is not None:
-                if index == HOLD:
-                    time.sleep(0.2)
-                    continue
-                segment = plan.segments[index]
-                times: list[float] = []
-                block: list[np.ndarray] = []
-                for timestamp, points in extractor.frames(segment):
-                    times.append(timestamp)
-                    block.append(points)
-                    if len(times) == BLOCK_FRAMES:
-                        send(("frames", rank, segment, times, np.stack(block)))
-                        times, block = [], []
-                if times:
+    if warm_complexity is not None:
+        warm_holistic(warm_complexity)
+    while True:
+        try:
+            plan, model_complexity, rank, claims = pickle.load(sys.stdin.buffer)
+        except EOFError:  # the process that started it is gone or closed the pool
+            return
+        try:
+            _read_claimed(plan, model_complexity, rank, claims, send)
+        except BaseException:  # noqa: BLE001 - reported; the caller reads what this one left
+            send(("failed", rank, traceback.format_exc()))
+            raise
+        send(("idle", rank))
+
+
+def _read_claimed(plan: ExtractionPlan, model_complexity: int, rank: int, claims: _Claims,
+                  send: Callable[[tuple[Any, ...]], None]) -> None:
+    """A helper's part of one job: the segments it claims, in blocks of BLOCK_FRAMES frames."""
+    with SegmentExtractor(plan, model_complexity) as extractor:
+        while (index := claims.take(rank)) is not None:
+            if index == HOLD:
+                time.sleep(0.2)
+                continue
+            segment = plan.segments[index]
+            times: list[float] = []
+            block: list[np.ndarray] = []
+            for timestamp, points in extractor.frames(segment):
+                times.append(timestamp)
+                block.append(points)
+                if len(times) == BLOCK_FRAMES:
                     send(("frames", rank, segment, times, np.stack(block)))
-                send(("done", rank, segment))
-    except BaseException:  # noqa: BLE001 - reported; the caller reads what this one left
-        send(("failed", rank, traceback.format_exc()))
-        raise
+                    times, block = [], []
+            if times:
+                send(("frames", rank, segment, times, np.stack(block)))
+            send(("done", rank, segment))
 
 
-def _start_helper(rank: int, job: tuple[Any, ...], messages: queue.Queue[Any]
-                  ) -> subprocess.Popen[bytes]:
-    """A helper as a plain child process (a Celery pool process is daemonic and may not use
-    multiprocessing's children) and a thread passing its messages on to `messages`."""
-    root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from landmarks.parallel import helper_main; helper_main()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-    assert process.stdin is not None and process.stdout is not None
-    pickle.dump(job, process.stdin)
-    process.stdin.close()
+class _Helper:
+    """One helper process, kept between jobs, and the thread passing its messages on to the
+    queue of the job it is lent to (`sink`)."""
 
-    def forward(stream: Any) -> None:
+    def __init__(self, warm_complexity: int | None) -> None:
+        root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        # A plain child process, not multiprocessing's: a Celery pool process is daemonic.
+        self.process = subprocess.Popen(
+            [sys.executable, "-c",
+             f"from landmarks.parallel import helper_main; helper_main({warm_complexity!r})"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self.rank = 0
+        self.sink: queue.Queue[Any] = queue.Queue()
+        threading.Thread(target=self._forward, daemon=True,
+                         name=f"landmarks-helper-{self.process.pid}").start()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def lend(self, job: tuple[Any, ...], rank: int, sink: queue.Queue[Any]) -> None:
+        """Send the helper a job; its messages (with `rank`) go to `sink` until it is idle."""
+        assert self.process.stdin is not None
+        self.rank, self.sink = rank, sink
+        try:
+            pickle.dump(job, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.process.stdin.flush()
+        except OSError:  # it died while idle: the job reads its segments without it
+            sink.put(("exit", rank))
+
+    def _forward(self) -> None:
+        assert self.process.stdout is not None
         try:
             while True:
-                messages.put(pickle.load(stream))
+                message = pickle.load(self.process.stdout)  # then the sink lent to now
+                self.sink.put(message)
         except EOFError:
             pass
         except Exception as error:  # noqa: BLE001 - a torn message: the helper died mid-write
-            messages.put(("failed", rank, f"unreadable message: {error!r}"))
-        messages.put(("exit", rank))
+            self.sink.put(("failed", self.rank, f"unreadable message: {error!r}"))
+        self.sink.put(("exit", self.rank))
 
-    threading.Thread(target=forward, args=(process.stdout,), daemon=True,
-                     name=f"landmarks-helper-{rank}").start()
-    return process
+    def stop(self) -> None:
+        """End the process (closing its stdin ends an idle one; a busy one is killed)."""
+        try:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+            self.process.wait(timeout=2)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+class HelperPool:
+    """This process's idle helper processes, kept warm between extractions (starting a Python
+    process, importing MediaPipe and loading its graph costs seconds, every job). A job takes
+    idle helpers (new ones are started for the rest), and gives back those that finished their
+    part of it; dead ones are replaced at once so the next job finds them warm again."""
+
+    def __init__(self) -> None:
+        self._idle: list[_Helper] = []
+        self._lock = threading.Lock()
+        self.size = 0  # helpers kept: the most any extraction of this process asked for
+
+    def start(self, count: int, model_complexity: int = 1) -> None:
+        """Keep at least `count` helpers, starting (and warming) the missing ones now."""
+        with self._lock:
+            self.size = max(self.size, count)
+            self._idle = [h for h in self._idle if h.alive]
+            while len(self._idle) < self.size:
+                self._idle.append(_Helper(model_complexity))
+
+    def take(self, count: int, model_complexity: int = 1) -> list[_Helper]:
+        with self._lock:
+            self.size = max(self.size, count)
+            self._idle = [h for h in self._idle if h.alive]
+            taken, self._idle = self._idle[:count], self._idle[count:]
+        return taken + [_Helper(model_complexity) for _ in range(count - len(taken))]
+
+    def give_back(self, helpers: list[_Helper], model_complexity: int = 1) -> None:
+        """Helpers done with a job (idle, or gone); the pool is topped up to its size."""
+        with self._lock:
+            self._idle.extend(h for h in helpers if h.alive)
+            while len(self._idle) > self.size:
+                self._idle.pop().stop()
+        self.start(0, model_complexity)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle, self.size = self._idle, [], 0
+        for helper in idle:
+            helper.stop()
+
+
+POOL = HelperPool()
+
+
+def start_helpers(count: int, model_complexity: int = 1) -> None:
+    """Start (and warm) `count` helper processes for this process's later extractions."""
+    POOL.start(count, model_complexity)
+
 
 def extract_landmarks_parallel(
     path: str | os.PathLike[str],
@@ -187,40 +282,43 @@ def extract_landmarks_parallel(
         return extract_planned(plan, model_complexity=model_complexity, progress=progress,
                                on_chunk=on_chunk, chunk_seconds=chunk_seconds)
     messages: queue.Queue[Any] = queue.Queue()
+    lent = POOL.take(helpers, model_complexity)
     with tempfile.TemporaryDirectory(prefix="landmarks-split-") as folder:
         claims = _Claims(Path(folder) / "claims.json", len(plan.segments), helpers)
-        processes = [_start_helper(rank, (plan, model_complexity, rank, claims), messages)
-                     for rank in range(1, helpers + 1)]
+        for rank, helper in enumerate(lent, start=1):
+            helper.lend((plan, model_complexity, rank, claims), rank, messages)
         assembler = Assembler(plan, progress=progress, on_chunk=on_chunk,
                               chunk_seconds=chunk_seconds)
-        run = _Run(plan, assembler, claims, messages, processes, helpers_allowed, poll_seconds)
+        run = _Run(plan, assembler, claims, messages, lent, helpers_allowed, poll_seconds)
         try:
             with SegmentExtractor(plan, model_complexity) as extractor:
                 run.read_own(extractor)
                 while not assembler.complete:
                     run.receive(timeout=0.25)
                     run.read_orphans(extractor)
+            run.wait_idle()
         finally:
-            for process in processes:
-                try:
-                    process.wait(timeout=2)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
+            for helper in lent:  # one still busy (this job failed) is not lent again
+                if helper.rank not in run.idle:
+                    helper.stop()
+            POOL.give_back(lent, model_complexity)
     return assembler.sequence(model_complexity, workers=len(run.readers))
 
 
 class _Run:
     """The caller's side of one split extraction: its own segments, the helpers' messages."""
 
+    IDLE_WAIT_SECONDS = 10.0  # for the helpers' "idle" once every segment is in
+
     def __init__(self, plan: ExtractionPlan, assembler: Assembler, claims: _Claims,
-                 messages: queue.Queue[Any], processes: list[subprocess.Popen[bytes]],
+                 messages: queue.Queue[Any], helpers: list[_Helper],
                  helpers_allowed: Callable[[], int] | None, poll_seconds: float) -> None:
         self.plan, self.assembler, self.claims = plan, assembler, claims
-        self.messages, self.processes = messages, processes
+        self.messages, self.helpers = messages, helpers
         self.helpers_allowed, self.poll_seconds = helpers_allowed, poll_seconds
         self.polled = time.monotonic()
         self.gone: set[int] = set()  # helpers that exited or failed
+        self.idle: set[int] = set()  # helpers done with this job
         self.readers: set[int] = set()
         self.orphans: list[int] = []  # segments a failed helper left unfinished
 
@@ -239,6 +337,14 @@ class _Run:
             if n % BLOCK_FRAMES == 0:
                 self.receive()
         self.assembler.finish(segment)
+
+    def wait_idle(self) -> None:
+        """Wait (bounded) until every helper has said it is done with this job, so none still
+        holds its claims or sends its messages when it is lent to the next one."""
+        deadline = time.monotonic() + self.IDLE_WAIT_SECONDS
+        while (len(self.idle | self.gone) < len(self.helpers)
+               and (left := deadline - time.monotonic()) > 0):
+            self.receive(timeout=min(0.25, left))
 
     def receive(self, timeout: float = 0.0) -> None:
         """Take in the helpers' messages (waiting up to `timeout` for the first one)."""
@@ -260,9 +366,11 @@ class _Run:
             self.assembler.add(message[2], message[3], message[4])
         elif kind == "done":
             self.assembler.finish(message[2])
+        elif kind == "idle":
+            self.idle.add(rank)
         elif kind in ("failed", "exit"):
             self.gone.add(rank)
-            code = self.processes[rank - 1].wait()
+            code = self.helpers[rank - 1].process.wait()
             if kind == "failed" or code != 0:
                 log.warning("landmark helper %s stopped (exit code %s); its unfinished "
                             "segments are read again. %s", rank, code, message[2:])
@@ -277,6 +385,6 @@ class _Run:
             return
         self.polled = time.monotonic()
         try:
-            self.claims.allow(max(0, min(len(self.processes), self.helpers_allowed())))
+            self.claims.allow(max(0, min(len(self.helpers), self.helpers_allowed())))
         except Exception:  # noqa: BLE001 - keep the current degree when capacity is unknown
             log.exception("helpers_allowed failed")

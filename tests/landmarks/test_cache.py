@@ -51,14 +51,14 @@ def test_second_extraction_does_not_run_mediapipe(
     pose_test_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clip = write_video(iter_video_frames(pose_test_video, limit=6), tmp_path / "clip.mp4")
-    graphs: list[Any] = []
-    real_new_holistic = extract.new_holistic
+    graphs: list[Any] = []  # extractions that took a Holistic graph (built or kept)
+    real_holistic_graph = extract.holistic_graph
 
-    def counting_new_holistic(model_complexity: int = 1) -> Any:
+    def counting_holistic_graph(model_complexity: int = 1) -> Any:
         graphs.append(model_complexity)
-        return real_new_holistic(model_complexity)
+        return real_holistic_graph(model_complexity)
 
-    monkeypatch.setattr(extract, "new_holistic", counting_new_holistic)
+    monkeypatch.setattr(extract, "holistic_graph", counting_holistic_graph)
     cache = LandmarkCache(tmp_path / "cache")
     first = extract_cached(clip, cache)
     assert graphs == [1] and first.meta["cache"] == "miss"

@@ -143,3 +143,27 @@ def test_frame_sampling_reads_frames_at_the_asked_rate(pose_test_video: Path,
     np.testing.assert_allclose(pose_test_sequence.timestamps[index], sampled.timestamps)
     first_pose = np.nanmean(np.abs(sampled.points[:, :33] - pose_test_sequence.points[index, :33]))
     assert first_pose < 0.05  # tracking from fewer frames moves the pose by little
+
+
+def test_a_process_keeps_its_warm_graph_and_a_reused_graph_reads_the_same(
+    pose_test_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from landmarks import extract
+
+    clip = write_video(iter_video_frames(pose_test_video, limit=8), tmp_path / "clip.mp4")
+    extract.warm_holistic(1)
+    built: list[int] = []
+    real = extract.new_holistic
+    monkeypatch.setattr(extract, "new_holistic", lambda c=1: built.append(c) or real(c))
+    with extract.holistic_graph(1) as graph:
+        with extract.holistic_graph(1) as other:  # another thread of the process, at once
+            assert other is not graph
+    assert built == [1]
+    first = extract.extract_landmarks(clip)
+    again = extract.extract_landmarks(clip)
+    assert built == [1]  # the warm graph read both clips
+    np.testing.assert_array_equal(again.points, first.points)
+    monkeypatch.setattr(extract, "_IDLE_GRAPHS", {})  # a graph that never read anything
+    fresh = extract.extract_landmarks(clip)
+    assert built == [1, 1]
+    np.testing.assert_array_equal(fresh.points, first.points)

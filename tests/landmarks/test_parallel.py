@@ -70,8 +70,9 @@ def test_two_processes_give_exactly_the_one_process_landmarks(
     # No frame lost or doubled at a segment edge: every other frame of the 30 fps clip, each once.
     every_frame = np.array([f.timestamp for f in iter_frames(spelled_clip)])
     np.testing.assert_array_equal(whole.timestamps, every_frame[::2])
-    # The prefixes handed on while the helper read are the final landmarks' first frames, growing.
-    assert prefixes and all(np.diff([len(t) for t, _ in prefixes]) > 0)
+    # The prefixes handed on while the helper read are the final landmarks' first frames, at the
+    # same lengths as one process hands them on.
+    assert [len(t) for t, _ in prefixes] == [len(p) for p in one_process[1]]
     for timestamps, points in prefixes:
         np.testing.assert_array_equal(timestamps, whole.timestamps[:len(timestamps)])
         np.testing.assert_array_equal(points, whole.points[:len(points)])
@@ -158,7 +159,49 @@ def test_assembler_joins_segments_arriving_out_of_order_without_loss_or_doubling
     expected = np.concatenate([t0, t1, t2])
     np.testing.assert_array_equal(seq.timestamps, expected)
     np.testing.assert_array_equal(seq.points[:, 0, 0], expected.astype(np.float32))
-    assert [len(p) for p in prefixes] == [10, 20, 40, 60]  # segment 1 at once, then 2 joined
+    # Segment 1 arrives at once, then 2 is joined: still one prefix per chunk (10 frames), the
+    # same prefixes as one reader growing it frame by frame.
+    assert [len(p) for p in prefixes] == [10, 20, 30, 40, 50, 60]
     assert received[-1] == 60 and seq.meta["segments"] == 3
     with pytest.raises(ValueError):
         asm.add(1, t1[:1], p1[:1])  # a complete segment takes no more frames
+
+
+def _idle_helpers() -> list[int]:
+    from landmarks.parallel import POOL
+
+    return [h.process.pid for h in POOL._idle if h.alive]
+
+
+@pytest.mark.slow
+def test_helpers_are_kept_between_jobs_and_a_dead_one_is_replaced(
+    spelled_clip: Path, one_process: tuple[LandmarkSequence, list[LandmarkSequence]]
+) -> None:
+    from landmarks.parallel import POOL, start_helpers
+
+    start_helpers(1)
+    (warm,) = _idle_helpers()[:1]
+    split = extract_landmarks_parallel(spelled_clip, workers=2, sample_fps=15)
+    _assert_same(split, one_process[0])
+    assert warm in _idle_helpers()  # lent to the job, given back idle
+    # One dies while idle (e.g. killed for memory): the next job reads without it, the pool
+    # starts a new one, and the result is the same.
+    os.kill(warm, signal.SIGKILL)
+    POOL._idle[0].process.wait(timeout=30)
+    split = extract_landmarks_parallel(spelled_clip, workers=2, sample_fps=15)
+    _assert_same(split, one_process[0])
+    idle = _idle_helpers()
+    assert idle and warm not in idle and len(idle) == POOL.size
+
+
+def test_a_helper_lent_after_it_died_reports_its_exit() -> None:
+    import queue
+
+    from landmarks.parallel import _Helper
+
+    helper = _Helper(None)
+    helper.process.kill()
+    helper.process.wait(timeout=30)
+    sink: queue.Queue[tuple[object, ...]] = queue.Queue()
+    helper.lend(("job",), 1, sink)
+    assert sink.get(timeout=30) == ("exit", 1)
