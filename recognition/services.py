@@ -27,13 +27,18 @@ def recognize_job(job: Job, report: Report) -> None:
     (recognition.ml.enroll.extend_with_enrolled says why)."""
     from recognition.ml.enroll import extend_with_enrolled
     from recognition.enrollment import enrolled_predictor
+    from registry.runtime import get_predictor
     from registry.selectors import active_model
 
     sequence = load_job_landmarks(job)
     enrolled = enrolled_predictor(job.language)
     result: dict[str, Any] | None = None
-    if active_model(job.language, "isolated") is not None or enrolled is None:
+    if enrolled is None:  # the classifier alone: active_predictor fails the job without one
         version, predictor = active_predictor(job, "isolated")
+    else:  # the classifier where one is active, the enrolled signs in any case
+        version = active_model(job.language, "isolated")
+        predictor = None if version is None else get_predictor(version)
+    if predictor is not None:
         share = 99 if enrolled is None else 80
         result = predictor.recognize(sequence, top_k=TOP_K,
                                      on_progress=lambda p: report(min(share, p * share // 100)))
@@ -53,14 +58,15 @@ def streaming_listener(job: Job, report: Report) -> ChunkCallback | None:
     final result, from the whole clip). The classifier's signs only: enrolled signs appear in
     the final result."""
     from recognition.ml.streaming import StreamingSpotter
+    from registry.runtime import get_predictor
     from registry.selectors import active_model
 
     if "recognition" not in [s["name"] for s in job.stages]:
         return None
-    if active_model(job.language, "isolated") is None:
+    version = active_model(job.language, "isolated")
+    if version is None:
         return None
-    version, predictor = active_predictor(job, "isolated")
-    spotter = StreamingSpotter(predictor, top_k=TOP_K)
+    spotter = StreamingSpotter(get_predictor(version), top_k=TOP_K)
 
     def on_chunk(prefix: Any) -> None:
         for segment in spotter.feed(prefix):
