@@ -70,8 +70,13 @@ class SynthesisConfig(Config):
     # stretch of the SILFA letter video played straight through at the video's own speed, mostly
     # cut to the next letter as the letter clips of a real spelled-word video are joined.
     clip_prob: float = 0.0
-    clip_fps: tuple[float, ...] = (15.0, 30.0)  # 15: what a job extracts, 30: every frame
-    clip_len: tuple[float, float] = (0.25, 0.8)  # one letter's stretch
+    # How the video is played: (fps of the sequence, step over the VIDEO_FPS frames, times each
+    # frame is shown). Every frame at 30 fps (`slrweb translate --model`), every other one at 15
+    # (what a job extracts), and slowed-down word videos (each frame shown 2-3 times at 15 fps,
+    # as bench/bench_spelling.py writes spelled words).
+    clip_playback: tuple[tuple[float, int, int], ...] = (
+        (30.0, 1, 1), (15.0, 2, 1), (15.0, 1, 3), (15.0, 1, 2))
+    clip_len: tuple[float, float] = (0.25, 1.2)  # one letter's stretch, in video seconds
     clip_cut_prob: float = 0.7
 
 
@@ -123,20 +128,22 @@ def _spell(track: _Track, word: str, bank: LetterBank, rng: random.Random,
 
 
 def _spell_clip(track: _Track, word: str, bank: LetterBank, rng: random.Random,
-                cfg: SynthesisConfig, fps: float) -> None:
-    """Append one word from the letters' VIDEO runs (_spell's holds where a letter has none)."""
-    stride = max(1, round(VIDEO_FPS / fps))
+                cfg: SynthesisConfig, stride: int, repeat: int) -> None:
+    """Append one word from the letters' VIDEO runs (_spell's holds where a letter has none),
+    every `stride`-th video frame shown `repeat` times."""
+    rate = VIDEO_FPS / stride  # distinct frames per second of video
     start = np.array([rng.uniform(-0.6, 0.6), rng.uniform(-0.3, 0.3)])
     for i, letter in enumerate(word):
-        frames = _frames(rng, fps, 1.0, cfg.clip_len)
+        frames = _frames(rng, rate, 1.0, cfg.clip_len)
         held = (bank.clip(letter, frames, rng, VIDEO, stride) if bank.has_source(letter, VIDEO)
                 else bank.hold(letter, frames, rng))
         off = start + np.array([rng.uniform(-0.1, 0.1), rng.uniform(-0.05, 0.05)])
         if track.shapes and rng.random() >= cfg.clip_cut_prob:
             hop = np.array([0.35, -0.1]) if i and letter == word[i - 1] else None
-            track.move(held[0], off, _frames(rng, fps, 1.0, cfg.transition), hop)
+            track.move(held[0], off, _frames(rng, rate, 1.0, cfg.transition) * repeat, hop)
         for shape in held:
-            track.add(shape, off)
+            for _ in range(repeat):
+                track.add(shape, off)
 
 
 def _word_gap(track: _Track, bank: LetterBank, rng: random.Random, cfg: SynthesisConfig,
@@ -197,7 +204,7 @@ def synthesize_phrase(words: Sequence[str], bank: LetterBank, rng: random.Random
     """Landmarks of `words` spelled one after another with pauses between them:
     ((T, 543, 3) NaN-missing, fps, CTC labels: letters, WORD_GAP where a pause shows)."""
     clip = cfg.clip_prob > 0 and rng.random() < cfg.clip_prob  # (no draw: same phrases as before)
-    fps = rng.choice(cfg.clip_fps if clip else cfg.fps)
+    fps, stride, repeat = rng.choice(cfg.clip_playback) if clip else (rng.choice(cfg.fps), 1, 1)
     tempo = rng.uniform(*cfg.tempo)
     track = _Track()
     labels: list[str] = []
@@ -205,7 +212,7 @@ def synthesize_phrase(words: Sequence[str], bank: LetterBank, rng: random.Random
         if i and _word_gap(track, bank, rng, cfg, fps, tempo) != "none":
             labels.append(WORD_GAP)
         if clip:
-            _spell_clip(track, word.upper(), bank, rng, cfg, fps)
+            _spell_clip(track, word.upper(), bank, rng, cfg, stride, repeat)
         else:
             _spell(track, word.upper(), bank, rng, cfg, fps, tempo)
         labels.extend(word.upper())
@@ -362,8 +369,10 @@ def _video_card(args: argparse.Namespace, cfg: SynthesisConfig) -> str:
             f"SILFA's samples (the last {SILFA_HELDOUT_FRACTION:g} of each letter's frames held "
             f"out); {cfg.clip_prob:g} of the phrases are spelled from these video runs as a real "
             f"video is (each letter {cfg.clip_len[0]:g}-{cfg.clip_len[1]:g} s of consecutive "
-            f"frames at {'/'.join(f'{f:g}' for f in cfg.clip_fps)} fps, cut to the next letter "
-            f"with probability {cfg.clip_cut_prob:g}).")
+            "video frames, cut to the next letter with probability "
+            f"{cfg.clip_cut_prob:g}; played as (fps, every n-th frame, each shown k times) "
+            f"{', '.join(str(p) for p in cfg.clip_playback)}: every frame, a job's 15 fps, "
+            "and slowed-down word videos).")
     if getattr(args, "all_silfa", False):
         text += (" Final retrain: every SILFA frame (samples and video, held-out blocks "
                  "included) trained these weights.")

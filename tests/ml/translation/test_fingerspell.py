@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -133,11 +134,21 @@ def test_a_letter_clip_plays_one_video_run_straight_through() -> None:
 
 def test_clip_phrases_spell_from_video_runs_with_cuts() -> None:
     bank, index = _scaled_bank()
-    cfg = SynthesisConfig(clip_prob=1.0, clip_cut_prob=1.0, clip_fps=(30.0,), clip_len=(0.1, 0.1),
-                          miss_prob=0.0, lead=(0.0, 0.0), rest_hand_prob=0.0,
-                          left_handed_prob=0.0, noise=0.0, gap_kinds=(("none", 1.0),))
+    cfg = SynthesisConfig(clip_prob=1.0, clip_cut_prob=1.0, clip_playback=((30.0, 1, 1),),
+                          clip_len=(0.1, 0.1), miss_prob=0.0, lead=(0.0, 0.0),
+                          rest_hand_prob=0.0, left_handed_prob=0.0, noise=0.0,
+                          gap_kinds=(("none", 1.0),))
     points, fps, labels = synthesize_phrase(["aa", "a"], bank, random.Random(3), cfg)
     assert fps == 30.0 and labels == ["A", "A", "A"] and len(points) == 3 * 3
+    # a slowed-down video: each frame shown 3 times
+    video = LetterBank()
+    for i, shape in enumerate(np.random.default_rng(0).random((10, 21, 3)).astype(np.float32)):
+        video.add("A", shape, new_run=i == 0, source=VIDEO)
+    slow = replace(cfg, clip_playback=((15.0, 1, 3),))
+    points, fps, _ = synthesize_phrase(["a"], video, random.Random(3), slow)
+    assert fps == 15.0 and len(points) == 3 * 3
+    hand = points[:, RIGHT_HAND]
+    assert np.array_equal(hand[0], hand[2]) and not np.array_equal(hand[2], hand[3])
     # clip_prob 0 (the default) draws nothing more: the same phrases as before the option
     plain = synthesize_phrase(["aa"], bank, random.Random(4), SynthesisConfig())
     off = synthesize_phrase(["aa"], bank, random.Random(4), SynthesisConfig(clip_prob=0.0))
