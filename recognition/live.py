@@ -17,12 +17,12 @@ consumer (recognition.consumers) speaks the protocol.
 
 from __future__ import annotations
 
+import io
 import math
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+
 import numpy as np
 
 from landmarks.layout import NUM_POINTS
@@ -156,7 +156,6 @@ class LiveSession:
         """The frames received as the project's .npz (what a landmarks-only upload sends)."""
         from landmarks.formats.npz import save_npz
 
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "live.npz"
-            save_npz(self.sequence(), path)
-            return path.read_bytes()
+        buffer = io.BytesIO()
+        save_npz(self.sequence(), buffer)
+        return buffer.getvalue()

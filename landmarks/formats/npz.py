@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import BinaryIO
 
 import numpy as np
 
@@ -17,18 +18,22 @@ from landmarks.sequence import LandmarkSequence
 FORMAT_VERSION = 1
 
 
-def save_npz(sequence: LandmarkSequence, path: str | os.PathLike[str]) -> None:
-    """Write `sequence` compressed to `path` (which should end in .npz)."""
-    with open(path, "wb") as handle:
-        np.savez_compressed(
-            handle,
-            points=sequence.points.astype(np.float32, copy=False),
-            presence=sequence.presence.astype(bool, copy=False),
-            timestamps=sequence.timestamps.astype(np.float64, copy=False),
-            fps=np.float64(sequence.fps),
-            meta_json=np.array(json.dumps(sequence.meta, default=str)),
-            format_version=np.int64(FORMAT_VERSION),
-        )
+def save_npz(sequence: LandmarkSequence, path: str | os.PathLike[str] | BinaryIO) -> None:
+    """Write `sequence` compressed to `path` (which should end in .npz) or to a binary file
+    object open for writing (e.g. io.BytesIO; left open)."""
+    if isinstance(path, (str, os.PathLike)):
+        with open(path, "wb") as handle:
+            save_npz(sequence, handle)
+        return
+    np.savez_compressed(
+        path,
+        points=sequence.points.astype(np.float32, copy=False),
+        presence=sequence.presence.astype(bool, copy=False),
+        timestamps=sequence.timestamps.astype(np.float64, copy=False),
+        fps=np.float64(sequence.fps),
+        meta_json=np.array(json.dumps(sequence.meta, default=str)),
+        format_version=np.int64(FORMAT_VERSION),
+    )
 
 
 def load_npz(path: str | os.PathLike[str]) -> LandmarkSequence:

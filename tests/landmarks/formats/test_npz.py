@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,17 @@ def test_round_trip_of_real_extraction(
     np.testing.assert_array_equal(loaded.presence, pose_test_sequence.presence)
     np.testing.assert_array_equal(loaded.timestamps, pose_test_sequence.timestamps)
     assert loaded.fps == pose_test_sequence.fps
+    assert loaded.meta == pose_test_sequence.meta
+
+
+def test_file_object_round_trip(pose_test_sequence: LandmarkSequence, tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    save_npz(pose_test_sequence, buffer)
+    assert not buffer.closed  # the caller's object stays open
+    (tmp_path / "seq.npz").write_bytes(buffer.getvalue())
+    loaded = load_npz(tmp_path / "seq.npz")
+    np.testing.assert_array_equal(loaded.points, pose_test_sequence.points)
+    np.testing.assert_array_equal(loaded.timestamps, pose_test_sequence.timestamps)
     assert loaded.meta == pose_test_sequence.meta
 
 
