@@ -1,7 +1,8 @@
-"""Celery tasks: each takes a job id and runs one service call."""
+"""Celery tasks: each takes a job id and runs service calls (thin: the work is in jobs.services)."""
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 from celery import chain, shared_task
@@ -25,37 +26,23 @@ def _run(job_id: str, stage: str) -> str:
     return job_id
 
 
-@shared_task(name="jobs.probe_video")
-def probe_video(job_id: str) -> str:
-    return _run(job_id, "probe")
-
-
-@shared_task(name="jobs.extract_landmarks")
-def extract_landmarks(job_id: str) -> str:
-    return _run(job_id, "landmarks")
-
-
-@shared_task(name="jobs.run_inference")
-def run_inference(job_id: str, stages: list[str]) -> str:
-    """Recognition and translation share one task: the landmarks are loaded once per job."""
+@shared_task(name="jobs.run_stages")
+def run_stages(job_id: str, stages: list[str]) -> str:
+    """Consecutive stages of one queue in one task: no broker round trip between them (probe
+    and landmarks; recognition and translation, which load the landmarks once per job)."""
     for stage in stages:
         _run(job_id, stage)
     return job_id
 
 
 def build_chain(job_id: Any, stage_names: list[str]) -> Any:
-    """The Celery chain for the given stages, in order, each on its queue."""
+    """The Celery chain for the given stages, in order: one task per run of stages that share
+    a queue, sent to that queue."""
     job_id = str(job_id)
-    signatures = []
-    inference = [n for n in stage_names if STAGES[n].queue == "inference"]
-    for name in stage_names:
-        if name == "probe":
-            signatures.append(probe_video.si(job_id))
-        elif name == "landmarks":
-            signatures.append(extract_landmarks.si(job_id))
-    if inference:
-        signatures.append(run_inference.si(job_id, inference))
-    return chain(*signatures)
+    return chain(*[
+        run_stages.si(job_id, list(names)).set(queue=queue)
+        for queue, names in groupby(stage_names, key=lambda name: STAGES[name].queue)
+    ])
 
 
 @shared_task(name="jobs.expire_anonymous_jobs")
