@@ -132,6 +132,8 @@ class SpottingConfig(Config):
     switch_cost: float = 0.3
     hold_seconds: tuple[float, ...] = ()
     double_hold_ratio: float = 1.7
+    # A run shorter than this many times its gloss's expected hold is no sign (0 = keep all).
+    min_hold_ratio: float = 0.0
 
 
 @dataclass(frozen=True)

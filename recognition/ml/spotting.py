@@ -124,14 +124,42 @@ def viterbi(scores: np.ndarray, switch: int) -> np.ndarray:
 def fill_short(path: np.ndarray, blank: int, min_windows: int) -> np.ndarray:
     """Runs of a gloss shorter than min_windows become their neighbours' state when both
     neighbours agree (a glitch inside one sign), else no-sign (noise between signs)."""
+    short = [seg for seg in runs_of(path, blank) if seg.last - seg.first + 1 < min_windows]
+    return fill(path, blank, short)
+
+
+def fill(path: np.ndarray, blank: int, segments: list[Segment]) -> np.ndarray:
+    """The path with each of these runs taken over by its neighbours' state where both agree,
+    else by no-sign."""
     path = path.copy()
-    for seg in runs_of(path, blank):
-        if seg.last - seg.first + 1 >= min_windows:
-            continue
+    for seg in segments:
         left = path[seg.first - 1] if seg.first > 0 else blank
         right = path[seg.last + 1] if seg.last + 1 < len(path) else blank
         path[seg.first : seg.last + 1] = left if left == right else blank
     return path
+
+
+def clip_speed(segments: list[Segment], times: np.ndarray, hold: np.ndarray) -> float | None:
+    """How slowly the clip is signed: the lower median of duration / measured hold over its
+    runs of glosses with a measured hold (None without one)."""
+    rel = sorted((times[s.last + 1] - times[s.first]) / hold[s.label] for s in segments
+                 if hold[s.label] > 0)
+    return float(rel[(len(rel) - 1) // 2]) if rel else None
+
+
+def drop_brief(path: np.ndarray, blank: int, times: np.ndarray, hold: np.ndarray,
+               ratio: float) -> np.ndarray:
+    """Runs lasting less than `ratio` x their gloss's expected hold (measured hold x clip
+    speed) are not letters: a hand passing through a handshape between two letters, or a
+    window that straddles the cut from one letter to the next. They are filled as short
+    runs are (fill)."""
+    segments = runs_of(path, blank)
+    speed = clip_speed(segments, times, hold)
+    if speed is None or ratio <= 0:
+        return path
+    brief = [s for s in segments if hold[s.label] > 0
+             and times[s.last + 1] - times[s.first] < ratio * speed * hold[s.label]]
+    return fill(path, blank, brief)
 
 
 def runs_of(path: np.ndarray, blank: int) -> list[Segment]:
@@ -152,11 +180,9 @@ def split_long_holds(segments: list[Segment], times: np.ndarray, hold: np.ndarra
 
     The expected hold is the measured hold (seconds) times the clip's speed: the lower median of
     duration/hold over the clip's runs (a clip signed slowly holds every letter longer)."""
-    known = [s for s in segments if hold[s.label] > 0]
-    if not known or ratio <= 0:
+    speed = clip_speed(segments, times, hold)
+    if speed is None or ratio <= 0:
         return segments
-    rel = sorted((times[s.last + 1] - times[s.first]) / hold[s.label] for s in known)
-    speed = rel[(len(rel) - 1) // 2]
     out = []
     for seg in segments:
         length = (times[seg.last + 1] - times[seg.first]) / max(speed * hold[seg.label], 1e-9)
@@ -177,8 +203,9 @@ def decode(probs: np.ndarray, active: np.ndarray, vocabulary: list[str], spot: S
     if len(probs) == 0:
         return []
     scores, blank = emission_scores(probs, active, vocabulary, spot)
-    path = viterbi(scores, int(round(SCALE * spot.switch_cost)))
-    segments = runs_of(fill_short(path, blank, spot.min_windows), blank)
+    path = fill_short(viterbi(scores, int(round(SCALE * spot.switch_cost))), blank,
+                      spot.min_windows)
     hold = np.zeros(scores.shape[1])
     hold[: len(spot.hold_seconds)] = spot.hold_seconds
-    return split_long_holds(segments, times, hold, spot.double_hold_ratio)
+    path = drop_brief(path, blank, times, hold, spot.min_hold_ratio)
+    return split_long_holds(runs_of(path, blank), times, hold, spot.double_hold_ratio)

@@ -12,9 +12,13 @@ Synthetic (training split only, from its own frames, so nothing crosses a held-o
 validation and test scores stay about real frames):
 - transitions: all 543 points interpolated from a frame of one letter to a frame of another (the
   middle of the path, where neither handshape is formed);
-- no hands: a frame with both hands absent;
-- resting: the signing hand moved below the signing space (wrist under the shoulders by more
-  than the spotting rest margin).
+- no hands: a frame with both hands absent and the signing arm's pose hand points (wrist,
+  pinky, index, thumb) at rest below the signing space, as a hand the detector missed at rest
+  looks (a hand missing with the arm still raised is no evidence of no sign: SILFA's N and Q
+  are held with the hand undetected in most frames, and the spotter lets the classifier decide
+  those windows);
+- resting: the signing hand and its pose hand points moved below the signing space (wrist
+  under the shoulders by more than the spotting rest margin).
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from landmarks.layout import LEFT_HAND, LEFT_SHOULDER, RIGHT_HAND, RIGHT_SHOULDER
+from landmarks.layout import (
+    LEFT_HAND,
+    LEFT_SHOULDER,
+    POSE_POINT_NAMES,
+    RIGHT_HAND,
+    RIGHT_SHOULDER,
+)
 from landmarks.normalize import normalize_hand
 from recognition.ml.config import IsolatedConfig
 from recognition.ml.data import Run
@@ -35,6 +45,10 @@ MOTION_THRESHOLD = 0.4  # palm sizes per frame (63 coordinates, L2); holds move 
 MAX_FRACTION = 0.25
 SETTLED = 2  # consecutive calm frames that mark the hold
 SYNTHETIC_PER_LETTER = 2  # interpolated transitions per letter and split
+# The pose's points of each hand (wrist, pinky, index, thumb), [left, right] like the hands.
+POSE_HAND_POINTS = tuple([POSE_POINT_NAMES.index(f"{side}_{p}")
+                          for p in ("WRIST", "PINKY", "INDEX", "THUMB")]
+                         for side in ("LEFT", "RIGHT"))
 
 
 def hand_motion(points: np.ndarray) -> np.ndarray:
@@ -81,17 +95,24 @@ def interpolate(a: np.ndarray, b: np.ndarray, frames: int) -> np.ndarray:
     return ((1 - alpha) * a[None] + alpha * b[None]).astype(np.float32)
 
 
-def rest_hand(frame: np.ndarray, rng: np.random.Generator, rest_margin: float) -> np.ndarray:
-    """The frame with the dominant hand dropped below the signing space."""
+def rest_hand(frame: np.ndarray, rng: np.random.Generator, rest_margin: float,
+              hide: bool = False) -> np.ndarray:
+    """The frame with the dominant hand and its pose hand points dropped below the signing
+    space; hide: the hand itself undetected (NaN) there, as a detector misses a resting hand."""
     out = frame.copy()
-    sl = RIGHT_HAND if not np.isnan(frame[RIGHT_HAND.start, 0]) else LEFT_HAND
+    side = 1 if not np.isnan(frame[RIGHT_HAND.start, 0]) else 0
+    sl, arm = (LEFT_HAND, RIGHT_HAND)[side], list(POSE_HAND_POINTS[side])
     shoulders = frame[[LEFT_SHOULDER, RIGHT_SHOULDER]]
     if np.isnan(shoulders).any():
         out[sl] = np.nan
         return out
     width = float(np.linalg.norm(shoulders[0, :2] - shoulders[1, :2]))
     target = shoulders[:, 1].mean() + (rest_margin + rng.uniform(0.2, 1.0)) * width
-    out[sl, 1] += target - frame[sl.start, 1]
+    wrist = frame[sl.start, 1] if not np.isnan(frame[sl.start, 1]) else frame[arm[0], 1]
+    out[sl, 1] += target - wrist
+    out[arm, 1] += target - wrist
+    if hide:
+        out[sl] = np.nan
     return out
 
 
@@ -115,7 +136,7 @@ def synthetic_no_sign(runs: list[Run], rng: np.random.Generator, rest_margin: fl
     frames = [f for label in labels for f in by_label[label]]
     for n in range(len(labels) // 2):
         frame = frames[rng.integers(len(frames))]
-        idle = np.repeat(frame[None], 4, axis=0)
+        idle = np.repeat(rest_hand(frame, rng, rest_margin, hide=True)[None], 4, axis=0)
         idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan
         rest = np.repeat(rest_hand(frame, rng, rest_margin)[None], 4, axis=0)
         out.append(Run(idle, NO_SIGN, tuple(f"{tag}/nohands{n}/{k}" for k in range(4))))

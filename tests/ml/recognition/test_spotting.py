@@ -66,6 +66,19 @@ def test_a_hold_twice_as_long_as_measured_is_a_double_letter() -> None:
     assert labels(run_decode(posteriors("_AAAAAAAA_" + "L" * 16 + "_SSSSSSSS_"), off)) == "ALS"
 
 
+def test_a_run_much_briefer_than_its_letter_is_hold_is_no_letter() -> None:
+    """A handshape passed through between two letters (or a window across the cut from one
+    letter to the next) lasts a fraction of a held letter: min_hold_ratio drops it."""
+    hold = (0.0, 8 * 2 / 30, 8 * 2 / 30, 8 * 2 / 30)
+    spot = SpottingConfig(hold_seconds=hold, min_hold_ratio=0.4)
+    assert labels(run_decode(posteriors("_AAAAAAAA_SSS_LLLLLLLL_"), spot)) == "AL"
+    assert labels(run_decode(posteriors("_AAAAAAAASSSAAAAAAAA_"), spot)) == "A"  # inside one
+    # The clip's speed scales it: in a fast clip three windows are a letter.
+    assert labels(run_decode(posteriors("_AAAA_SSS_LLLL_"), spot)) == "ASL"
+    off = dataclasses.replace(spot, min_hold_ratio=0.0)
+    assert labels(run_decode(posteriors("_AAAAAAAA_SSS_LLLLLLLL_"), off)) == "ASL"
+
+
 def test_decisions_do_not_flip_on_tiny_float_differences() -> None:
     rng = np.random.default_rng(0)
     probs = posteriors("__AAAA_LLLL_LLLLSSSS__", strength=0.5)
@@ -145,3 +158,22 @@ def test_single_frame_runs_keep_their_label(silfa_runs: list[Run]) -> None:
     frame = silfa_runs[0].points[:1]
     assert transition_mask(frame).tolist() == [False]
     assert transition_mask(frame[:0]).tolist() == []
+
+
+def test_synthetic_no_sign_never_shows_a_raised_arm_without_its_hand(
+        silfa_runs: list[Run]) -> None:
+    """A hand the detector lost while the arm is raised may be a letter (SILFA's N, Q): the
+    synthetic `_` frames drop the arm's pose hand points below the signing space with it, so
+    the spotter's signing mask calls them idle, as it does at inference."""
+    from recognition.ml.transitions import synthetic_no_sign
+
+    spot = SpottingConfig()
+    runs = [r for r in silfa_runs if r.label in ("A", "B", "C", "D")]
+    for run in synthetic_no_sign(runs, np.random.default_rng(0), spot.rest_margin, "train"):
+        if "/lerp" in run.ids[0]:
+            continue
+        assert not signing_mask(run.points, spot.rest_margin).any(), run.ids[0]
+    no_hands = [r for r in synthetic_no_sign(runs, np.random.default_rng(0), spot.rest_margin,
+                                             "train") if "/nohands" in r.ids[0]]
+    assert no_hands and all(np.isnan(r.points[:, LEFT_HAND]).all()
+                            and np.isnan(r.points[:, RIGHT_HAND]).all() for r in no_hands)
