@@ -76,6 +76,13 @@ def spotter_for(version: Any) -> Any:
     return StreamingSpotter(get_predictor(version), top_k=TOP_K)
 
 
+def may_go_live(user: Any, session_key: str) -> bool:
+    """Who may use the live socket and save its frames as a job (whoever may create a job): a
+    signed-in user or token, or an anonymous browser session where the site allows them."""
+    signed_in = bool(user is not None and user.is_authenticated)
+    return signed_in or bool(settings.SLRWEB_ALLOW_ANONYMOUS and session_key)
+
+
 @database_sync_to_async
 def save_live_job(session: LiveSession, scope: dict[str, Any], token_key: str | None,
                   session_key: str, language: str) -> dict[str, Any]:
@@ -85,9 +92,9 @@ def save_live_job(session: LiveSession, scope: dict[str, Any], token_key: str | 
     from jobs import services
 
     user = viewer_now(token_key, session_key)
-    owner = user if user.is_authenticated else None
-    if owner is None and not (settings.SLRWEB_ALLOW_ANONYMOUS and session_key):
+    if not may_go_live(user, session_key):
         raise LiveError("forbidden", "Log in to save a live recording.")
+    owner = user if user.is_authenticated else None
     # The same per-user (else per-address) limit as uploads through the API.
     client = (scope.get("client") or ["unknown"])[0]
     asker = SimpleNamespace(auth=Requester(user=owner, session_key=session_key),
@@ -115,8 +122,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.session_key = getattr(self.scope.get("session"), "session_key", None) or ""
         headers = dict(self.scope.get("headers") or [])
         self.token_key = parse_token_header(headers.get(b"authorization", b"").decode("latin-1"))
-        signed_in = bool(user is not None and user.is_authenticated)
-        if not signed_in and not (settings.SLRWEB_ALLOW_ANONYMOUS and self.session_key):
+        if not may_go_live(user, self.session_key):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.version = await live_model(self.scope["url_route"]["kwargs"]["language"])

@@ -190,6 +190,20 @@ def test_a_language_without_a_sign_model_is_refused(live_settings) -> None:  # n
     assert asyncio.run(attempt()) == (False, 4404)
 
 
+def test_an_anonymous_session_is_refused_where_the_site_does_not_allow_it(live_settings) -> None:  # noqa: ANN001
+    from jobs.consumers import CLOSE_FORBIDDEN
+    from slrweb.asgi import application
+
+    live_settings.SLRWEB_ALLOW_ANONYMOUS = False
+    _, headers = anonymous_session()
+
+    async def attempt() -> tuple[bool, int | None]:
+        communicator = WebsocketCommunicator(application, "/ws/live/ase/", headers=headers)
+        return await communicator.connect(timeout=20)
+
+    assert asyncio.run(attempt()) == (False, CLOSE_FORBIDDEN)
+
+
 def anonymous_session() -> tuple[str, list[tuple[bytes, bytes]]]:
     """A saved anonymous browser session, and the headers a page of the site would send."""
     from django.conf import settings
