@@ -3,9 +3,7 @@
 `from_dict` is strict everywhere: a key the dataclass does not name is an error that says where
 it is (`train.lr_max`) and what the known keys are, so a typo in a config file or a bundle
 written by other code never trains or serves with a silently dropped setting. Nested
-dataclasses are rebuilt recursively, JSON lists become tuples where the field is a tuple, and a
-class may list keys it used to have in `RENAMED` (old -> new name, or "" for a key that is
-dropped on reading), which keeps every committed bundle loading without loosening the check.
+dataclasses are rebuilt recursively and JSON lists become tuples where the field is a tuple.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -37,17 +35,13 @@ def from_dict(cls: type[T], data: Mapping[str, Any] | None, *, where: str = "") 
     hints = typing.get_type_hints(cls)
     fields = {f.name for f in dataclasses.fields(cls)  # type: ignore[arg-type]
               if f.init}
-    renamed: Mapping[str, str] = getattr(cls, "RENAMED", {})
     kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        name = renamed.get(key, key)
-        if name == "":
-            continue  # a key this class no longer has and that means nothing now
+    for name, value in data.items():
+        path = f"{where}.{name}" if where else name
         if name not in fields:
-            path = f"{where}.{key}" if where else key
             raise ConfigError(f"unknown config key {path!r} for {cls.__name__}; known keys: "
                               f"{', '.join(sorted(fields))}")
-        kwargs[name] = _convert(hints[name], value, f"{where}.{name}" if where else name)
+        kwargs[name] = _convert(hints[name], value, path)
     return cls(**kwargs)
 
 
@@ -73,8 +67,6 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
 
 class Config:
     """Mixin of a frozen dataclass config: `to_dict()` and the strict `from_dict(data)`."""
-
-    RENAMED: ClassVar[dict[str, str]] = {}
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

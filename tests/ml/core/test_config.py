@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 import pytest
 import torch
@@ -22,8 +21,6 @@ class Inner(Config):
 
 @dataclass(frozen=True)
 class Outer(Config):
-    RENAMED: ClassVar[dict[str, str]] = {"old_name": "name", "gone": ""}
-
     name: str = "x"
     inner: Inner = field(default_factory=Inner)
     maybe: Inner | None = None
@@ -51,10 +48,6 @@ def test_unknown_keys_are_errors_that_say_where() -> None:
         from_dict(LoopConfig, {"lr": 0.1, "lr_max": 0.2})
     with pytest.raises(ConfigError, match="must be a mapping"):
         Outer.from_dict({"inner": [1, 2]})
-
-
-def test_renamed_keys_keep_old_configs_loading() -> None:
-    assert Outer.from_dict({"old_name": "z", "gone": 5}) == Outer(name="z")
 
 
 def test_one_device_chooser() -> None:
