@@ -32,17 +32,20 @@ from translation.ml.letterbank import (  # noqa: E402
 CACHE = Path("/tmp/slrweb-fingerspelling")
 
 
-def extract_frames(paths: list[Path], fps: float = VIDEO_FPS) -> LandmarkSequence:
-    """Encode `paths` as an H.264 mp4 and extract it with MediaPipe (cached by the frame list)."""
+def extract_frames(paths: list[Path], fps: float = VIDEO_FPS, repeat: int = 1) -> LandmarkSequence:
+    """Encode `paths` as an H.264 mp4 (each frame shown `repeat` times) and extract it with
+    MediaPipe (cached by the frame list)."""
     from landmarks.extract import extract_landmarks
     from tests.support.videos import read_rgb, write_video
 
-    key = hashlib.sha256(json.dumps([str(p) for p in paths] + [fps]).encode()).hexdigest()[:16]
+    tag = [str(p) for p in paths] + [fps] + ([repeat] if repeat != 1 else [])
+    key = hashlib.sha256(json.dumps(tag).encode()).hexdigest()[:16]
     cached = CACHE / f"{key}.npz"
     if cached.is_file():
         return load_npz(cached)
     CACHE.mkdir(parents=True, exist_ok=True)
-    video = write_video((read_rgb(p) for p in paths), CACHE / f"{key}.mp4", fps=fps)
+    video = write_video((read_rgb(p) for p in paths for _ in range(repeat)),
+                        CACHE / f"{key}.mp4", fps=fps)
     seq = extract_landmarks(video)
     save_npz(seq, cached)
     return seq
@@ -73,7 +76,7 @@ def heldout_frames(shared: Path, letter: str) -> tuple[list[Path], float]:
     held = np.array([s.heldout for s in samples])
     cut = int(np.argmax(held)) if held.any() else len(samples)
     seq = extract_frames(frames)
-    ref = np.stack([s.right for s in samples]).reshape(len(samples), -1)
+    ref = np.stack([s.right for s in samples if s.right is not None]).reshape(len(samples), -1)
     nearest = np.full(len(frames), -1)
     for i, hand in enumerate(seq.points[:, RIGHT_HAND]):
         if not np.isnan(hand).any():
