@@ -153,7 +153,9 @@ def _retrain(args: argparse.Namespace, language: Any, base: Any, since: datetime
     return retrain_isolated(language, base, _base_runs(args, base), since=since,
                             train_overrides=overrides, device=args.device,
                             work_dir=args.work_dir, progress=sys.stderr.isatty(), log=log,
-                            from_scratch=args.from_scratch)
+                            from_scratch=args.from_scratch,
+                            base_source=(args.base_format, args.base_data)
+                            if args.base_data else None)
 
 
 class BaseDataMissing(Exception):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import shlex
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -105,16 +104,31 @@ def recorded_base_data(version: ModelVersion) -> tuple[str, Path] | None:
     return (str(data["format"]), path) if path.exists() else None
 
 
+def retrain_command(language: SignLanguage, task: str, base: ModelVersion,
+                    since: datetime | None, *options: str) -> str:
+    """The `slrweb retrain` line that repeats a retrain with the parameters it ran with, for
+    its card: the same whether the CLI or the admin started it (sys.argv is the worker's
+    command line when the admin did)."""
+    words = ["slrweb", "retrain", "--language", language.code, "--task", task,
+             "--from-version", base.label]
+    if since is not None:
+        words += ["--since", since.date().isoformat()]
+    return shlex.join([*words, *options])
+
+
 def retrain_isolated(
     language: SignLanguage, base: ModelVersion, base_runs: list[Any], *,
     since: datetime | None = None, train_overrides: dict[str, Any] | None = None,
     device: str = "auto", work_dir: Path | None = None, progress: bool = False,
     log: Log = print, from_scratch: bool = False,
     correction_share: float | None = CORRECTION_SHARE,
+    base_source: tuple[str, Path] | None = None,
 ) -> ModelVersion:
     """Fine-tune the base version (or train its architecture from scratch) on base runs +
     corrections; register a candidate. correction_share None: corrections are drawn by their
-    frames like base data (the behaviour before CORRECTION_SHARE; bench/bench_loop.py)."""
+    frames like base data (the behaviour before CORRECTION_SHARE; bench/bench_loop.py).
+    base_source: (format, path) the base runs were read from, for the card's command (None:
+    the data `base` records, or none when base_runs is empty)."""
     from recognition.ml.data import weigh_added_runs
     from mlcore.bundle import read_bundle, write_bundle
     from recognition.ml.config import IsolatedConfig
@@ -151,18 +165,40 @@ def retrain_isolated(
         bundle = write_bundle(
             root / "bundle", task="isolated", language=language.code, name=base.name,
             config=cfg.to_dict(), state_dict=fitted.model.state_dict(), metrics=metrics,
-            card=_card(base, len(base_runs), corrections, since, metrics["retrain"]["mode"]),
+            card=_card(base, len(base_runs), corrections, since, metrics["retrain"]["mode"],
+                       _isolated_command(language, base, since, base_runs, base_source,
+                                         train_overrides, device, from_scratch)),
             vocabulary=vocab,
         )
         return register_bundle(bundle, language)
 
 
+def _isolated_command(language: SignLanguage, base: ModelVersion, since: datetime | None,
+                      base_runs: list[Any], base_source: tuple[str, Path] | None,
+                      train_overrides: dict[str, Any] | None, device: str,
+                      from_scratch: bool) -> str:
+    options: list[str] = []
+    if not base_runs:
+        options.append("--no-base-data")
+    elif base_source is not None:
+        options += ["--base-data", str(base_source[1]), "--base-format", base_source[0]]
+    if from_scratch:
+        options.append("--from-scratch")
+    overrides = train_overrides or {}
+    for key in ("epochs", "steps_per_epoch"):
+        if overrides.get(key):
+            options += [f"--{key.replace('_', '-')}", str(overrides[key])]
+    if device != "auto":
+        options += ["--device", device]
+    return retrain_command(language, "isolated", base, since, *options)
+
+
 def _card(base: ModelVersion, base_runs: int, corrections: CorrectionData,
-          since: datetime | None, mode: str) -> str:
+          since: datetime | None, mode: str, command: str) -> str:
     from mlcore.card import ModelCard
 
     return ModelCard(f"{base.name} (retrained from {base.label}: {mode})",
-                     commands=[shlex.join(["slrweb", *sys.argv[1:]])]).add("Data", [
+                     commands=[command]).add("Data", [
         f"- base data: {base_runs} runs (see the model card of {base.label} for the source and "
         "its licence)",
         f"- accepted corrections: {len(corrections.runs)} segments"
@@ -206,7 +242,8 @@ def run_retrain(row: Any, report: Callable[[str, int], None]) -> dict[str, Any]:
         version = retrain_isolated(language, base, runs, train_overrides=overrides, log=log,
                                    from_scratch=from_scratch,
                                    correction_share=params.get("correction_share",
-                                                               CORRECTION_SHARE))
+                                                               CORRECTION_SHARE),
+                                   base_source=recorded)
     row.version = version
     return {"version": version.pk, "label": version.label, "from_version": base.label,
             "metrics": version.metrics.get("retrain", {}), "evaluation": version.evaluation}

@@ -11,14 +11,12 @@ from the corrected gloss line and text. The training itself is translation.ml.fi
 from __future__ import annotations
 
 import csv
-import shlex
-import sys
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from corpus.retrain import Log
+from corpus.retrain import Log, retrain_command
 from registry.models import ModelVersion, SignLanguage
 
 OnEpoch = Callable[[int, int], None]
@@ -61,7 +59,11 @@ def retrain_translation(
             "since": since.isoformat() if since else None}}
         bundle = finetune(
             base.bundle_dir, data["train"], data["dev"], root / "bundle", name=base.name,
-            language=language.code, card=_card(base, data, exported.held_out_clips, since),
+            language=language.code, card=_card(base, data, exported.held_out_clips, since,
+                                                retrain_command(language, "translation", base,
+                                                                since, "--epochs", str(epochs),
+                                                                "--lr", str(lr), "--device",
+                                                                device)),
             epochs=epochs, lr=lr, device=device, on_epoch=on_epoch, extra_metrics=provenance)
         version = register_bundle(bundle, language)
     log(f"fine-tuned {base.label} -> {version.label}: {summary(version.metrics)}")
@@ -69,11 +71,11 @@ def retrain_translation(
 
 
 def _card(base: ModelVersion, data: dict[str, list], held_out: int,
-          since: datetime | None) -> str:
+          since: datetime | None, command: str) -> str:
     from mlcore.card import ModelCard
 
     return ModelCard(f"{base.name} (fine-tuned from {base.label})",
-                     commands=[shlex.join(["slrweb", *sys.argv[1:]])]).add("Data", [
+                     commands=[command]).add("Data", [
         f"- starting point: {base.label} (see its model card for its data and licence)",
         f"- accepted corrected translations: {len(data['train'])} train, {len(data['dev'])} dev"
         + (f", reviewed since {since.date()}" if since else ""),

@@ -56,6 +56,8 @@ def test_retrain_registers_a_candidate_from_base_data_and_corrections(
     assert "top1" in new.metrics["test"]["clip1"]
     assert "registered tiny-letters@2 as a candidate" in capsys.readouterr().out
     assert "accepted corrections: 2 segments" in new.card
+    assert ("slrweb retrain --language ase --task isolated --from-version tiny-letters@1 "
+            "--epochs 1 --steps-per-epoch 2 --device cpu\n") in new.card
 
 
 def test_retrain_on_corrections_alone(active_classifier, shared_data, tmp_path):

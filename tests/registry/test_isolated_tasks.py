@@ -3,6 +3,8 @@ isolated classifier (spotting on the jobs' cached landmarks)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jobs.files import read_landmarks
@@ -59,6 +61,10 @@ def test_the_admin_retrain_of_isolated_signs_uses_the_corrections(ase, classifie
     assert row.result["metrics"]["correction_runs"] == 2
     assert row.result["metrics"]["held_out_segments"] == 1
     assert row.version.status == "candidate"
+    # The card names the retrain as the admin ran it (not the worker's command line).
+    card = (Path(row.version.bundle_dir) / "MODEL_CARD.md").read_text()
+    assert (f"slrweb retrain --language ase --task isolated --from-version {active.label} "
+            "--no-base-data --epochs 1\n") in card
 
 
 def test_a_retrain_without_a_model_to_start_from_fails_with_the_reason(ase):

@@ -54,6 +54,8 @@ def test_fine_tunes_the_active_translator_on_corrections(ase, make_bundle, share
     export_dataset("ase", tmp_path / "export")
     new = retrain_translation(ase, base, epochs=8, lr=3e-3, log=lambda line: None)
     assert (new.label, new.status, new.input_kind) == ("tiny@2", "candidate", input_kind)
+    assert ("slrweb retrain --language ase --task translation --from-version tiny@1 --epochs 8 "
+            "--lr 0.003 --device cpu\n") in (Path(new.bundle_dir) / "MODEL_CARD.md").read_text()
     retrain = new.metrics["retrain"]
     assert (retrain["train_pairs"], retrain["held_out_clips"]) == (2, 1)
     assert new.metrics["train_examples"] == 2  # the held-out clip was not among them
