@@ -107,6 +107,9 @@ class ReaderConfig(Config):
     window: int = 64  # frames per window
     overlap: int = 24  # frames shared by neighbouring windows
     tolerance: int = 12  # frames within which two windows' emissions are one letter
+    # The frame rate the speller was trained at: a clip at a lower rate (a job's 15 fps) is
+    # upsampled to it before reading (translation.ml.windows.upsample). None: read as it comes.
+    fps: float | None = None
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ class TranslationPredictor:
         if len(feats) == 0:
             return result
         if self.config.get("reader"):  # long clips: CTC letters read in overlapping windows
-            return self._read_windows(feats, result, on_token)
+            return self._read_windows(feats, result, on_token, seq.fps)
         src = torch.from_numpy(np.ascontiguousarray(feats))[None].to(self.device)
         mask = torch.ones(src.shape[:2], dtype=torch.bool, device=self.device)
         result.update(self._decode_one(src, mask, settings, on_token))
@@ -136,7 +136,7 @@ class TranslationPredictor:
         return {"text": self.tokenizer.decode(hyp.tokens), "tokens": tokens}
 
     def _read_windows(self, feats: np.ndarray, result: dict[str, Any],
-                      on_token: OnToken | None) -> dict[str, Any]:
+                      on_token: OnToken | None, fps: float | None = None) -> dict[str, Any]:
         """The bundle's "reader" (translation.ml.windows): letters with their frame times."""
         from translation.ml.windows import labels_text, read_letters
 
@@ -145,7 +145,7 @@ class TranslationPredictor:
                 on_token(labels_text([label]) or " ", round(e.logprob, 4))
 
         reading = read_letters(self.model, feats, self.vocab, self.config["reader"],
-                               self.device, stream)
+                               self.device, stream, fps)
         result["tokens"] = [{"piece": labels_text([g]) or " ", "logprob": round(e.logprob, 4),
                              "frame": e.frame} for e, g in zip(reading.emissions, reading.labels,
                                                                strict=True)]

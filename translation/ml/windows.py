@@ -170,15 +170,49 @@ def window_log_probs(model: Translator, feats: np.ndarray, spans: Sequence[tuple
     return [lp_np[k, : e - s] for k, (s, e) in enumerate(spans)]
 
 
+def upsample(feats: np.ndarray, factor: int) -> np.ndarray:
+    """(T, F) hands-v1 features at `factor` times the frame rate: between two frames that both
+    show a hand (translation.ml.features presence flags, the last two columns) the features are
+    interpolated linearly, elsewhere the earlier frame is repeated. Frame t -> t * factor."""
+    if factor <= 1 or len(feats) < 2:
+        return np.repeat(feats, max(1, factor), axis=0)
+    out = np.repeat(feats, factor, axis=0)
+    a, b = feats[:-1], feats[1:]
+    # Per hand block (63 values) where that hand is present in both frames.
+    both = (a[:, -2:] > 0) & (b[:, -2:] > 0)  # (T-1, 2)
+    half = (feats.shape[1] - 2) // 2
+    for j in range(1, factor):
+        w = j / factor
+        mixed = a.copy()
+        for h in range(2):
+            rows = both[:, h]
+            cols = slice(h * half, (h + 1) * half)
+            mixed[rows, cols] = (1 - w) * a[rows, cols] + w * b[rows, cols]
+        out[j : (len(feats) - 1) * factor : factor] = mixed
+    return out
+
+
 def read_letters(model: Translator, feats: np.ndarray, vocab: GlossVocab,
                  reader: Mapping[str, Any] = DEFAULT_READER, device: str = "cpu",
-                 on_emission: Callable[[Emission, str], None] | None = None) -> Reading:
-    """Read a clip's (T, F) features in overlapping windows: letters, word gaps, text."""
+                 on_emission: Callable[[Emission, str], None] | None = None,
+                 fps: float | None = None) -> Reading:
+    """Read a clip's (T, F) features in overlapping windows: letters, word gaps, text.
+
+    With the reader's "fps" (the rate the speller was trained at) and a clip at `fps` well
+    below it (a job extracts at 15 fps), the features are first upsampled (`upsample`) by the
+    nearest whole factor; emission frames are given in the clip's own frames."""
     if len(feats) == 0:
         return Reading([], [], "")
+    factor = 1
+    if reader.get("fps") and fps:
+        factor = max(1, round(float(reader["fps"]) / fps))
+    if factor > 1:
+        feats = upsample(feats, factor)
     spans = window_spans(len(feats), int(reader["window"]), int(reader["overlap"]))
     emitted = read_windows(window_log_probs(model, feats, spans, device), spans,
                            int(reader.get("tolerance", DEFAULT_READER["tolerance"])))
+    if factor > 1:
+        emitted = [e._replace(frame=e.frame // factor) for e in emitted]
     labels = [vocab.itos[e.label] for e in emitted]
     if on_emission is not None:
         for e, g in zip(emitted, labels, strict=True):

@@ -19,6 +19,7 @@ from translation.ml.windows import (
     merge_emissions,
     read_letters,
     read_windows,
+    upsample,
     window_spans,
 )
 
@@ -119,3 +120,28 @@ def test_read_letters_matches_one_long_read() -> None:
     assert reading.text == "jump over the brown fox"
     assert [e.label for e in reading.emissions] == [e.label for e in whole]
     assert streamed == reading.labels
+
+
+def test_upsample_interpolates_where_a_hand_is_seen_on_both_sides() -> None:
+    feats = np.zeros((3, 128), np.float32)
+    feats[:, :63] = np.array([[0.0], [2.0], [4.0]])
+    feats[:, 126] = [1, 1, 0]  # right hand seen in frames 0 and 1 only
+    feats[2, :63] = 0.0  # (a missing hand is zeros)
+    up = upsample(feats, 2)
+    assert up.shape == (6, 128)
+    np.testing.assert_allclose(up[::2], feats)  # frame t -> t * 2
+    np.testing.assert_allclose(up[1, :63], 1.0)  # halfway between two seen hands
+    np.testing.assert_allclose(up[3], feats[1])  # next frame has no hand: repeated
+    np.testing.assert_allclose(upsample(feats, 1), feats)
+
+
+def test_a_clip_below_the_readers_rate_is_read_upsampled_in_its_own_frames() -> None:
+    rng = random.Random(5)
+    labels = _frame_labels("fox", rng)
+    feats = np.eye(len(VOCAB), dtype=np.float32)[labels]
+    model: Any = _OneHotModel()
+    reader = {"window": 40, "overlap": 16, "fps": 30.0}
+    at_rate = read_letters(model, feats, VOCAB, reader, fps=30.0)
+    half = read_letters(model, feats, VOCAB, reader, fps=15.0)  # read at twice its length
+    assert at_rate.text == half.text == "fox"
+    assert [e.frame for e in half.emissions] == [e.frame for e in at_rate.emissions]
