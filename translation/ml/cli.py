@@ -126,7 +126,8 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
                    help="learning rate after warm-up: inverse square-root decay or constant")
     g.add_argument("--average-last", type=int, default=0, metavar="K",
                    help="write the average of the last K epochs' weights (kept beside the "
-                        "checkpoint) instead of the best epoch's; 0 = off")
+                        "checkpoint) instead of the best epoch's; with --init-from the starting "
+                        "weights count as epoch 0; 0 = off")
     g.add_argument("--device", default="auto", type=_device,
                    help="auto (CUDA when present), cpu or cuda; AMP on CUDA")
     g.add_argument("--checkpoint-dir", help="default tmp/translation-runs/NAME")

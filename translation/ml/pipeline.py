@@ -32,7 +32,7 @@ from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
 from translation.ml.glossnorm import gloss_normalizer, pseudo_glosses
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map, train_spm
-from translation.ml.train import EpochData, epoch_weight_files, fit
+from translation.ml.train import EpochData, epoch_weight_files, fit, keep_epoch_weights
 
 
 @dataclass
@@ -196,9 +196,12 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
     if model_cfg.share_gloss_text:
         mapping = gloss_piece_map(data.vocab, data.tokenizer)
         model.gloss_to_piece.copy_(torch.tensor(mapping))
+    ckpt_dir = Path(args.checkpoint_dir or Path("tmp") / "translation-runs" / args.name)
     if getattr(args, "init_from", None):
         warm_start(model, args.init_from)
-    ckpt_dir = Path(args.checkpoint_dir or Path("tmp") / "translation-runs" / args.name)
+        if train_cfg.average_last and not (args.resume and (ckpt_dir / "last.pt").is_file()):
+            # the trained weights a continued run starts from are its epoch 0 in the average
+            keep_epoch_weights(model, ckpt_dir, 0, train_cfg.average_last)
     model, state = fit(model, data.train, data.dev, data.tokenizer, train_cfg, ckpt_dir,
                        data.vocab, device=args.device, resume=args.resume,
                        command=command_line(args))

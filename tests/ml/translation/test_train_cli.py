@@ -136,3 +136,19 @@ def test_train_translation_average_last_writes_the_mean_of_the_last_epochs(
     name = "tgt_embed.weight"
     assert torch.allclose(model.state_dict()[name], (kept[0][name] + kept[1][name]) / 2,
                           atol=1e-6)
+
+
+def test_average_last_of_a_warm_started_run_counts_the_start_as_epoch_0(
+        tiny_bundle: Path, tiny_files: dict[str, Path], tmp_path: Path) -> None:
+    files = [str(tiny_files["gloss"]), str(tiny_files["text"])]
+    code = main(["train-translation", "--out", str(tmp_path / "b"), "--name", "tiny",
+                 "--train-src", files[0], "--train-tgt", files[1], "--dev-src", files[0],
+                 "--dev-tgt", files[1], "--epochs", "2", "--share-gloss-text",
+                 "--init-from", str(tiny_bundle), "--spm-model",
+                 str(read_bundle(tiny_bundle).spm_path), "--average-last", "5",
+                 "--checkpoint-dir", str(tmp_path / "ckpt"), *TINY_ARGS])
+    assert code == 0
+    assert read_bundle(tmp_path / "b").metrics["averaged_epochs"] == [0, 1, 2]
+    start, _ = load_translator(tiny_bundle)
+    epoch0 = torch.load(tmp_path / "ckpt" / "epoch-000.pt", weights_only=True)
+    assert all(torch.equal(epoch0[k], v) for k, v in start.state_dict().items())
