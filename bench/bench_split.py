@@ -14,6 +14,10 @@ starts it, Daphne, MediaPipe) and uploads a ~15 s real clip (the SILFA signer sp
   before the upload to the result, per clip second, for the video job and for a landmarks-only
   job (POST /api/v1/jobs/ with `landmarks`: the same clip's .npz) on the same stack.
 
+Each upload waits until the worker is ready (and its pool process warm, where jobs.warm warms
+it) and idle, as a `make run` worker is when a user uploads; each job also reports its timeline
+(benchlib.timeline: probe, landmarks stage start, first frames, first segment, result).
+
     .venv/bin/python bench/bench_split.py [--workers 2] [--repeats 1]
 """
 
@@ -34,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import psutil  # noqa: E402
 import requests  # noqa: E402
 
-from benchlib import bare_ceiling, timed_events  # noqa: E402
+from benchlib import bare_ceiling, timed_events, timeline, wait_worker_ready  # noqa: E402
 from tests.integration.helpers import auth, run_async, upload  # noqa: E402
 from tests.integration.live import LiveStack, start_stack  # noqa: E402
 from tests.support.videos import make_silfa_video  # noqa: E402
@@ -64,6 +68,7 @@ def tree_cpu(pid: int) -> float:
 def run_job(stack: LiveStack, token: str, send: Any) -> dict:
     """Upload with `send()`, follow the job to its result; wall and CPU figures."""
     worker, web = stack.processes["worker"].pid, stack.processes["daphne"].pid
+    wait_worker_ready(stack)
     time.sleep(2)  # let the worker go idle (heartbeats only)
     logged = stack.log("worker").count(" read by ")
     cpu_worker, cpu_web = tree_cpu(worker), tree_cpu(web)
@@ -81,7 +86,8 @@ def run_job(stack: LiveStack, token: str, send: Any) -> dict:
             "cpu_web_s": round(cpu_web, 2),
             "first_segment_s": round(segments[0] - returned, 2) if segments else None,
             "status": final.get("status", final["type"]),
-            "extraction_processes": processes[-1] if processes else None}
+            "extraction_processes": processes[-1] if processes else None,
+            "timeline": timeline(events, returned)}
 
 
 def upload_landmarks(stack: LiveStack, token: str, npz: Path) -> requests.Response:

@@ -5,7 +5,11 @@ Starts the integration stack (real Redis, database, Celery worker, Daphne, Media
 seconds from the upload's return to the first `segment` event (streamed while the video is read)
 and to the `result`, per extraction rate (SLRWEB_EXTRACT_FPS: 0 = every frame). Baseline in the
 same run: the first segment as the final result delivers it (what a page saw before streaming),
-and bare in-process extraction of the same clip at the same rate.
+and bare in-process extraction of the same clip at the same rate. The upload waits until the
+worker is ready (and its pool process warm, where jobs.warm warms it), as a `make run` worker is
+when a user uploads; each row also prints the job's timeline (benchlib.timeline: when the probe
+ran, the landmarks stage started, the first frames were read, the first segment and the result
+arrived).
 
     .venv/bin/python bench/bench_streaming.py [--rates 0 15 10]
 """
@@ -21,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import timed_events  # noqa: E402
+from benchlib import timed_events, timeline, wait_worker_ready  # noqa: E402
 from landmarks.extract import extract_landmarks  # noqa: E402
 from tests.integration.helpers import run_async, upload  # noqa: E402
 from tests.integration.live import start_stack  # noqa: E402
@@ -34,6 +38,8 @@ def one_run(base: Path, clip: Path, rate: int) -> dict:
     stack = start_stack(base, SLRWEB_ALLOW_ANONYMOUS="0", SLRWEB_EXTRACT_FPS=str(rate))
     try:
         token = stack.token_for("bench")
+        wait_worker_ready(stack)
+        time.sleep(1)  # idle, as a worker is between uploads
         response = upload(stack, token, clip, language="ase")
         returned = time.perf_counter()
         events = run_async(timed_events(stack.ws_url + f"/ws/jobs/{response.json()['id']}/",
@@ -46,7 +52,7 @@ def one_run(base: Path, clip: Path, rate: int) -> dict:
             "streamed": len(segments), "result": end_t - returned,
             "final_segments": len(((final.get("result") or {}).get("recognition") or {})
                                   .get("segments", [])),
-            "status": final.get("status", final["type"])}
+            "status": final.get("status", final["type"]), "timeline": timeline(events, returned)}
 
 
 def main() -> None:
@@ -71,6 +77,7 @@ def main() -> None:
             print(f"| {rate or 'all (30)'} | {bare:.1f} | {first} | {run['result']:.1f} | "
                   f"{run['result'] / seconds:.2f} | {run['streamed']} / {run['final_segments']} "
                   f"({run['status']}) |", flush=True)
+            print(f"  timeline (s after the upload returned): {run['timeline']}", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,11 @@
 * bare_loop / bare_ceiling: the reference extraction, PyAV decode + Holistic.process on the
   frames a job reads and nothing else, alone or as N spawned processes over N equal shares of a
   clip (the machine's ceiling, start-up and model load included);
-* timed_events: a job's WebSocket events, each with its arrival time.
+* timed_events: a job's WebSocket events, each with its arrival time; timeline: when the
+  milestones of a job arrived (probe running / done, landmarks running, first frames read, first
+  segment, result), in seconds from the upload's return;
+* wait_worker_ready: wait until a stack's Celery worker takes tasks and its pool process has
+  finished warming up (what a `make run` worker has long done when a user uploads).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import multiprocessing
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -74,3 +79,52 @@ async def timed_events(url: str, token: str) -> list[tuple[float, dict]]:
             if event["type"] in ("result", "error"):
                 break
     return out
+
+
+def timeline(events: list[tuple[float, dict]], returned: float) -> dict[str, float | None]:
+    """Seconds from `returned` (the upload's return) to the first event of each milestone:
+    probe_running, probe_done, landmarks_running (the landmarks stage started), frames (the
+    first frames read: the landmarks stage's first progress above 0), first_segment,
+    landmarks_done (every frame read and stored), result."""
+    marks: dict[str, Any] = dict.fromkeys(
+        ("probe_running", "probe_done", "landmarks_running", "frames", "first_segment",
+         "landmarks_done", "result"))
+
+    def mark(name: str, t: float) -> None:
+        if marks[name] is None:
+            marks[name] = round(t - returned, 2)
+
+    for t, event in events:
+        kind = event["type"]
+        if kind == "progress":
+            stage, percent = event.get("stage"), event.get("percent", 0)
+            if stage == "probe":
+                mark("probe_running", t)
+                if percent >= 100:
+                    mark("probe_done", t)
+            elif stage == "landmarks":
+                mark("landmarks_running", t)
+                if percent > 0:
+                    mark("frames", t)
+                if percent >= 100:
+                    mark("landmarks_done", t)
+        elif kind == "segment":
+            mark("first_segment", t)
+        elif kind in ("result", "error"):
+            mark("result", t)
+    return marks
+
+
+def wait_worker_ready(stack: Any, name: str = "worker", timeout: float = 180.0) -> float:
+    """Wait until the worker's log says it is ready and, where the code warms pool processes
+    (jobs.warm), that its pool process is warm; returns the seconds waited."""
+    warm_line = None  # code from before pool processes were warmed logs none
+    if (ROOT / "jobs" / "warm.py").exists():  # the tree the stack runs (ROOT), not an install
+        from jobs.warm import WARM_LINE as warm_line
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        text = stack.log(name)
+        if " ready." in text and (warm_line is None or warm_line in text):
+            return time.perf_counter() - t0
+        time.sleep(0.2)
+    raise RuntimeError(f"worker {name} not ready after {timeout} s:\n" + stack.log(name)[-3000:])
