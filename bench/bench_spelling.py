@@ -7,6 +7,10 @@ held-out, never trained on). Each word is written as an H.264 mp4 (each frame sh
 times at --fps) and run through real MediaPipe Holistic extraction, then decoded by:
 
 - each --model bundle's `IsolatedPredictor.recognize` (what `slrweb recognize --json` prints);
+A bundle trained on every frame (split `none`) has seen all of these frames: measure held-out
+accuracy with its block-split twin (same config), list the block-split bundle first so that the
+baseline trains on the same training blocks, and use --full for the all-frame words.
+
 - the baseline trained in this run on the same training frames and labels (`_` included): a
   logistic regression per frame, per-frame argmax, run-length segmentation (runs of one letter
   shorter than --min-run seconds are dropped, consecutive equal letters merge unless a `_` run
@@ -40,6 +44,7 @@ from recognition.ml.features import build_features  # noqa: E402
 from recognition.ml.infer import IsolatedPredictor  # noqa: E402
 from recognition.ml.spotting import NO_SIGN  # noqa: E402
 from recognition.ml.transitions import with_no_sign  # noqa: E402
+from tests.support.spelling import block_split  # noqa: E402
 from tests.support.videos import read_rgb, write_video  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -59,8 +64,9 @@ def edit_distance(a: str, b: str) -> int:
 
 
 def held_frames(runs: list[Run], cfg_train) -> dict[str, dict[str, list[Path]]]:
-    """Per letter, the frame files of its test and validation blocks."""
-    splits = split_runs(runs, cfg_train)
+    """Per letter, the frame files of its test and validation blocks (of the block split that
+    chose the bundle's configuration, when the bundle itself trained on every frame)."""
+    splits = split_runs(runs, block_split(cfg_train))
     out: dict[str, dict[str, list[Path]]] = {}
     for part in ("test", "val"):
         for run in splits[part]:

@@ -16,6 +16,7 @@ paths tie to within a milli-nat.
 Double letters: the same gloss twice is read when (a) a no-sign dip (a bounce or a short
 release) separates two runs, or (b) one run lasts clearly longer than that gloss's measured hold
 (spot.hold_seconds, from the training recordings), relative to the clip's own signing speed.
+A run far briefer than its gloss's hold at that speed (spot.min_hold_ratio) is no sign.
 """
 
 from __future__ import annotations
@@ -140,11 +141,19 @@ def fill(path: np.ndarray, blank: int, segments: list[Segment]) -> np.ndarray:
 
 
 def clip_speed(segments: list[Segment], times: np.ndarray, hold: np.ndarray) -> float | None:
-    """How slowly the clip is signed: the lower median of duration / measured hold over its
-    runs of glosses with a measured hold (None without one)."""
-    rel = sorted((times[s.last + 1] - times[s.first]) / hold[s.label] for s in segments
-                 if hold[s.label] > 0)
-    return float(rel[(len(rel) - 1) // 2]) if rel else None
+    """How slowly the clip is signed: the duration-weighted median of duration / measured hold
+    over its runs of glosses with a measured hold (None without one). Weighted by duration, the
+    held letters decide: brief runs (a handshape passed through, a detector glitch) barely
+    count, however many there are."""
+    pairs = sorted(((times[s.last + 1] - times[s.first]) / hold[s.label],
+                    times[s.last + 1] - times[s.first]) for s in segments if hold[s.label] > 0)
+    total = sum(d for _, d in pairs)
+    seen = 0.0
+    for rel, duration in pairs:
+        seen += duration
+        if 2 * seen >= total:
+            return float(rel)
+    return None
 
 
 def drop_brief(path: np.ndarray, blank: int, times: np.ndarray, hold: np.ndarray,
