@@ -41,7 +41,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from recognition.ml.config import IsolatedConfig  # noqa: E402
-from recognition.ml.data import Run, load_asl_npz, load_runs, split_runs  # noqa: E402
+from recognition.ml.data import (  # noqa: E402
+    Run,
+    load_asl_npz,
+    load_runs,
+    split_runs,
+    weigh_added_runs,
+)
 from recognition.ml.evaluate import (  # noqa: E402
     LogisticBaseline,
     _static_rows,
@@ -109,8 +115,12 @@ def score_baseline(baseline: LogisticBaseline, runs: list[Run], vocab: list[str]
             **clip_scores(probs, known, vocab)}
 
 
-def run_row(name: str, signers: dict[str, list[Run]], cfg0: IsolatedConfig) -> dict:
-    """name = '<signer>+<signer>/<augment>': train on those signers, score on the others."""
+def run_row(name: str, signers: dict[str, list[Run]], cfg0: IsolatedConfig,
+            share: float | None = None) -> dict:
+    """name = '<signer>+<signer>/<augment>': train on those signers, score on the others.
+    share: the other signers' part of each class's training draws (data.weigh_added_runs);
+    None draws by frames (what `train-isolated --add-data` does: the ASL alphabet's ~400 frames
+    a letter drown SILFA's ~23)."""
     train_names, augment = name.split("/")
     trained = train_names.split("+")
     vocab = sorted({r.label for r in signers["asl"]})
@@ -118,11 +128,14 @@ def run_row(name: str, signers: dict[str, list[Run]], cfg0: IsolatedConfig) -> d
     cfg = dataclasses.replace(cfg, augment=dataclasses.replace(cfg.augment,
                                                                **AUGMENTS[augment]))
     runs = [r for s in trained for r in signers[s] if r.label in vocab]
+    if share is not None and len(trained) > 1:
+        base = [r for r in signers[trained[0]] if r.label in vocab]
+        runs = base + weigh_added_runs(base, runs[len(base):], share)
     splits = split_runs(runs, cfg.train)
     started = time.perf_counter()
     cpu = time.process_time()
     fitted = fit(cfg, splits, vocab, progress=False, log=lambda _: None)
-    row: dict = {"trained_on": trained, "augment": dataclasses.asdict(cfg.augment),
+    row: dict = {"trained_on": trained, "added_share": share, "augment": dataclasses.asdict(cfg.augment),
                  "val_top1": fitted.best_val, "best_epoch": fitted.best_epoch,
                  "train_wall_s": round(time.perf_counter() - started, 1),
                  "train_cpu_s": round(time.process_time() - cpu, 1)}
@@ -156,16 +169,21 @@ def main() -> None:
     parser.add_argument("--bundle", type=Path, action="append", default=[],
                         help="also score this committed bundle on silfa and s2s")
     parser.add_argument("--epochs", type=int)
+    parser.add_argument("--seed", type=int, help="training seed (default: the config's)")
+    parser.add_argument("--added-share", type=float,
+                        help="the added signers' share of each class's training draws")
     parser.add_argument("--out", type=Path, help="write the rows as JSON here")
     args = parser.parse_args()
     torch.set_num_threads(1)
     signers = load_signers()
     cfg0 = base_config(args.epochs)
+    if args.seed is not None:
+        cfg0 = dataclasses.replace(cfg0, train=dataclasses.replace(cfg0.train, seed=args.seed))
     rows: dict = {}
     for bundle in args.bundle:
         rows[f"bundle:{bundle}"] = score_bundle(bundle, signers)
     for name in args.rows:
-        rows[name] = run_row(name, signers, cfg0)
+        rows[name] = run_row(name, signers, cfg0, args.added_share)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(rows, indent=2) + "\n")
