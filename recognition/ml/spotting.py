@@ -185,18 +185,19 @@ def runs_of(path: np.ndarray, blank: int) -> list[Segment]:
 
 def split_long_holds(segments: list[Segment], times: np.ndarray, hold: np.ndarray,
                      ratio: float) -> list[Segment]:
-    """A run lasting >= ratio x its gloss's expected hold is that gloss signed repeatedly.
+    """A run lasting >= ratio x its gloss's expected hold is that gloss signed twice (a double
+    letter; spelled words hardly ever hold one letter three times, and how long a held letter
+    lasts says too little to count further: repeats beyond two need a dip between them).
 
-    The expected hold is the measured hold (seconds) times the clip's speed: the lower median of
-    duration/hold over the clip's runs (a clip signed slowly holds every letter longer)."""
+    The expected hold is the measured hold (seconds) times the clip's speed (clip_speed: a clip
+    signed slowly holds every letter longer)."""
     speed = clip_speed(segments, times, hold)
     if speed is None or ratio <= 0:
         return segments
     out = []
     for seg in segments:
         length = (times[seg.last + 1] - times[seg.first]) / max(speed * hold[seg.label], 1e-9)
-        count = max(2, int(np.floor(length + 0.5))) if hold[seg.label] > 0 and (
-            length >= ratio) else 1
+        count = 2 if hold[seg.label] > 0 and length >= ratio else 1
         windows = seg.last - seg.first + 1
         count = min(count, windows)
         cuts = [seg.first + (windows * k) // count for k in range(count + 1)]

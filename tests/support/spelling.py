@@ -30,8 +30,15 @@ def held_out_letters(runs: list[Any], train_config: Any) -> dict[str, np.ndarray
 
 
 def hands_out_of_view(frame: np.ndarray, frames: int = 10) -> np.ndarray:
-    """`frames` copies of one frame with both hands missing: a rest between letters."""
-    idle = np.repeat(frame[None], frames, axis=0).copy()
+    """`frames` copies of one frame with both hands missing and the signing arm lowered (the
+    pose's hand points below the signing space, as in the synthetic no-sign frames of
+    recognition.ml.transitions): a rest between letters. A raised arm whose hand the detector
+    lost may still be signing (SILFA's N and Q), so the spotter does not call that a rest."""
+    from recognition.ml.config import SpottingConfig
+    from recognition.ml.transitions import rest_hand
+
+    rested = rest_hand(frame, np.random.default_rng(0), SpottingConfig().rest_margin, hide=True)
+    idle = np.repeat(rested[None], frames, axis=0)
     idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan
     return idle
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from landmarks.layout import LEFT_HAND, RIGHT_HAND
+from landmarks.layout import RIGHT_HAND
 from landmarks.sequence import LandmarkSequence
 from recognition.ml.data import Run
 from recognition.ml.infer import IsolatedPredictor, ownership_bounds, window_starts
-from tests.support.spelling import held_out_letters, spell
+from tests.support.spelling import hands_out_of_view, held_out_letters, spell
 
 REPO = Path(__file__).resolve().parents[3]
 SILFA_BUNDLE = REPO / "models" / "silfa-letters"
@@ -45,10 +45,10 @@ def test_predict_clip_top_k(predictor: IsolatedPredictor, held_out: dict[str, np
 def test_spotting_spells_the_word_and_skips_idle_frames(
     predictor: IsolatedPredictor, held_out: dict[str, np.ndarray], idle_kind: str
 ) -> None:
-    idle = np.repeat(held_out["B"][:1], 10, axis=0).copy()
-    if idle_kind == "no hands":
-        idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan
+    if idle_kind == "no hands":  # out of view, the arm lowered
+        idle = hands_out_of_view(held_out["B"][0], frames=10)
     else:  # the signing hand dropped by the hip, like the other one
+        idle = np.repeat(held_out["B"][:1], 10, axis=0).copy()
         idle[:, RIGHT_HAND, 1] += 0.6
     seq = spell(held_out, "CUB", idle)
     seen: list[int] = []
@@ -69,8 +69,7 @@ def test_double_letters_are_read_from_a_release_or_a_long_hold(
 ) -> None:
     """Real held-out frames: U twice with the hand dropped in between (a release), and U held
     2.5 times as long as the letters around it (no release at all)."""
-    idle = np.repeat(held_out["B"][:1], 6, axis=0).copy()
-    idle[:, LEFT_HAND] = idle[:, RIGHT_HAND] = np.nan
+    idle = hands_out_of_view(held_out["B"][0], frames=6)
     released = predictor.recognize(spell(held_out, "CUUB", idle))["segments"]
     assert [s["topk"][0]["gloss"] for s in released] == list("CUUB")
     ends = [(s["start"], s["end"]) for s in released]
