@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from typing import Any
 
 import torch
 
@@ -76,7 +77,7 @@ def main() -> None:
             hyp["words"].append(letters(predictor, cut(seq, start, pos)))
             ref["words"].append(word)
         assert pos == len(seq.points), (pos, len(seq.points))
-    out = {k: round(char_error_rate(hyp[k], ref[k]), 4) for k in hyp}
+    out: dict[str, Any] = {k: round(char_error_rate(hyp[k], ref[k]), 4) for k in hyp}
     out["letters_missed"] = dict(missed.most_common())
     out["words_read"] = [f"{r}->{h}" for r, h in zip(ref["words"], hyp["words"], strict=True)]
     print(json.dumps(out, indent=2))
