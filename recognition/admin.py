@@ -83,7 +83,8 @@ class GlossEnrollmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     actions = ["embed_reference_clips"]
 
     class Media:
-        js = ("registry/record_reference.js",)  # record clips in the page (camera)
+        # record clips in the page (camera; frontend/camera.js opens it as the site's pages do)
+        js = ("frontend/camera.js", "registry/record_reference.js")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Gloss]:
         return super().get_queryset(request).prefetch_related("references")  # the column

@@ -134,7 +134,7 @@ slrweb.live = (function () {
       say(t(gettext("Loading the landmark model…")));
       holistic = holistic || await slrweb.holistic.createHolistic({ baseUrl: card.dataset.vendor });
       holistic.reset();
-      stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+      stream = await slrweb.camera.open();
       preview.srcObject = stream;
       await preview.play();
       $("live-camera-off").hidden = true;

@@ -20,11 +20,6 @@
     return Math.floor(whole / 60) + ":" + String(whole % 60).padStart(2, "0");
   }
 
-  function pickMimeType() {
-    const candidates = ["video/webm;codecs=vp8", "video/webm;codecs=vp9", "video/webm", "video/mp4"];
-    return candidates.find((type) => window.MediaRecorder && MediaRecorder.isTypeSupported(type)) || "";
-  }
-
   function setButtons(state) {
     cameraButton.textContent = stream ? t(gettext("Turn camera off")) : t(gettext("Turn camera on"));
     cameraButton.disabled = state === "countdown" || state === "recording" || state === "uploading";
@@ -34,12 +29,12 @@
   }
 
   async function cameraOn() {
-    if (!navigator.mediaDevices || !window.MediaRecorder) {
+    if (!slrweb.camera.canRecord()) {
       status.textContent = t(gettext("This browser cannot record video. Upload a file instead."));
       return;
     }
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+      stream = await slrweb.camera.open();
     } catch (err) {
       status.textContent = t(gettext("The camera could not be opened: %(reason)s"), { reason: err.message || err.name });
       return;
@@ -85,8 +80,7 @@
 
   function startRecording() {
     chunks = [];
-    const mimeType = pickMimeType();
-    recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
+    recorder = slrweb.camera.recorder(stream);
     recorder.ondataavailable = (e) => { if (e.data && e.data.size) chunks.push(e.data); };
     recorder.onstop = finishRecording;
     recorder.start(1000);

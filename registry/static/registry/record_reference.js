@@ -30,20 +30,13 @@ document.addEventListener("DOMContentLoaded", function () {
   box.append(record, " ", stop, status, document.createElement("br"), preview);
   input.parentNode.insertBefore(box, input.nextSibling);
 
-  if (!window.MediaRecorder || !navigator.mediaDevices) {
+  var camera = window.slrweb.camera;  // frontend/camera.js, loaded before this file
+  if (!camera.canRecord()) {
     record.disabled = true;
     status.textContent = t("This browser cannot record video; upload files instead.");
     return;
   }
   var recorder = null, stream = null, chunks = [], count = 0;
-
-  function mimeType() {
-    var types = ["video/webm;codecs=vp8", "video/webm", "video/mp4"];
-    for (var i = 0; i < types.length; i++) {
-      if (MediaRecorder.isTypeSupported(types[i])) { return types[i]; }
-    }
-    return "";
-  }
 
   function addFile(file) {
     // A file input's list cannot be edited in place: build a new one with the recording added.
@@ -68,14 +61,14 @@ document.addEventListener("DOMContentLoaded", function () {
 
   record.addEventListener("click", function () {
     record.disabled = true;
-    navigator.mediaDevices.getUserMedia({video: {width: 640, height: 480}, audio: false})
-      .then(function (camera) {
-        stream = camera;
-        preview.srcObject = camera;
+    camera.open()
+      .then(function (opened) {
+        stream = opened;
+        preview.srcObject = opened;
         preview.hidden = false;
         preview.play().catch(function () {});
         chunks = [];
-        recorder = new MediaRecorder(camera, mimeType() ? {mimeType: mimeType()} : {});
+        recorder = camera.recorder(opened);
         recorder.ondataavailable = function (e) { if (e.data.size) { chunks.push(e.data); } };
         recorder.onstop = finish;
         recorder.start();
