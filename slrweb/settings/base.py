@@ -164,11 +164,6 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "landmarks"
-CELERY_TASK_ROUTES = {
-    "jobs.probe_video": {"queue": "landmarks"},
-    "jobs.extract_landmarks": {"queue": "landmarks"},
-    "jobs.run_inference": {"queue": "inference"},
-}
 # Hard limits stop a runaway task; the soft limit lets the task mark its job failed first.
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("SLRWEB_TASK_SOFT_TIME_LIMIT", 45 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("SLRWEB_TASK_TIME_LIMIT", 50 * 60)

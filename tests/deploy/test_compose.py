@@ -15,6 +15,8 @@ import yaml
 from django.conf import settings
 from django.core.management import get_commands
 
+from jobs.stages import STAGES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,8 +41,8 @@ def check_entry_point(argv: list[str]) -> None:
         app_module = argv[argv.index("-A") + 1]
         assert importlib.import_module(f"{app_module}.celery").app.main == "slrweb"
         queues = argv[argv.index("-Q") + 1].split(",")
-        routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
-        assert set(queues) <= routed, (queues, routed)
+        served = {stage.queue for stage in STAGES.values()} | {settings.CELERY_TASK_DEFAULT_QUEUE}
+        assert set(queues) <= served, (queues, served)
     elif program == "python" and argv[1] == "manage.py":
         assert argv[2] in get_commands(), f"no management command {argv[2]}"
     elif program == "caddy":
