@@ -72,6 +72,9 @@ def _add_fingerspelling_arguments(p: argparse.ArgumentParser) -> None:
                         "(bench/fingerspelling_clips.py --write-letters): one more recording")
     g.add_argument("--clip-prob", type=float, default=0.5,
                    help="with --letter-video: share of phrases spelled from its letter clips")
+    g.add_argument("--synth-noise", type=float, default=None,
+                   help="per-frame landmark jitter of the synthetic phrases, in palm sizes "
+                        "(default: translation.ml.fingerspell.SynthesisConfig.noise, 0.04)")
     g.add_argument("--all-silfa", action="store_true",
                    help="train on every SILFA frame, held-out blocks too (final retrain)")
 

@@ -123,6 +123,9 @@ class TranslationBundleConfig(Config):
     gloss_normalizer: str | None = None  # translation.ml.glossnorm name (gloss input)
     features: LandmarkFeatures | None = None  # landmarks input
     reader: ReaderConfig | None = None  # fingerspelling
+    # fingerspelling: the translation.ml.fingerspell.SynthesisConfig its training phrases were
+    # drawn from (a record for reproducing the run; reading ignores it)
+    synthesis: dict[str, Any] | None = None
 
 
 def tiny_model_config(**overrides: Any) -> ModelConfig:

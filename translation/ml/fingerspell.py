@@ -352,7 +352,8 @@ def _card(args: argparse.Namespace, train_bank: LetterBank, test_bank: LetterBan
             f"{args.max_phrase_words} words: each letter replays consecutive real frames for a "
             "jittered time, letters are joined by eased transitions or jump cuts, and words by "
             "pauses (hand dropped out of view, a real resting hand low in front, or no pause); "
-            "tempo, size, rotation, aspect, noise, missed detections, a resting other hand and "
+            "tempo, size, rotation, aspect, noise (per-frame landmark jitter of sd "
+            f"{cfg.noise:g} palm sizes), missed detections, a resting other hand and "
             f"left-handed mirroring vary. Words: {len(splits['train'])} train / "
             f"{len(splits['dev'])} dev / {len(splits['test'])} held-out "
             f"({args.words or 'translation.ml.wordlist'}); {args.sequences_per_epoch} fresh "
@@ -379,6 +380,16 @@ def _video_card(args: argparse.Namespace, cfg: SynthesisConfig) -> str:
     return text
 
 
+def synthesis_config(args: argparse.Namespace) -> SynthesisConfig:
+    """What a training run's phrases are drawn from: the defaults, `--synth-noise` (landmark
+    jitter in palm sizes) and, with `--letter-video`, `--clip-prob`."""
+    noise = getattr(args, "synth_noise", None)
+    return SynthesisConfig(
+        clip_prob=float(getattr(args, "clip_prob", 0.0)) if getattr(args, "letter_video", None)
+        else 0.0,
+        noise=SynthesisConfig.noise if noise is None else float(noise))
+
+
 def prepare_fingerspelling_data(args: argparse.Namespace, work_dir: Path) -> PreparedData:
     """Banks, word splits, a SentencePiece model of the training words, train/dev sets."""
     video = getattr(args, "letter_video", None)
@@ -389,7 +400,7 @@ def prepare_fingerspelling_data(args: argparse.Namespace, work_dir: Path) -> Pre
     vocab = ctc_vocab()
     tokenizer = tokenizer_for(args, splits["train"], work_dir)
     span = (1, args.max_phrase_words)
-    cfg = SynthesisConfig(clip_prob=float(getattr(args, "clip_prob", 0.0)) if video else 0.0)
+    cfg = synthesis_config(args)
     dev = make_examples(splits["dev"], test_bank, tokenizer, vocab, args.dev_sequences, 10_000,
                         cfg, phrase_words=span)
 
@@ -417,7 +428,8 @@ def prepare_fingerspelling_data(args: argparse.Namespace, work_dir: Path) -> Pre
         train=train, dev=dev, tokenizer=tokenizer, vocab=vocab, vocab_role="ctc",
         model_overrides={"input_dim": FEATURE_DIM, "ctc_vocab_size": len(vocab),
                          "tgt_vocab_size": len(tokenizer), "max_src_len": 1024},
-        extra_config={"features": {"set": FEATURE_SET}, "reader": dict(DEFAULT_READER)},
+        extra_config={"features": {"set": FEATURE_SET}, "reader": dict(DEFAULT_READER),
+                      "synthesis": cfg.to_dict()},
         data_card=_card(args, train_bank, test_bank, splits, cfg), extra_eval=test_eval,
         task="fingerspelling",
     )

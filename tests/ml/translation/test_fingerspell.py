@@ -223,3 +223,35 @@ def test_bundle_reads_short_held_out_spelled_phrases(shared_data: Path) -> None:
     letters = char_error_rate([h.replace(" ", "") for h in hyps],
                               [p.text.replace(" ", "") for p in phrases])
     assert letters < MAX_SHORT_PHRASE_LETTER_CER, (letters, hyps)
+
+
+def test_synth_noise_reaches_the_synthesis_and_the_bundle_config(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`train-translation --synth-noise` sets SynthesisConfig.noise for the training and dev
+    phrases, and the bundle's config.json and card record it."""
+    import json
+
+    from slrweb.cli import build_parser
+    from translation.ml import fingerspell
+    from translation.ml.config import TranslationBundleConfig
+
+    words = tmp_path / "words.txt"
+    words.write_text(" ".join(["cab", "ball", "call", "cool", "lab", "cob", "cola", "coco",
+                               "local", "cabal", "alba", "bolo", "loco", "boca", "labo", "calc"]))
+    base = ["train-translation", "--input-kind", "landmarks", "--out", str(tmp_path / "b"),
+            "--name", "t", "--isolated-dir", str(tmp_path), "--words", str(words),
+            "--spm-model", str(REPO / "models" / "fingerspelling-ase-text" / "spm.model"),
+            "--dev-sequences", "2", "--sequences-per-epoch", "2", "--heldout-fraction", "0.2"]
+    parser = build_parser()
+    assert fingerspell.synthesis_config(parser.parse_args(base)) == SynthesisConfig()
+    args = parser.parse_args([*base, "--synth-noise", "0.01"])
+    assert fingerspell.synthesis_config(args) == SynthesisConfig(noise=0.01)
+
+    monkeypatch.setattr(fingerspell, "load_letter_banks",
+                        lambda *a, **k: (_toy_bank(), _toy_bank()))
+    data = fingerspell.prepare_fingerspelling_data(args, tmp_path)
+    saved = json.loads(json.dumps({"synthesis": data.extra_config["synthesis"]}))
+    recorded = TranslationBundleConfig.from_dict(saved).synthesis  # config.json reads back
+    assert SynthesisConfig.from_dict(recorded) == SynthesisConfig(noise=0.01)
+    assert "jitter of sd 0.01 palm sizes" in data.data_card
+    assert len(data.dev) == 2
