@@ -1,4 +1,4 @@
-"""Why extraction restarts tracking at fixed 2 s segments (landmarks.extract.SEGMENT_SECONDS).
+"""Why extraction restarts tracking at segments of at most 2 s (landmarks.extract.SEGMENT_SECONDS).
 
 Two continuous-tracking runs over the same frames (tracking never restarted: SEGMENT_SECONDS set
 out of reach), one from the clip's start and one started --lead seconds before its middle: if

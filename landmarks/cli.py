@@ -11,8 +11,9 @@ EXTRACT_HELP = """\
 Run MediaPipe Holistic on every frame of VIDEO and write the 543 landmarks per frame
 (pose 33, face 468, left hand 21, right hand 21; the signer's left/right; NaN where missing)
 in the format named by OUT's suffix: .pose (pose-format), .npz (slrweb storage) or .parquet
-(Kaggle GISLR rows). Tracking restarts every 2 s of video (a segment); with --workers N, N
-processes share the segments and the result is exactly what one process gives.
+(Kaggle GISLR rows). Tracking restarts at every segment of the video (an even number of equal
+segments of at most 2 s); with --workers N, N processes share the segments and
+the result is exactly what one process gives.
 """
 
 
@@ -40,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=1,
         metavar="N",
-        help="processes sharing the clip's 2 s tracking segments (same result, sooner)",
+        help="processes sharing the clip's tracking segments (same result, sooner)",
     )
     parser.add_argument("--fps", type=float, default=None,
                         help="read at most this many frames per second (default: every frame)")

@@ -7,10 +7,12 @@ own left hand: Holistic assigns hands from the pose's wrists on the unmirrored i
 we feed it (no selfie flip). A part not detected in a frame is NaN and its presence bit is False.
 
 Tracking (Holistic's state from frame to frame: the regions it follows, landmark smoothing) and
-frame sampling restart at every SEGMENT_SECONDS of video. A segment's landmarks therefore depend
-on its frames alone, so landmarks.parallel can hand segments to several processes and give
-exactly what one process gives (tracking state never converges to the same values once two runs
-differ: a run started 3 s earlier still differs by ~1e-3 in pose x/y 10 s later).
+frame sampling restart at the start of every tracking segment: the clip cut into an even number of
+equal segments of at most SEGMENT_SECONDS (whole frames at the reading rate; segment_plan). A
+segment's landmarks therefore depend on its frames alone, so landmarks.parallel can hand segments
+to several processes and give exactly what one process gives (tracking state never converges to
+the same values once two runs differ: a run started 3 s earlier still differs by ~1e-3 in pose
+x/y 10 s later); equal segments in an even number give two processes equal shares.
 
 A process keeps its Holistic graph between extractions (holistic_graph): building one and its
 first frame (model loading) costs ~0.5-1 s, and every segment starts with a reset anyway, so a
@@ -38,11 +40,11 @@ from landmarks.sequence import LandmarkSequence
 
 # Bump the suffix whenever extraction output changes; the mediapipe pin is part of the version
 # so that upgrading it invalidates every cached result (tests check the pin matches).
-EXTRACTOR_VERSION = "holistic-mediapipe-0.10.21/2"
+EXTRACTOR_VERSION = "holistic-mediapipe-0.10.21/3"
 PROGRESS_EVERY = 5  # frames between progress callbacks
-# Tracking restarts at every multiple of this many seconds of video (a "segment"), so that a
-# clip's landmarks are the same whether one process reads it or several share its segments
-# (landmarks.parallel); 2 s keeps a 15 s clip divisible among 2-4 processes.
+# Tracking restarts at the start of every segment of at most this many seconds of video, so that
+# a clip's landmarks are the same whether one process reads it or several share its segments
+# (landmarks.parallel, segment_plan).
 SEGMENT_SECONDS = 2.0
 
 ProgressCallback = Callable[[int, "int | None"], None]
@@ -62,7 +64,7 @@ def extractor_settings(model_complexity: int = 1,
         "model_complexity": int(model_complexity),
         "refine_face_landmarks": False,
         "smooth_landmarks": True,
-        "segment_seconds": SEGMENT_SECONDS,
+        "segments": f"even count, equal, at most {SEGMENT_SECONDS:g} s",
     }
     if sample_fps:  # absent when every frame is read, so earlier cache entries stay valid
         settings["sample_fps"] = float(sample_fps)
@@ -169,11 +171,25 @@ def results_to_points(results: Any) -> np.ndarray:
     return points
 
 
-def segment_of(timestamp: float) -> int:
-    """The tracking segment a frame at `timestamp` seconds belongs to (see the module docstring).
+def segment_plan(duration: float | None, rate: float) -> tuple[float, int | None]:
+    """(segment length in seconds, number of segments) of a clip of `duration` seconds read at
+    `rate` frames per second: the fewest segments of at most SEGMENT_SECONDS, made even (two
+    processes then read equal shares instead of one reading a whole segment more), of equal
+    length in whole frames at `rate` (the last segment also takes the remainder). A clip of one
+    segment's length or less, or of unknown duration, has segments of SEGMENT_SECONDS (count None:
+    as many as its frames need)."""
+    if not duration or duration <= SEGMENT_SECONDS:
+        return SEGMENT_SECONDS, None if not duration else 1
+    count = int(np.ceil(duration / SEGMENT_SECONDS - 1e-9))
+    count += count % 2
+    frames = max(1, int(np.floor(duration / count * rate + 1e-6)))
+    return frames / rate, count
 
-    The one rule both the single-process and the split reader use, so their borders agree."""
-    return int(np.floor((timestamp + 1e-6) / SEGMENT_SECONDS))
+
+def segment_index(timestamp: float, length: float, last: int | None = None) -> int:
+    """The segment of `length` seconds a frame at `timestamp` falls in (at most `last`)."""
+    index = int(np.floor((timestamp + 1e-6) / length))
+    return index if last is None else min(index, last)
 
 
 @dataclass(frozen=True)
@@ -190,6 +206,12 @@ class ExtractionPlan:
     rate: float
     total: int | None  # frames Holistic will read, when known in advance
     segments: tuple[int, ...]
+    segment_seconds: float = SEGMENT_SECONDS  # segment_plan's length (the last one open-ended)
+
+    def segment_of(self, timestamp: float) -> int:
+        """The tracking segment a frame at `timestamp` seconds belongs to: the one rule both the
+        single-process and the split readers use, so their borders agree."""
+        return segment_index(timestamp, self.segment_seconds, self.segments[-1])
 
     @classmethod
     def of(cls, path: str | os.PathLike[str], *, start: float = 0.0, end: float | None = None,
@@ -201,10 +223,12 @@ class ExtractionPlan:
         if total is not None and sample_fps and sample_fps < source_fps:
             total = int(np.ceil(total * rate / source_fps))
         stop = end if end is not None else info.duration
-        first = segment_of(max(0.0, start))
-        last = max(first, segment_of(max(start, stop - 1e-3)))
+        length, count = segment_plan(info.duration, rate)
+        cap = None if count is None else count - 1
+        first = segment_index(max(0.0, start), length, cap)
+        last = max(first, segment_index(max(start, stop - 1e-3), length, cap))
         return cls(str(path), info, start, end, sample_fps, rate, total,
-                   tuple(range(first, last + 1)))
+                   tuple(range(first, last + 1)), length)
 
     def expected_frames(self) -> int:
         span = (self.end if self.end is not None else self.info.duration) - self.start
@@ -229,10 +253,10 @@ class _SegmentReader:
         self._at = -1  # segment of the next frame (or of the last one read)
 
     def _segment(self, timestamp: float) -> int:
-        return min(segment_of(timestamp), self.last)
+        return self.plan.segment_of(timestamp)
 
     def _open(self, segment: int) -> None:
-        begin = segment * SEGMENT_SECONDS - 0.05  # a little before: segment_of decides
+        begin = segment * self.plan.segment_seconds - 0.05  # a little before: segment_of decides
         start = self.plan.start if begin <= self.plan.start else begin
         self._frames = iter_decoded(self.plan.path, start=start, end=self.plan.end)
         self._next, self._at = None, segment

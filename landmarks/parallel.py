@@ -1,7 +1,7 @@
 """Extraction of one video by several processes sharing its tracking segments.
 
-landmarks.extract restarts tracking at every SEGMENT_SECONDS of video, so a segment's landmarks
-depend on its frames alone. Here the calling process and `workers - 1` helper processes take the
+landmarks.extract restarts tracking at every segment (ExtractionPlan.segments: an even number of
+equal segments of at most 2 s), so a segment's landmarks depend on its frames alone. Here the calling process and `workers - 1` helper processes take the
 next unread segment, in time order, until none is left (a shared counter), and send its frames
 back in blocks; the caller joins them in time order (extract.Assembler), so the result is exactly
 what `extract_landmarks` gives in one process, and the complete prefix is handed to `on_chunk`

@@ -32,7 +32,7 @@ def test_help_says_workers_share_segments_with_the_same_result(
     with pytest.raises(SystemExit):
         run(["extract", "--help"])
     out = capsys.readouterr().out
-    assert "Tracking restarts every 2 s of video" in out
+    assert "Tracking restarts at every segment of the video" in out
     assert "the result is exactly what one process gives" in out
 
 

@@ -17,7 +17,8 @@ from landmarks.extract import (
     Assembler,
     ExtractionPlan,
     extract_landmarks,
-    segment_of,
+    segment_index,
+    segment_plan,
 )
 from landmarks.layout import NUM_POINTS
 from landmarks.parallel import chunk_bounds, extract_landmarks_parallel
@@ -32,12 +33,28 @@ def test_chunk_bounds_cover_the_clip() -> None:
 
 def test_segment_borders_are_multiples_of_the_segment_length() -> None:
     s = SEGMENT_SECONDS
-    assert [segment_of(t) for t in (0.0, s - 1e-3, s, s - 1e-7, 2 * s + 0.5)] == [0, 0, 1, 1, 2]
+    assert [segment_index(t, s) for t in (0.0, s - 1e-3, s, s - 1e-7, 2 * s + 0.5)] == [0, 0, 1, 1, 2]
+    assert segment_index(100.0, s, last=7) == 7  # the last segment takes the remainder
+
+
+@pytest.mark.parametrize("duration, rate, length, count", [
+    (14.53, 15.0, 1.8, 8),   # 7.3 segments of 2 s -> 8 of 27 frames (not 7 of 30 and one of 8)
+    (5.5, 15.0, 4 / 3, 4),   # 3 -> 4: two processes read two each
+    (4.0, 30.0, 2.0, 2),     # already even
+    (1.5, 15.0, SEGMENT_SECONDS, 1),
+    (0.0, 15.0, SEGMENT_SECONDS, None),  # duration unknown: segments of SEGMENT_SECONDS
+])
+def test_segments_are_an_even_number_of_equal_whole_frame_lengths(
+        duration: float, rate: float, length: float, count: int | None) -> None:
+    got_length, got_count = segment_plan(duration, rate)
+    assert got_count == count and got_length == pytest.approx(length)
+    assert got_length <= SEGMENT_SECONDS
+    assert got_length * rate == pytest.approx(round(got_length * rate))  # whole frames
 
 
 @pytest.fixture(scope="module")
 def spelled_clip(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real 30 fps clip of the SILFA signer spelling KLMNOP (about 5.5 s: 3 segments)."""
+    """A real 30 fps clip of the SILFA signer spelling KLMNOP (about 5.5 s: 4 segments)."""
     return make_silfa_video(shared_data, "KLMNOP", tmp_path_factory.mktemp("split") / "c.mp4",
                             size=(426, 240))
 
@@ -65,7 +82,7 @@ def test_two_processes_give_exactly_the_one_process_landmarks(
     split = extract_landmarks_parallel(
         spelled_clip, workers=2, sample_fps=15,
         on_chunk=lambda p: prefixes.append((p.timestamps.copy(), p.points.copy())))
-    assert split.meta["segments"] == 3 and split.meta["workers"] == 2
+    assert split.meta["segments"] == 4 and split.meta["workers"] == 2
     _assert_same(split, whole)
     # No frame lost or doubled at a segment edge: every other frame of the 30 fps clip, each once.
     every_frame = np.array([f.timestamp for f in iter_frames(spelled_clip)])
