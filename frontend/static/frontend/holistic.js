@@ -172,9 +172,38 @@
     await seeked;
   }
 
+  // The server's tracking segments (landmarks/extract.py segment_plan): the fewest segments of
+  // at most SEGMENT_SECONDS, made even, of equal length in whole frames at the reading rate
+  // (the last also takes the remainder); one segment when the clip is no longer than that.
+  const SEGMENT_SECONDS = 2.0;
+  function segmentPlan(duration, rate) {
+    if (!(duration > SEGMENT_SECONDS)) return { length: SEGMENT_SECONDS, count: 1 };
+    let count = Math.ceil(duration / SEGMENT_SECONDS - 1e-9);
+    count += count % 2;
+    const frames = Math.max(1, Math.floor(duration / count * rate + 1e-6));
+    return { length: frames / rate, count };
+  }
+
+  // The frames the server reads from a constant-rate grid ({first, frame, last} in s) at `fps`,
+  // with their tracking segment: in each segment, as the server's keep_frame, tick k/fps after
+  // the segment's first frame takes the first frame at or after it (1 ms slack).
+  function framePlan(grid, duration, fps) {
+    const plan = segmentPlan(duration, fps);
+    const segmentOf = (t) => Math.min(Math.floor((t + 1e-6) / plan.length), plan.count - 1);
+    const time = (n) => grid.first + n * grid.frame;
+    const frames = [];
+    let segment = -1, first = 0, kept = 0;
+    for (let n = 0; time(n) <= grid.last + grid.frame / 2; n++) {
+      const t = time(n), s = segmentOf(t);
+      if (s !== segment) { segment = s; first = t; kept = 0; }
+      if (t >= first + kept / fps - 1e-3) { frames.push({ time: t, segment }); kept += 1; }
+    }
+    return frames;
+  }
+
   // Holistic on a video file, frame by frame, at `fps` frames per second (the server's
-  // SLRWEB_EXTRACT_FPS; 0 or none: every frame). As the server's keep_frame, tick k/fps takes the first frame at or after
-  // it (1 ms slack): frame n of a constant-rate grid, shown by seeking to the middle of its time.
+  // SLRWEB_EXTRACT_FPS; 0 or none: every frame): the server's frames (framePlan), each shown by
+  // seeking to the middle of its time, tracking restarted at each segment as on the server.
   async function extractVideo(file, options) {
     const opts = options || {};
     const holistic = opts.holistic || await createHolistic(opts);
@@ -191,29 +220,22 @@
       if (!isFinite(duration) || duration <= 0) throw new Error("the video has no duration");
       const grid = await frameGrid(video, duration);
       const fps = Math.min(opts.fps || 1 / grid.frame, 1 / grid.frame);
-      const frames = [];
-      for (let k = 0, last = -1; ; k++) {
-        const n = Math.ceil((k / fps - 1e-3) / grid.frame - 1e-6);
-        const time = grid.first + n * grid.frame;
-        if (time > grid.last + grid.frame / 2) break;  // past the last frame
-        if (n > last) frames.push(time);
-        last = n;
-      }
+      const frames = framePlan(grid, duration, fps);
       const points = new Float32Array(frames.length * NUM_POINTS * 3);
-      holistic.reset();
       for (let i = 0; i < frames.length; i++) {
-        await seek(video, frames[i] + grid.frame / 2);
+        if (i === 0 || frames[i].segment !== frames[i - 1].segment) holistic.reset();
+        await seek(video, frames[i].time + grid.frame / 2);
         const frame = await holistic.landmarksFromFrame(video);
         points.set(frame.points, i * NUM_POINTS * 3);
         if (opts.onProgress) opts.onProgress(i + 1, frames.length);
       }
-      return { points, timestamps: frames.map((t) => Math.round(t * 1e6) / 1e6), fps };
+      return { points, timestamps: frames.map((f) => Math.round(f.time * 1e6) / 1e6), fps };
     } finally {
       URL.revokeObjectURL(url);
       if (!opts.holistic) await holistic.close();
     }
   }
 
-  const api = { createHolistic, extractVideo, toLayout, NUM_POINTS, SERVER_FRAME_MS };
+  const api = { createHolistic, extractVideo, framePlan, segmentPlan, toLayout, NUM_POINTS, SERVER_FRAME_MS };
   (root.slrweb = root.slrweb || {}).holistic = api;
 })(this);
