@@ -79,7 +79,9 @@ def test_the_fake_camera_streams_holistic_landmarks_and_saves_them(browser: Any,
         # WebGL; the first includes the load).
         page.wait_for_function("() => slrweb.live.log.sent >= 3", timeout=300_000, polling=500)
         assert page.evaluate("() => slrweb.live.log.hands") >= 1  # the SILFA signer's hand
-        page.click("#live-stop")
+        # The page answers between Holistic frames (seconds each on software WebGL, more on a
+        # loaded machine): the click may wait that long for it.
+        page.click("#live-stop", timeout=120_000)
         page.wait_for_function("() => slrweb.live.log.result", timeout=60_000)
         assert page.evaluate("() => slrweb.live.log.result.model").startswith("silfa-letters@")
         assert "Stopped." in page.locator("#live-status").inner_text()
