@@ -305,15 +305,17 @@ def ctc_vocab() -> GlossVocab:
 
 
 def heldout_phrases(args: argparse.Namespace, phrase_words: int = 1,
-                    count: int | None = None, split: str = "test") -> list[Phrase]:
+                    count: int | None = None, split: str = "test",
+                    cfg: SynthesisConfig = SynthesisConfig()) -> list[Phrase]:
     """The reported test set: held-out words spelled with held-out letter samples, alone
     (phrase_words=1) or `phrase_words` in a row with pauses (long sequences). split="dev":
-    the dev words instead (choices such as the reader's window are made there)."""
+    the dev words instead (choices such as the reader's window are made there). `cfg`: the
+    ranges they are drawn from (the defaults unless a check asks for others, e.g. less noise)."""
     _, test_bank = load_letter_banks(args.isolated_dir, args.heldout_fraction)
     words = _splits(args, test_bank.letters())[split]
     n = count or max(args.dev_sequences, len(words))
     seed = (20_000 if split == "test" else 30_000) + phrase_words
-    return make_phrases(words, test_bank, n, seed=seed, phrase_words=(phrase_words, phrase_words))
+    return make_phrases(words, test_bank, n, seed, cfg, (phrase_words, phrase_words))
 
 
 def heldout_examples(args: argparse.Namespace, tokenizer: TextTokenizer, vocab: GlossVocab,
