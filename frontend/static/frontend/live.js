@@ -138,9 +138,9 @@ slrweb.live = (function () {
       preview.srcObject = stream;
       await preview.play();
       $("live-camera-off").hidden = true;
-      if (keepVideo.checked && window.MediaRecorder) {
+      if (keepVideo.checked && slrweb.camera.canRecord()) {
         chunks = [];
-        recorder = new MediaRecorder(stream);
+        recorder = slrweb.camera.recorder(stream);
         recorder.ondataavailable = (e) => { if (e.data && e.data.size) chunks.push(e.data); };
         recorder.start(1000);
       }
