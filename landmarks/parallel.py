@@ -1,11 +1,12 @@
 """Extraction of one video by several processes sharing its tracking segments.
 
 landmarks.extract restarts tracking at every segment (ExtractionPlan.segments: an even number of
-equal segments of at most 2 s), so a segment's landmarks depend on its frames alone. Here the calling process and `workers - 1` helper processes take the
-next unread segment, in time order, until none is left (a shared counter), and send its frames
-back in blocks; the caller joins them in time order (extract.Assembler), so the result is exactly
-what `extract_landmarks` gives in one process, and the complete prefix is handed to `on_chunk`
-every ~chunk_seconds of video while the others are still reading (streaming keeps working).
+equal segments of at most 2 s), so a segment's landmarks depend on its frames alone. Here the
+calling process and `workers - 1` helper processes take the next unread segment, in time order,
+until none is left (a shared counter), and send its frames back in blocks; the caller joins them
+in time order (extract.Assembler), so the result is exactly what `extract_landmarks` gives in one
+process, and the complete prefix is handed to `on_chunk` every ~chunk_seconds of video while the
+others are still reading (streaming keeps working).
 
 The caller reads segments itself: it starts at once (helpers need a few seconds to start and
 load their graph), and if a helper dies the caller reads the segments it left unfinished.
