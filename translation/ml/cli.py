@@ -42,6 +42,23 @@ def register(subparsers: Any) -> None:
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(func=cmd_evaluate_translation)
 
+    p = subparsers.add_parser(
+        "ensemble-translation",
+        help="join translation bundles of one architecture, tokenizer and vocabulary into one "
+             "bundle that decodes with their mean next-piece probability")
+    p.add_argument("--members", nargs="+", required=True,
+                   help="member bundle folders; the first gives decoding settings and metadata")
+    p.add_argument("--out", required=True, help="bundle folder to write")
+    p.add_argument("--name", help="bundle name (default: the first member's)")
+    p.add_argument("--language", help="sign language code (default: the first member's)")
+    p.add_argument("--weights-dtype", choices=["float32", "float16"], default="float32",
+                   help="storage of the weights (float16 halves the bundle; decoding is float32)")
+    p.add_argument("--dev-src", help="gloss file to score the ensemble on (with --dev-ref)")
+    p.add_argument("--dev-ref", help="reference text, line-aligned with --dev-src")
+    p.add_argument("--card-note", default="", help="extra paragraph for the card's Notes")
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(func=cmd_ensemble_translation)
+
     p = subparsers.add_parser("translate-text",
                               help="translate gloss lines: one output line per input line")
     p.add_argument("--model", required=True, help="gloss->text bundle folder")
@@ -207,7 +224,7 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
         if predictor.config.get("reader"):  # read as jobs read it: CTC letters in windows
             from translation.ml.fingerspell import heldout_metrics
 
-            print(json.dumps(heldout_metrics(predictor.model, examples, predictor.tokenizer,
+            print(json.dumps(heldout_metrics(predictor.single_model, examples, predictor.tokenizer,
                                              predictor.vocab, predictor.config["reader"]),
                              indent=2))
             return 0
@@ -218,6 +235,52 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
     if args.hyp_out:
         Path(args.hyp_out).write_text("\n".join(hyps) + "\n")
     print(json.dumps(metrics, indent=2))
+    return 0
+
+
+def cmd_ensemble_translation(args: argparse.Namespace) -> int:
+    import torch
+
+    from mlcore.bundle import BundleError
+    from translation.ml.ensemble import assemble, ensemble_card
+    from translation.ml.infer import TranslationPredictor
+    from translation.ml.pipeline import command_line, write_translation_bundle
+    from translation.ml.tokenizer import GlossVocab, TextTokenizer
+
+    torch.set_num_threads(args.threads)
+    try:
+        joined = assemble(args.members)
+    except BundleError as e:
+        print(f"ensemble-translation: {e}", file=sys.stderr)
+        return 2
+    first = joined.first
+    tokenizer, vocab = TextTokenizer(first.spm_path), GlossVocab(first.vocabulary)
+    metrics: dict[str, Any] = {"members": [
+        {"bundle": str(path), "name": b.name, "dev_bleu4": b.metrics.get("bleu4"),
+         "dev_chrf": b.metrics.get("chrf")} for path, b in zip(args.members, joined.members,
+                                                                strict=True)]}
+    if args.dev_src and args.dev_ref:
+        from translation.ml.data import encode_gloss_pairs, load_parallel
+        from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
+
+        predictor = TranslationPredictor(joined.model, tokenizer, vocab, first.name,
+                                         first.config)
+        examples = encode_gloss_pairs(load_parallel(args.dev_src, args.dev_ref), vocab,
+                                      tokenizer, 10_000, predictor.normalize)
+        scored, _ = evaluate_examples(joined.model, examples, tokenizer, vocab,
+                                      decode=predictor.decode_settings(), progress=True)
+        metrics.update(scored, split="dev", copy_baseline=copy_baseline_metrics(examples))
+    name = args.name or first.name
+    card = ensemble_card(name, args.language or first.language, metrics, first,
+                         command_line(args), args.card_note)
+    extra = {k: v for k, v in first.config.items() if k not in ("model", "ensemble")}
+    out = write_translation_bundle(
+        args.out, model=joined.model, tokenizer=tokenizer, vocab=vocab, name=name,
+        language=args.language or first.language, metrics=metrics, card=card,
+        extra_config=extra, task=first.task,
+        weights_dtype=torch.float16 if args.weights_dtype == "float16" else None)
+    print(json.dumps({k: v for k, v in metrics.items() if "detail" not in k}, indent=2))
+    print(f"wrote {out}", file=sys.stderr)
     return 0
 
 

@@ -126,6 +126,8 @@ class TranslationBundleConfig(Config):
     # fingerspelling: the translation.ml.fingerspell.SynthesisConfig its training phrases were
     # drawn from (a record for reproducing the run; reading ignores it)
     synthesis: dict[str, Any] | None = None
+    # members decoded together (translation.ml.ensemble); 1 = one model
+    ensemble: int = 1
 
 
 def tiny_model_config(**overrides: Any) -> ModelConfig:

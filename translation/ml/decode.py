@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from translation.ml.config import DecodeConfig
-from translation.ml.model import Translator
+from translation.ml.ensemble import Seq2Seq
 from translation.ml.tokenizer import BOS_ID, EOS_ID, PAD_ID
 
 # on_token(row, token_id, logprob): called as each non-eos token of a row is decoded.
@@ -33,7 +34,7 @@ class Hypothesis:
 
 
 @contextmanager
-def _eval_mode(model: Translator) -> Iterator[None]:
+def _eval_mode(model: Seq2Seq) -> Iterator[None]:
     """Dropout off while decoding; the caller's train/eval mode is restored afterwards."""
     was_training = model.training
     model.eval()
@@ -50,10 +51,11 @@ class _Stepper:
     Fed one token column per step; only the uncached reference keeps (and re-runs) the prefix.
     """
 
-    def __init__(self, model: Translator, memory: torch.Tensor, src_mask: torch.Tensor,
+    def __init__(self, model: Seq2Seq, memory: torch.Tensor, src_mask: torch.Tensor,
                  use_cache: bool) -> None:
         self.model, self.memory, self.src_mask = model, memory, src_mask
-        self.cache = model.start_cache(memory, src_mask) if use_cache else None
+        # the model's own cache (DecoderCache, or an Ensemble's EnsembleCache)
+        self.cache: Any = model.start_cache(memory, src_mask) if use_cache else None
         self.prefix = memory.new_empty((memory.shape[0], 0), dtype=torch.long)
 
     def __call__(self, tokens: torch.Tensor) -> torch.Tensor:  # tokens (N,) -> (N, V)
@@ -103,12 +105,12 @@ def row_floors(src_mask: torch.Tensor, min_len_a: float) -> torch.Tensor | None:
     return (src_mask.sum(dim=1).float() * min_len_a).floor().long()
 
 
-def _max_len(model: Translator, max_len: int | None) -> int:
+def _max_len(model: Seq2Seq, max_len: int | None) -> int:
     return int(max_len if max_len is not None else model.cfg.max_tgt_len)
 
 
 def greedy_decode(
-    model: Translator,
+    model: Seq2Seq,
     src: torch.Tensor,
     src_mask: torch.Tensor,
     max_len: int | None = None,
@@ -161,7 +163,7 @@ def length_penalty(length: int, alpha: float) -> float:
 
 
 def beam_search(
-    model: Translator,
+    model: Seq2Seq,
     src: torch.Tensor,
     src_mask: torch.Tensor,
     beam_size: int = 4,
@@ -257,7 +259,7 @@ def _best(
 
 
 def decode_batch(
-    model: Translator,
+    model: Seq2Seq,
     src: torch.Tensor,
     src_mask: torch.Tensor,
     settings: DecodeConfig,

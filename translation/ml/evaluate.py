@@ -15,7 +15,7 @@ from tqdm import tqdm
 from translation.ml.data import Example, bucket_batches, collate
 from translation.ml.config import DecodeConfig
 from translation.ml.decode import decode_batch
-from translation.ml.model import Translator
+from translation.ml.ensemble import Seq2Seq
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
 
@@ -82,7 +82,7 @@ def ctc_greedy_glosses(log_probs: torch.Tensor, src_mask: torch.Tensor) -> list[
 
 
 def decode_examples(
-    model: Translator,
+    model: Seq2Seq,
     examples: Sequence[Example],
     tokenizer: TextTokenizer,
     settings: DecodeConfig,
@@ -112,7 +112,7 @@ def decode_examples(
 
 
 def evaluate_examples(
-    model: Translator,
+    model: Seq2Seq,
     examples: Sequence[Example],
     tokenizer: TextTokenizer,
     gloss_vocab: GlossVocab | None = None,

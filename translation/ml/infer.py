@@ -22,32 +22,42 @@ from translation.ml.decode import decode_batch
 from translation.ml.evaluate import ctc_greedy_glosses
 from translation.ml.glossnorm import gloss_normalizer
 from translation.ml.features import FEATURE_SET, sequence_features
+from translation.ml.ensemble import Ensemble, Seq2Seq
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
 OnToken = Callable[[str, float], None]
 
 
-def load_translator(bundle_path: str | Path, device: str = "cpu") -> tuple[Translator, Any]:
-    """Read a translation bundle and build its model in eval mode: (model, Bundle)."""
+def load_translator(bundle_path: str | Path, device: str = "cpu") -> tuple[Seq2Seq, Any]:
+    """Read a translation bundle and build its model in eval mode: (model, Bundle); a bundle
+    with `ensemble: N` in config.json gives an Ensemble of its N members."""
     from mlcore.bundle import TEXT_TASKS, BundleError, read_bundle
 
     bundle = read_bundle(bundle_path)
     if bundle.task not in TEXT_TASKS:
         raise BundleError(f"{bundle_path} is a {bundle.task!r} bundle, not a translation one")
-    cfg = TranslationBundleConfig.from_dict(bundle.config).model  # strict: unknown keys fail
-    model = Translator(cfg)
+    config = TranslationBundleConfig.from_dict(bundle.config)  # strict: unknown keys fail
+    cfg, n = config.model, config.ensemble
+    model: Seq2Seq = Translator(cfg) if n == 1 else Ensemble(cfg, n)
+    if n > 1 and config.reader is not None:
+        raise BundleError(f"{bundle_path}: an ensemble cannot read letters in windows (reader)")
     state = bundle.load_state_dict(device="cpu")
     if cfg.tie_embeddings:  # safetensors stores the shared matrix once
-        state.setdefault("out_proj.weight", state["tgt_embed.weight"])
-    model.load_state_dict(state)
+        for prefix in [""] if n == 1 else [f"members.{i}." for i in range(n)]:
+            if prefix + "tgt_embed.weight" in state:
+                state.setdefault(prefix + "out_proj.weight", state[prefix + "tgt_embed.weight"])
+    try:  # fp16-stored weights are widened to the model's float32 here
+        model.load_state_dict(state)
+    except RuntimeError as e:  # missing or unexpected tensors, wrong shapes
+        raise BundleError(f"{bundle_path}: weights do not match config.json ({e})") from e
     return model.to(device).eval(), bundle
 
 
 class TranslationPredictor:
     """Translate landmark sequences (landmarks bundles) or gloss lines (gloss bundles)."""
 
-    def __init__(self, model: Translator, tokenizer: TextTokenizer, vocab: GlossVocab,
+    def __init__(self, model: Seq2Seq, tokenizer: TextTokenizer, vocab: GlossVocab,
                  name: str, config: dict[str, Any], device: str = "cpu") -> None:
         self.model, self.tokenizer, self.vocab = model, tokenizer, vocab
         self.name, self.config, self.device = name, config, device
@@ -62,6 +72,13 @@ class TranslationPredictor:
         tokenizer = TextTokenizer(bundle.spm_path)
         return cls(model, tokenizer, GlossVocab(bundle.vocabulary), bundle.name, bundle.config,
                    device)
+
+    @property
+    def single_model(self) -> Translator:
+        """The one model of a bundle that is no ensemble (letter reading needs its CTC head)."""
+        if not isinstance(self.model, Translator):
+            raise ValueError(f"bundle {self.name!r} is an ensemble: it cannot read letters")
+        return self.model
 
     def decode_settings(self, beam_size: int | None = None,
                         length_penalty: float | None = None,
@@ -144,7 +161,7 @@ class TranslationPredictor:
             if on_token is not None:
                 on_token(labels_text([label]) or " ", round(e.logprob, 4))
 
-        reading = read_letters(self.model, feats, self.vocab, self.config["reader"],
+        reading = read_letters(self.single_model, feats, self.vocab, self.config["reader"],
                                self.device, stream, fps)
         result["tokens"] = [{"piece": labels_text([g]) or " ", "logprob": round(e.logprob, 4),
                              "frame": e.frame} for e, g in zip(reading.emissions, reading.labels,

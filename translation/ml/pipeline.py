@@ -30,6 +30,7 @@ from translation.ml.data import (
 )
 from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
 from translation.ml.glossnorm import gloss_normalizer, pseudo_glosses
+from translation.ml.ensemble import Ensemble, Seq2Seq
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map, train_spm
 from translation.ml.train import EpochData, epoch_weight_files, fit, keep_epoch_weights
@@ -137,7 +138,7 @@ def _heldout_lines(metrics: dict[str, Any]) -> list[str]:
             f"words (beam {held['beam_size']})."]
 
 
-def model_card(args: argparse.Namespace, data: PreparedData, model: Translator,
+def model_card(args: argparse.Namespace, data: PreparedData, model: Seq2Seq,
                metrics: dict[str, Any], state: LoopState, minutes: float) -> str:
     """Markdown card: what the model is, its data and licence, metrics, the exact command."""
     cfg = model.cfg
@@ -234,18 +235,28 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
 
 
 def write_translation_bundle(
-    out: str | Path, *, model: Translator, tokenizer: TextTokenizer, vocab: GlossVocab,
+    out: str | Path, *, model: Seq2Seq, tokenizer: TextTokenizer, vocab: GlossVocab,
     name: str, language: str, metrics: dict[str, Any], card: str,
     extra_config: dict[str, Any] | None = None, task: str = "translation",
+    weights_dtype: torch.dtype | None = None,
 ) -> Path:
     """Write `model` as a translation (or fingerspelling) bundle (config, safetensors,
-    spm.model, glosses.txt)."""
+    spm.model, glosses.txt); an Ensemble is written with `ensemble: N` and its members'
+    weights under `members.I.`. `weights_dtype` (e.g. torch.float16) stores the floating-point
+    weights narrower; they are widened to the model's float32 when loaded."""
     from mlcore.bundle import write_bundle
 
     config = {"model": model.cfg.to_dict(), **(extra_config or {})}
+    if isinstance(model, Ensemble):
+        config["ensemble"] = len(model.members)
     # safetensors refuses shared tensors: the tied output matrix is stored once (tgt_embed).
+    tied = ({"out_proj.weight"} if isinstance(model, Translator) else
+            {f"members.{i}.out_proj.weight" for i in range(len(model.members))})
     state_dict = {k: v for k, v in model.state_dict().items()
-                  if not (k == "out_proj.weight" and model.cfg.tie_embeddings)}
+                  if not (k in tied and model.cfg.tie_embeddings)}
+    if weights_dtype is not None:
+        state_dict = {k: v.to(weights_dtype) if v.is_floating_point() else v
+                      for k, v in state_dict.items()}
     return write_bundle(
         out, task=task, language=language, name=name, config=config,
         state_dict=state_dict, metrics=metrics, card=card, vocabulary=vocab.glosses,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
@@ -25,10 +25,11 @@ from mlcore.train import fit as core_fit
 from translation.ml.config import TrainConfig
 from translation.ml.data import Batch, Example, bucket_batches, collate
 from translation.ml.evaluate import evaluate_examples
-from translation.ml.model import Translator
+from translation.ml.ensemble import Seq2Seq
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
 EpochData = Callable[[int], Sequence[Example]]
+M = TypeVar("M", bound=Seq2Seq)  # one model or an ensemble; fit returns what it was given
 
 
 def loop_config(cfg: TrainConfig) -> LoopConfig:
@@ -42,7 +43,7 @@ def loop_config(cfg: TrainConfig) -> LoopConfig:
                       max_minutes=cfg.max_minutes)
 
 
-def translation_loss(model: Translator, batch: Batch) -> dict[str, torch.Tensor]:
+def translation_loss(model: Seq2Seq, batch: Batch) -> dict[str, torch.Tensor]:
     """The joint loss terms of one batch (text cross-entropy, CTC; "loss" is their sum)."""
     memory = model.encode(batch.src, batch.src_mask)
     logits = model.decode(batch.tgt_in, memory, batch.src_mask)
@@ -50,7 +51,7 @@ def translation_loss(model: Translator, batch: Batch) -> dict[str, torch.Tensor]
 
 
 def fit(
-    model: Translator,
+    model: M,
     train_data: EpochData,
     dev: Sequence[Example],
     tokenizer: TextTokenizer,
@@ -60,7 +61,7 @@ def fit(
     device: str = "cpu",
     resume: bool = False,
     command: str = "",
-) -> tuple[Translator, LoopState]:
+) -> tuple[M, LoopState]:
     """Train until cfg.epochs, early stopping or the time budget; return the best model and
     the loop state (ckpt_dir/last.pt is the checkpoint)."""
 
@@ -72,7 +73,7 @@ def fit(
         for idx in bucket_batches(lengths, cfg.batch_size, True, rng):
             yield collate([examples[i] for i in idx])
 
-    def dev_metrics(model: Translator) -> dict[str, Any]:
+    def dev_metrics(model: Seq2Seq) -> dict[str, Any]:
         metrics, _ = evaluate_examples(model, dev, tokenizer, gloss_vocab, device=device)
         return {"dev_bleu": metrics["bleu4"], "dev_chrf": metrics["chrf"],
                 "dev_cer": metrics["cer"], "dev_ctc_wer": metrics["ctc_gloss_wer"]}
