@@ -88,7 +88,9 @@ def test_a_config_that_does_not_fit_the_weights_fails_the_forward_pass(ase, make
     config["model"]["d_model"] = 32
     (bundle / "config.json").write_text(json.dumps(config))
     (problem,) = rejected(bundle, ase)
-    assert problem.startswith("the test forward pass failed: RuntimeError")
+    # the loader names the file that disagrees, and torch's shape mismatch behind it
+    assert problem.startswith("the test forward pass failed: BundleError")
+    assert "weights do not match config.json" in problem and "size mismatch" in problem
 
 
 def test_weights_that_output_nan_fail_the_forward_pass(ase, make_bundle):
