@@ -91,9 +91,16 @@ class Ensemble(nn.Module):
                                           src_mask, None)
 
 
+def member_prefixes(members: int) -> list[str]:
+    """The key prefix of each member's weights in a bundle: "" for one model, `members.I.` for
+    each member of an ensemble."""
+    return [""] if members == 1 else [f"members.{i}." for i in range(members)]
+
+
 def stack_members(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
     """One state dict of an ensemble from its members' (`members.I.` + each key)."""
-    return {f"members.{i}.{k}": v for i, state in enumerate(states) for k, v in state.items()}
+    return {prefix + k: v for prefix, state in zip(member_prefixes(len(states)), states,
+                                                   strict=True) for k, v in state.items()}
 
 
 # What decoding, evaluation, serving and fine-tuning accept: one model or an ensemble.

@@ -22,7 +22,7 @@ from translation.ml.decode import decode_batch
 from translation.ml.evaluate import ctc_greedy_glosses
 from translation.ml.glossnorm import gloss_normalizer
 from translation.ml.features import FEATURE_SET, sequence_features
-from translation.ml.ensemble import Ensemble, Seq2Seq
+from translation.ml.ensemble import Ensemble, Seq2Seq, member_prefixes
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
@@ -44,7 +44,7 @@ def load_translator(bundle_path: str | Path, device: str = "cpu") -> tuple[Seq2S
         raise BundleError(f"{bundle_path}: an ensemble cannot read letters in windows (reader)")
     state = bundle.load_state_dict(device="cpu")
     if cfg.tie_embeddings:  # safetensors stores the shared matrix once
-        for prefix in [""] if n == 1 else [f"members.{i}." for i in range(n)]:
+        for prefix in member_prefixes(n):
             if prefix + "tgt_embed.weight" in state:
                 state.setdefault(prefix + "out_proj.weight", state[prefix + "tgt_embed.weight"])
     try:  # fp16-stored weights are widened to the model's float32 here

@@ -30,7 +30,7 @@ from translation.ml.data import (
 )
 from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
 from translation.ml.glossnorm import gloss_normalizer, pseudo_glosses
-from translation.ml.ensemble import Ensemble, Seq2Seq
+from translation.ml.ensemble import Ensemble, Seq2Seq, member_prefixes
 from translation.ml.model import Translator
 from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map, train_spm
 from translation.ml.train import EpochData, epoch_weight_files, fit, keep_epoch_weights
@@ -247,11 +247,11 @@ def write_translation_bundle(
     from mlcore.bundle import write_bundle
 
     config = {"model": model.cfg.to_dict(), **(extra_config or {})}
-    if isinstance(model, Ensemble):
-        config["ensemble"] = len(model.members)
+    members = len(model.members) if isinstance(model, Ensemble) else 1
+    if members > 1:
+        config["ensemble"] = members
     # safetensors refuses shared tensors: the tied output matrix is stored once (tgt_embed).
-    tied = ({"out_proj.weight"} if isinstance(model, Translator) else
-            {f"members.{i}.out_proj.weight" for i in range(len(model.members))})
+    tied = {prefix + "out_proj.weight" for prefix in member_prefixes(members)}
     state_dict = {k: v for k, v in model.state_dict().items()
                   if not (k in tied and model.cfg.tie_embeddings)}
     if weights_dtype is not None:
