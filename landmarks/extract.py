@@ -252,9 +252,6 @@ class _SegmentReader:
         self._next: tuple[float, Any] | None = None  # read ahead: the first frame of a later segment
         self._at = -1  # segment of the next frame (or of the last one read)
 
-    def _segment(self, timestamp: float) -> int:
-        return self.plan.segment_of(timestamp)
-
     def _open(self, segment: int) -> None:
         begin = segment * self.plan.segment_seconds - 0.05  # a little before: segment_of decides
         start = self.plan.start if begin <= self.plan.start else begin
@@ -275,7 +272,7 @@ class _SegmentReader:
                     return
             else:
                 item, self._next = self._next, None
-            self._at = self._segment(item[0])
+            self._at = self.plan.segment_of(item[0])
             if self._at < segment:
                 continue
             if self._at > segment:
