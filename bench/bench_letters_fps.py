@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_spelling import word_landmarks  # noqa: E402
+from benchlib import extraction_cache  # noqa: E402
 from recognition.ml.data import load_asl_npz, split_runs  # noqa: E402
 from recognition.ml.evaluate import LogisticBaseline, _static_rows  # noqa: E402
 from recognition.ml.features import build_features  # noqa: E402
@@ -102,11 +103,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    from landmarks.extract import EXTRACTOR_VERSION, SEGMENT_SECONDS
-
-    cache = (ROOT / "var" / "bench" / "letters_fps" / EXTRACTOR_VERSION.replace("/", "-")
-             / f"seg{SEGMENT_SECONDS:g}")
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = extraction_cache("letters_fps")  # one folder per extractor settings
     predictors = {str(m): IsolatedPredictor.from_bundle(m) for m in args.model}
     first = next(iter(predictors.values()))
     runs = [r for r in load_asl_npz(SHARED / "isolated" / "asl_alphabet_hands"

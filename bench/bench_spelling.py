@@ -36,6 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchlib import extraction_cache  # noqa: E402
 from landmarks.extract import extract_landmarks  # noqa: E402
 from landmarks.sequence import LandmarkSequence  # noqa: E402
 from recognition.ml.data import Run, load_runs, split_runs  # noqa: E402
@@ -196,12 +197,7 @@ def main() -> None:
     _, vocab, splits = with_no_sign(cfg, runs, split_runs(runs, cfg.train), vocab)
     baseline = LogisticBaseline(cfg.features, vocab, cfg.train.seed).fit(splits["train"])
     results: dict = {"baseline_train_seconds": round(time.perf_counter() - started, 1)}
-    from landmarks.extract import EXTRACTOR_VERSION, SEGMENT_SECONDS
-
-    # extractions differ by extractor version and segment length: each has its own folder
-    cache = (ROOT / "var" / "bench" / "spelling" / EXTRACTOR_VERSION.replace("/", "-")
-             / f"seg{SEGMENT_SECONDS:g}")
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = extraction_cache("spelling")  # one folder per extractor settings
     read: dict[str, dict[str, str]] = {str(m): {} for m in args.model}
     read["baseline"] = {}
     if args.legacy:

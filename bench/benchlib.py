@@ -1,5 +1,6 @@
 """Pieces several benchmarks share (bench/ is on sys.path when a bench script runs).
 
+* extraction_cache: where a bench keeps clips it extracted, by extractor settings;
 * bare_loop / bare_ceiling: the reference extraction, PyAV decode + Holistic.process on the
   frames a job reads and nothing else, alone or as N spawned processes over N equal shares of a
   clip (the machine's ceiling, start-up and model load included);
@@ -22,6 +23,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def extraction_cache(bench: str) -> Path:
+    """var/bench/<bench>/<extractor>: a bench's cache of extracted clips, one folder per set of
+    extractor settings (version, tracking segments, hand recovery: landmarks.extract)."""
+    import hashlib
+
+    from landmarks.extract import EXTRACTOR_VERSION, extractor_settings
+
+    digest = hashlib.sha256(json.dumps(extractor_settings(), sort_keys=True).encode())
+    folder = (ROOT / "var" / "bench" / bench
+              / f"{EXTRACTOR_VERSION.replace('/', '-')}-{digest.hexdigest()[:10]}")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def bare_loop(path: str, start: float = 0.0, end: float | None = None,

@@ -4,7 +4,8 @@ A word clip is the real video of the SILFA signer spelling its letters, letter c
 clip, using only the frames whose landmarks the translator never trained on (the held-out block at
 the end of each letter, see translation.ml.fingerspell.SILFA_HELDOUT_FRACTION). Frames are encoded
 with tests/support/videos.py and read back with real MediaPipe Holistic (landmarks.extract);
-extracted landmarks are cached under /tmp so repeated experiments skip the extraction.
+extracted landmarks are cached (benchlib.extraction_cache: one folder per extractor settings) so
+repeated experiments skip the extraction.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchlib import extraction_cache  # noqa: E402
 from landmarks.formats.npz import load_npz, save_npz  # noqa: E402
 from landmarks.layout import RIGHT_HAND  # noqa: E402
 from landmarks.sequence import LandmarkSequence  # noqa: E402
@@ -29,9 +31,6 @@ from translation.ml.letterbank import (  # noqa: E402
     silfa_samples,
 )
 
-CACHE = Path("/tmp/slrweb-fingerspelling")
-
-
 def extract_frames(paths: list[Path], fps: float = VIDEO_FPS, repeat: int = 1) -> LandmarkSequence:
     """Encode `paths` as an H.264 mp4 (each frame shown `repeat` times) and extract it with
     MediaPipe (cached by the frame list)."""
@@ -40,12 +39,12 @@ def extract_frames(paths: list[Path], fps: float = VIDEO_FPS, repeat: int = 1) -
 
     tag = [str(p) for p in paths] + [fps] + ([repeat] if repeat != 1 else [])
     key = hashlib.sha256(json.dumps(tag).encode()).hexdigest()[:16]
-    cached = CACHE / f"{key}.npz"
+    cache = extraction_cache("fingerspelling")
+    cached = cache / f"{key}.npz"
     if cached.is_file():
         return load_npz(cached)
-    CACHE.mkdir(parents=True, exist_ok=True)
     video = write_video((read_rgb(p) for p in paths for _ in range(repeat)),
-                        CACHE / f"{key}.mp4", fps=fps)
+                        cache / f"{key}.mp4", fps=fps)
     seq = extract_landmarks(video)
     save_npz(seq, cached)
     return seq

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from landmarks.decode import VideoInfo, iter_decoded, probe_video, upright_rgb
+from landmarks.hands import enabled as hand_recovery_enabled
+from landmarks.hands import recover_hands, warm_hands
 from landmarks.layout import NUM_POINTS, PART_NAMES, PARTS
 from landmarks.sequence import LandmarkSequence
 
@@ -66,6 +68,8 @@ def extractor_settings(model_complexity: int = 1,
         "smooth_landmarks": True,
         "segments": f"even count, equal, at most {SEGMENT_SECONDS:g} s",
     }
+    if hand_recovery_enabled():  # landmarks.hands; absent when off, so earlier entries stay valid
+        settings["hand_recovery"] = True
     if sample_fps:  # absent when every frame is read, so earlier cache entries stay valid
         settings["sample_fps"] = float(sample_fps)
     return settings
@@ -159,6 +163,8 @@ def warm_holistic(model_complexity: int = 1) -> None:
         graph = new_holistic(model_complexity)
         graph.process(np.zeros((240, 320, 3), np.uint8))
         _IDLE_GRAPHS[model_complexity] = graph
+    if hand_recovery_enabled():
+        warm_hands()
 
 
 def results_to_points(results: Any) -> np.ndarray:
@@ -168,6 +174,17 @@ def results_to_points(results: Any) -> np.ndarray:
         part = getattr(results, f"{name}_landmarks")
         if part is not None:
             points[sl] = [(lm.x, lm.y, lm.z) for lm in part.landmark]
+    return points
+
+
+def holistic_points(holistic: Any, image: np.ndarray) -> np.ndarray:
+    """Holistic on one RGB frame -> (543, 3), with the hands it lost found again where the pose
+    says they are in the picture when SLRWEB_HAND_RECOVERY=1 (landmarks.hands). Every extraction
+    reads frames through this."""
+    results = holistic.process(image)
+    points = results_to_points(results)
+    if hand_recovery_enabled():
+        recover_hands(points, results.pose_landmarks, image)
     return points
 
 
@@ -312,7 +329,7 @@ class SegmentExtractor:
             if not keep_frame(timestamp, first, kept, self.plan.sample_fps):
                 continue
             kept += 1
-            yield timestamp, results_to_points(self.holistic.process(upright_rgb(frame)))
+            yield timestamp, holistic_points(self.holistic, upright_rgb(frame))
 
 
 class Assembler:

@@ -54,7 +54,7 @@ def extract_frames(files: list[Path], cache_dir: Path | None = CACHE) -> np.ndar
 def _holistic(files: list[Path]) -> np.ndarray:
     import cv2
 
-    from landmarks.extract import new_holistic, results_to_points
+    from landmarks.extract import holistic_points, new_holistic
 
     out = []
     with new_holistic() as holistic:
@@ -62,8 +62,7 @@ def _holistic(files: list[Path]) -> np.ndarray:
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
                 raise ValueError(f"cannot read image {path}")
-            out.append(results_to_points(holistic.process(cv2.cvtColor(image,
-                                                                        cv2.COLOR_BGR2RGB))))
+            out.append(holistic_points(holistic, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)))
     return np.stack(out).astype(np.float32)
 
 

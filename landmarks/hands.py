@@ -1,0 +1,155 @@
+"""Hands that Holistic lost, found again by MediaPipe Hands on the same frame.
+
+Holistic finds a hand only in the region its pose model predicts around that wrist, and on some
+handshapes that region misses: on SILFA's real video it loses the signing hand in 13 of N's 17
+frames, 12 of Q's 24 and 7 of M's 23 (the pose wrist is right there; a closed fist over the
+thumb does not look like a hand from the wrist's crop), so a model never sees those letters'
+handshapes. MediaPipe Hands, run on the whole frame, detects palms itself and finds the hand in
+every one of those frames.
+
+recover_hands runs Hands only on frames where a hand is missing while its pose wrist is visible
+inside the frame (a hand out of the picture costs nothing), and gives a missing side the detected
+hand nearest its pose wrist, if that hand is near it (or a little farther when Hands' handedness
+also names that side) and is not the hand Holistic already found for the other side (assign). Hands is run in static-image mode: a
+frame's result depends on that frame alone, so a clip's landmarks stay the same whichever
+process reads which tracking segment (landmarks.extract). Its landmarks are the same 21 points
+in the same units as Holistic's hand (Holistic runs the same hand landmark model on its crop).
+
+Off unless SLRWEB_HAND_RECOVERY=1 (extractor_settings records which was used; off, extraction is
+Holistic alone, at Holistic's speed). Measured (bench/RESULTS.md, "Hands Holistic lost"): on
+SILFA's held-out frames it lifts the letter classifier's per-frame accuracy from 0.86 to 0.92
+(3 seeds each way) and Q and M are read in held-out words, but with the current models and
+spotter spelled words at real speed read worse (0.74 vs 0.83 letter accuracy; transitions,
+where the lost hand used to say "no sign", now show a hand), and the landmarks->text
+fingerspelling model reads its real clips worse (letters-only CER 0.30 vs 0.25). It costs one
+Hands run (~50 ms on 2 cores) on each frame that needs it. Retrain on it before switching it on.
+
+mediapipe is imported lazily (only when a frame needs it).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import numpy as np
+
+from landmarks.layout import PARTS
+
+# Pose landmark indices of the signer's own wrists and shoulders (MediaPipe Pose topology).
+POSE_WRIST = {"left_hand": 15, "right_hand": 16}
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+MIN_WRIST_VISIBILITY = 0.5  # the pose model thinks the wrist is in the picture
+FRAME_MARGIN = 0.02  # a wrist this close to the border counts as outside (hand mostly cut off)
+MAX_WRIST_DISTANCE = 0.6  # shoulder widths between a pose wrist and the detected hand's wrist
+LABELLED_WRIST_DISTANCE = 1.5  # the same, for a hand Hands' handedness names that side
+MIN_DETECTION_CONFIDENCE = 0.5
+
+_HANDS: Any = None
+_HANDS_LOCK = threading.Lock()
+
+
+def enabled() -> bool:
+    """Whether extraction recovers lost hands (SLRWEB_HAND_RECOVERY=1; off by default)."""
+    return os.environ.get("SLRWEB_HAND_RECOVERY", "0").strip() == "1"
+
+
+def _hands_graph() -> Any:
+    """This process's MediaPipe Hands graph (static-image mode: no state between frames)."""
+    global _HANDS
+    with _HANDS_LOCK:
+        if _HANDS is None:
+            from mediapipe.python.solutions import hands
+
+            _HANDS = hands.Hands(static_image_mode=True, max_num_hands=2, model_complexity=1,
+                                 min_detection_confidence=MIN_DETECTION_CONFIDENCE)
+        return _HANDS
+
+
+def warm_hands() -> None:
+    """Build the Hands graph and run it once on a blank frame (loads its models)."""
+    graph = _hands_graph()
+    with _HANDS_LOCK:
+        graph.process(np.zeros((240, 320, 3), np.uint8))
+
+
+def missing_sides(points: np.ndarray, pose: Any) -> list[str]:
+    """The hands absent from `points` whose pose wrist is visible inside the frame."""
+    if pose is None:
+        return []
+    sides = []
+    for side, index in POSE_WRIST.items():
+        wrist = pose.landmark[index]
+        inside = (FRAME_MARGIN <= wrist.x <= 1 - FRAME_MARGIN
+                  and FRAME_MARGIN <= wrist.y <= 1 - FRAME_MARGIN)
+        if np.isnan(points[PARTS[side]]).all() and inside and wrist.visibility >= MIN_WRIST_VISIBILITY:
+            sides.append(side)
+    return sides
+
+
+def assign(points: np.ndarray, pose_xy: dict[str, np.ndarray],
+           detected: list[tuple[np.ndarray, str | None]], sides: list[str], scale: np.ndarray,
+           shoulder_width: float) -> dict[str, int]:
+    """Which detected hand (index into `detected`: (21, 3) points and the side Hands' handedness
+    names, or None) fills which missing side.
+
+    Distances are in pixels (x and y times `scale`, the frame's width and height, so a wide
+    frame's x is not squeezed), in shoulder widths. A detected hand whose wrist is within
+    MAX_WRIST_DISTANCE of a hand Holistic kept is that hand, never a second one. A free hand fills
+    a missing side when its wrist is within MAX_WRIST_DISTANCE of that side's pose wrist, or
+    within LABELLED_WRIST_DISTANCE when Hands also names that side (the pose model sometimes
+    loses the forearm of a raised hand: its wrist then sits half an arm below the hand); each
+    detected hand fills one side at most, nearest pairs first."""
+
+    def distance(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.linalg.norm((a[:2] - b[:2]) * scale)) / shoulder_width
+
+    kept = [points[PARTS[side]][0] for side in POSE_WRIST if side not in sides
+            and not np.isnan(points[PARTS[side]]).all()]
+    free = [i for i, (hand, _) in enumerate(detected)
+            if all(distance(hand[0], wrist) > MAX_WRIST_DISTANCE for wrist in kept)]
+    pairs = sorted((distance(detected[i][0][0], pose_xy[side]), side, i)
+                   for side in sides for i in free)
+    chosen: dict[str, int] = {}
+    for d, side, i in pairs:
+        near = d <= MAX_WRIST_DISTANCE
+        named = detected[i][1] == side and d <= LABELLED_WRIST_DISTANCE
+        if (near or named) and side not in chosen and i not in chosen.values():
+            chosen[side] = i
+    return chosen
+
+
+def handedness_side(label: str) -> str | None:
+    """Hands' handedness label -> the signer's own side. Hands assumes a mirrored (selfie)
+    image; we feed it the unmirrored frame (as Holistic), so its "Left" is the signer's right."""
+    return {"Left": "right_hand", "Right": "left_hand"}.get(label)
+
+
+def recover_hands(points: np.ndarray, pose: Any, image: np.ndarray) -> list[str]:
+    """Fill the hands Holistic missed in `points` ((543, 3), changed in place) from MediaPipe
+    Hands on `image` (the RGB frame Holistic read); `pose` is Holistic's pose_landmarks.
+    Returns the sides filled."""
+    sides = missing_sides(points, pose)
+    if not sides:
+        return []
+    height, width = image.shape[:2]
+    scale = np.array([width, height], np.float32)
+    shoulders = [np.array([pose.landmark[i].x, pose.landmark[i].y], np.float32)
+                 for i in (LEFT_SHOULDER, RIGHT_SHOULDER)]
+    shoulder_width = float(np.linalg.norm((shoulders[0] - shoulders[1]) * scale))
+    if shoulder_width <= 1.0:
+        return []
+    graph = _hands_graph()
+    with _HANDS_LOCK:  # one graph per process; a graph is not safe to share between threads
+        found = graph.process(image)
+    detected = [(np.array([(lm.x, lm.y, lm.z) for lm in hand.landmark], np.float32),
+                 handedness_side(label.classification[0].label))
+                for hand, label in zip(found.multi_hand_landmarks or [],
+                                       found.multi_handedness or [], strict=True)]
+    pose_xy = {side: np.array([pose.landmark[i].x, pose.landmark[i].y], np.float32)
+               for side, i in POSE_WRIST.items()}
+    chosen = assign(points, pose_xy, detected, sides, scale, shoulder_width)
+    for side, i in chosen.items():
+        points[PARTS[side]] = detected[i][0]
+    return sorted(chosen)
