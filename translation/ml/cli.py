@@ -198,22 +198,17 @@ def cmd_train_translation(args: argparse.Namespace) -> int:
 def cmd_evaluate_translation(args: argparse.Namespace) -> int:
     import torch
 
-    from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
+    from translation.ml.evaluate import evaluate_examples, evaluate_gloss_files
     from translation.ml.infer import TranslationPredictor
 
     torch.set_num_threads(args.threads)
     predictor = TranslationPredictor.from_bundle(args.model)
     settings = predictor.decode_settings(args.beam, args.alpha, args.min_len_a)
-    baseline: dict[str, Any] | None = None
     if predictor.input_kind == "gloss":
         if not (args.src and args.ref):
             print("a gloss bundle needs --src and --ref", file=sys.stderr)
             return 2
-        from translation.ml.data import encode_gloss_pairs, load_parallel
-
-        examples = encode_gloss_pairs(load_parallel(args.src, args.ref), predictor.vocab,
-                                      predictor.tokenizer, 10_000, predictor.normalize)
-        baseline = copy_baseline_metrics(examples)
+        metrics, hyps = evaluate_gloss_files(predictor, args.src, args.ref, settings)
     else:
         from translation.ml.fingerspell import heldout_examples
 
@@ -228,10 +223,8 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
                                              predictor.vocab, predictor.config["reader"]),
                              indent=2))
             return 0
-    metrics, hyps = evaluate_examples(predictor.model, examples, predictor.tokenizer,
-                                      predictor.vocab, decode=settings, progress=True)
-    if baseline is not None:
-        metrics["copy_baseline"] = baseline
+        metrics, hyps = evaluate_examples(predictor.model, examples, predictor.tokenizer,
+                                          predictor.vocab, decode=settings, progress=True)
     if args.hyp_out:
         Path(args.hyp_out).write_text("\n".join(hyps) + "\n")
     print(json.dumps(metrics, indent=2))
@@ -260,16 +253,12 @@ def cmd_ensemble_translation(args: argparse.Namespace) -> int:
          "dev_chrf": b.metrics.get("chrf")} for path, b in zip(args.members, joined.members,
                                                                 strict=True)]}
     if args.dev_src and args.dev_ref:
-        from translation.ml.data import encode_gloss_pairs, load_parallel
-        from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
+        from translation.ml.evaluate import evaluate_gloss_files
 
         predictor = TranslationPredictor(joined.model, tokenizer, vocab, first.name,
                                          first.config)
-        examples = encode_gloss_pairs(load_parallel(args.dev_src, args.dev_ref), vocab,
-                                      tokenizer, 10_000, predictor.normalize)
-        scored, _ = evaluate_examples(joined.model, examples, tokenizer, vocab,
-                                      decode=predictor.decode_settings(), progress=True)
-        metrics.update(scored, split="dev", copy_baseline=copy_baseline_metrics(examples))
+        scored, _ = evaluate_gloss_files(predictor, args.dev_src, args.dev_ref)
+        metrics.update(scored, split="dev")
     name = args.name or first.name
     card = ensemble_card(name, args.language or first.language, metrics, first,
                          command_line(args), args.card_note)

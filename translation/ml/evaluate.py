@@ -7,7 +7,7 @@ stopping), `slrweb evaluate-translation` and `slrweb translate-text`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from tqdm import tqdm
@@ -17,6 +17,9 @@ from translation.ml.config import DecodeConfig
 from translation.ml.decode import decode_batch
 from translation.ml.ensemble import Seq2Seq
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
+
+if TYPE_CHECKING:
+    from translation.ml.infer import TranslationPredictor
 
 
 def text_metrics(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, Any]:
@@ -146,3 +149,19 @@ def evaluate_examples(
     else:
         metrics["ctc_gloss_wer"] = None  # no CTC head (e.g. gloss input: nothing to recognise)
     return metrics, texts
+
+
+def evaluate_gloss_files(predictor: TranslationPredictor, src: str, ref: str,
+                         decode: DecodeConfig | None = None) -> tuple[dict[str, Any], list[str]]:
+    """A gloss-input predictor scored on line-aligned gloss / reference files, as a job and
+    translate-text decode (the bundle's settings unless `decode`), with the copy baseline of the
+    same lines in metrics["copy_baseline"]; (metrics, hypotheses)."""
+    from translation.ml.data import encode_gloss_pairs, load_parallel
+
+    examples = encode_gloss_pairs(load_parallel(src, ref), predictor.vocab, predictor.tokenizer,
+                                  10_000, predictor.normalize)
+    metrics, hyps = evaluate_examples(predictor.model, examples, predictor.tokenizer,
+                                      predictor.vocab, progress=True,
+                                      decode=decode or predictor.decode_settings())
+    metrics["copy_baseline"] = copy_baseline_metrics(examples)
+    return metrics, hyps
