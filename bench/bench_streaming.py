@@ -11,7 +11,7 @@ when a user uploads; each row also prints the job's timeline (benchlib.timeline:
 ran, the landmarks stage started, the first frames were read, the first segment and the result
 arrived).
 
-    .venv/bin/python bench/bench_streaming.py [--rates 0 15 10]
+    .venv/bin/python bench/bench_streaming.py [--rates 0 15 10] [--chunks 1 0.5] [--repeats N]
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ from tests.support.videos import make_silfa_video  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data"
 
 
-def one_run(base: Path, clip: Path, rate: int) -> dict:
-    stack = start_stack(base, SLRWEB_ALLOW_ANONYMOUS="0", SLRWEB_EXTRACT_FPS=str(rate))
+def one_run(base: Path, clip: Path, rate: int, chunk: float) -> dict:
+    stack = start_stack(base, SLRWEB_ALLOW_ANONYMOUS="0", SLRWEB_EXTRACT_FPS=str(rate),
+                        SLRWEB_STREAM_CHUNK_SECONDS=str(chunk))
     try:
         token = stack.token_for("bench")
         wait_worker_ready(stack)
@@ -59,25 +60,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", default="ABCDEFGHIKLMNOPQ")
     parser.add_argument("--rates", type=int, nargs="*", default=[0, 15, 10])
+    parser.add_argument("--chunks", type=float, nargs="*", default=[1.0],
+                        help="SLRWEB_STREAM_CHUNK_SECONDS values, alternated in each repeat")
+    parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         clip = make_silfa_video(SHARED, args.letters, Path(tmp) / "clip.mp4", size=(426, 240))
         seconds = extract_landmarks(clip).duration
         print(f"clip: {seconds:.1f} s, SILFA spelling {args.letters}")
-        print("| extract fps | bare extraction s | first segment s (streamed) | result s "
+        print("| extract fps | chunk s | bare extraction s | first segment s (streamed) | result s "
               "(= first segment without streaming) | result s per clip s | segments streamed "
               "/ final |")
-        print("|---|---|---|---|---|---|")
-        for rate in args.rates:
-            t0 = time.perf_counter()
-            extract_landmarks(clip, sample_fps=rate or None)
-            bare = time.perf_counter() - t0
-            run = one_run(Path(tmp) / f"stack{rate}", clip, rate)
-            first = f"{run['first_segment']:.1f}" if run["first_segment"] is not None else "none"
-            print(f"| {rate or 'all (30)'} | {bare:.1f} | {first} | {run['result']:.1f} | "
-                  f"{run['result'] / seconds:.2f} | {run['streamed']} / {run['final_segments']} "
-                  f"({run['status']}) |", flush=True)
-            print(f"  timeline (s after the upload returned): {run['timeline']}", flush=True)
+        print("|---|---|---|---|---|---|---|")
+        for repeat in range(args.repeats):
+            for rate in args.rates:
+                t0 = time.perf_counter()
+                extract_landmarks(clip, sample_fps=rate or None)
+                bare = time.perf_counter() - t0
+                for chunk in args.chunks:
+                    # a stack of its own each time: a landmark cache hit would skip extraction
+                    run = one_run(Path(tmp) / f"stack{rate}-{chunk}-{repeat}", clip, rate, chunk)
+                    first = (f"{run['first_segment']:.2f}" if run["first_segment"] is not None
+                             else "none")
+                    print(f"| {rate or 'all (30)'} | {chunk:g} | {bare:.1f} | {first} | "
+                          f"{run['result']:.2f} | {run['result'] / seconds:.3f} | "
+                          f"{run['streamed']} / {run['final_segments']} ({run['status']}) |",
+                          flush=True)
+                    print(f"  timeline (s after the upload returned): {run['timeline']}",
+                          flush=True)
 
 
 if __name__ == "__main__":

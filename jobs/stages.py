@@ -84,14 +84,10 @@ def video_info_dict(info: Any) -> dict[str, Any]:
     return {k: v for k, v in asdict(info).items() if isinstance(v, int | float | str | None)}
 
 
-# While a video is read, the frames so far are handed on every CHUNK_SECONDS of video to
-# listeners the inference apps register (AppConfig.ready): a factory gets the job and its report
-# and returns a callback taking the prefix LandmarkSequence, or None when it has nothing to do for
-# this job. 1 s rather than 2: streaming publishes a sign once two consecutive prefixes agree on
-# it, so the first one needs one chunk less of video (on the 14.5 s spelled clip of
-# bench_streaming, the first letter is published from a 4 s prefix instead of a 6 s one); a
-# chunk costs one spotting pass over at most ~8 s of landmarks (~10 ms).
-CHUNK_SECONDS = 1.0
+# While a video is read, the frames so far are handed on every SLRWEB_STREAM_CHUNK_SECONDS of
+# video (settings, with the evidence for its default) to listeners the inference apps register
+# (AppConfig.ready): a factory gets the job and its report and returns a callback taking the
+# prefix LandmarkSequence, or None when it has nothing to do for this job.
 ChunkCallback = Callable[[Any], None]
 ChunkListener = Callable[[Job, Report], "ChunkCallback | None"]
 CHUNK_LISTENERS: list[ChunkListener] = []
@@ -122,7 +118,7 @@ def run_landmarks(job: Job, report: Report) -> None:
     """Extract (or find in the cache) the job's landmarks. While this machine has spare
     capacity, helper processes share the clip's tracking segments (same result; jobs.capacity
     decides how many), and the ordered prefix still reaches the chunk listeners every
-    CHUNK_SECONDS."""
+    SLRWEB_STREAM_CHUNK_SECONDS of video."""
     from jobs.capacity import ExtractionLease
     from landmarks.cache import LandmarkCache, extract_cached
 
@@ -140,7 +136,7 @@ def run_landmarks(job: Job, report: Report) -> None:
         sequence = extract_cached(
             lambda: files.local_video(video), cache, model_complexity=complexity,
             progress=on_frames, video_sha256=video.sha256, on_chunk=chunk_callback(job, report),
-            chunk_seconds=CHUNK_SECONDS, sample_fps=settings.SLRWEB_EXTRACT_FPS or None,
+            chunk_seconds=settings.SLRWEB_STREAM_CHUNK_SECONDS, sample_fps=settings.SLRWEB_EXTRACT_FPS or None,
             workers=lease.capacity, helpers_allowed=lease.helpers,
         )
     log.info("landmarks of job %s read by %s process(es)", job.id, sequence.meta.get("workers"))
