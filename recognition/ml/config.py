@@ -134,6 +134,10 @@ class SpottingConfig(Config):
     double_hold_ratio: float = 1.7
     # A run shorter than this many times its gloss's expected hold is no sign (0 = keep all).
     min_hold_ratio: float = 0.0
+    # A run shorter than its gloss's expected hold whose windows give that gloss a mean
+    # probability below this is no sign either (0 = keep all): windows straddling the cut from
+    # one letter to the next read as a third letter with little confidence.
+    min_run_prob: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ paths tie to within a milli-nat.
 Double letters: the same gloss twice is read when (a) a no-sign dip (a bounce or a short
 release) separates two runs, or (b) one run lasts clearly longer than that gloss's measured hold
 (spot.hold_seconds, from the training recordings), relative to the clip's own signing speed.
-A run far briefer than its gloss's hold at that speed (spot.min_hold_ratio) is no sign.
+A run far briefer than its gloss's hold at that speed (spot.min_hold_ratio) is no sign, and so is
+a run briefer than that hold that its windows give little probability (spot.min_run_prob: a
+handshape passed through between two letters).
 """
 
 from __future__ import annotations
@@ -171,6 +173,24 @@ def drop_brief(path: np.ndarray, blank: int, times: np.ndarray, hold: np.ndarray
     return fill(path, blank, brief)
 
 
+def drop_unsure(path: np.ndarray, blank: int, probs: np.ndarray, times: np.ndarray,
+                hold: np.ndarray, min_prob: float) -> np.ndarray:
+    """Runs shorter than their gloss's expected hold (measured hold x clip speed) whose windows
+    give that gloss a mean probability below `min_prob` are not letters (filled as short runs
+    are): a window straddling two letters reads as a third one, briefly and with little
+    confidence. A held letter keeps its run however unsure the model is. Probabilities are
+    rounded to 3 decimals first (as emission_scores does), so the decision is the same on every
+    CPU."""
+    segments = runs_of(path, blank)
+    speed = clip_speed(segments, times, hold)
+    if speed is None or min_prob <= 0:
+        return path
+    unsure = [s for s in segments if hold[s.label] > 0
+              and times[s.last + 1] - times[s.first] < speed * hold[s.label]
+              and float(np.mean(np.round(probs[s.first : s.last + 1, s.label], 3))) < min_prob]
+    return fill(path, blank, unsure)
+
+
 def runs_of(path: np.ndarray, blank: int) -> list[Segment]:
     """Maximal runs of one non-blank state."""
     out: list[Segment] = []
@@ -218,4 +238,5 @@ def decode(probs: np.ndarray, active: np.ndarray, vocabulary: list[str], spot: S
     hold = np.zeros(scores.shape[1])
     hold[: len(spot.hold_seconds)] = spot.hold_seconds
     path = drop_brief(path, blank, times, hold, spot.min_hold_ratio)
+    path = drop_unsure(path, blank, probs, times, hold, spot.min_run_prob)
     return split_long_holds(runs_of(path, blank), times, hold, spot.double_hold_ratio)

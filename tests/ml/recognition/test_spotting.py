@@ -79,6 +79,22 @@ def test_a_run_much_briefer_than_its_letter_is_hold_is_no_letter() -> None:
     assert labels(run_decode(posteriors("_AAAAAAAA_SSS_LLLLLLLL_"), off)) == "ASL"
 
 
+def test_a_brief_unsure_run_between_two_letters_is_no_letter() -> None:
+    """Windows straddling the cut from one letter to the next read as a third letter, briefly
+    and unsurely: min_run_prob drops such a run; a sure brief run and an unsure held one stay."""
+    hold = (0.0, 8 * 2 / 30, 8 * 2 / 30, 8 * 2 / 30)
+    spot = SpottingConfig(hold_seconds=hold, min_run_prob=0.5, switch_cost=0.3)
+    unsure = posteriors("_AAAAAAAA_SSSS_LLLLLLLL_")
+    unsure[10:14] = [0.2, 0.15, 0.25, 0.4]  # S on top, at 0.4
+    assert labels(run_decode(unsure, spot)) == "AL"
+    assert labels(run_decode(unsure, dataclasses.replace(spot, min_run_prob=0.0))) == "ASL"
+    sure = posteriors("_AAAAAAAA_SSSS_LLLLLLLL_")
+    assert labels(run_decode(sure, spot)) == "ASL"  # brief but confident: a quick letter
+    held = posteriors("_AAAAAAAA_" + "S" * 8 + "_LLLLLLLL_")
+    held[10:18] = [0.2, 0.15, 0.25, 0.4]
+    assert labels(run_decode(held, spot)) == "ASL"  # as long as a held letter: kept
+
+
 def test_decisions_do_not_flip_on_tiny_float_differences() -> None:
     rng = np.random.default_rng(0)
     probs = posteriors("__AAAA_LLLL_LLLLSSSS__", strength=0.5)
