@@ -23,6 +23,8 @@ spotter spelled words at real speed read worse (0.74 vs 0.83 letter accuracy; tr
 where the lost hand used to say "no sign", now show a hand), and the landmarks->text
 fingerspelling model reads its real clips worse (letters-only CER 0.30 vs 0.25). It costs one
 Hands run (~50 ms on 2 cores) on each frame that needs it. Retrain on it before switching it on.
+The page's privacy and live modes run Holistic alone in the browser (frontend/static/frontend/
+holistic.js): switched on here, the server reads videos differently from the page.
 
 mediapipe is imported lazily (only when a frame needs it).
 """
