@@ -10,10 +10,11 @@ every one of those frames.
 recover_hands runs Hands only on frames where a hand is missing while its pose wrist is visible
 inside the frame (a hand out of the picture costs nothing), and gives a missing side the detected
 hand nearest its pose wrist, if that hand is near it (or a little farther when Hands' handedness
-also names that side) and is not the hand Holistic already found for the other side (assign). Hands is run in static-image mode: a
-frame's result depends on that frame alone, so a clip's landmarks stay the same whichever
-process reads which tracking segment (landmarks.extract). Its landmarks are the same 21 points
-in the same units as Holistic's hand (Holistic runs the same hand landmark model on its crop).
+also names that side) and is not the hand Holistic already found for the other side (assign).
+Hands runs in static-image mode: a frame's result depends on that frame alone, so a clip's
+landmarks stay the same whichever process reads which tracking segment (landmarks.extract). Its
+landmarks are the same 21 points in the same units as Holistic's hand (Holistic runs the same
+hand landmark model on its crop).
 
 Off unless SLRWEB_HAND_RECOVERY=1 (extractor_settings records which was used; off, extraction is
 Holistic alone, at Holistic's speed). Measured (bench/RESULTS.md, "Hands Holistic lost"): on
@@ -85,7 +86,8 @@ def missing_sides(points: np.ndarray, pose: Any) -> list[str]:
         wrist = pose.landmark[index]
         inside = (FRAME_MARGIN <= wrist.x <= 1 - FRAME_MARGIN
                   and FRAME_MARGIN <= wrist.y <= 1 - FRAME_MARGIN)
-        if np.isnan(points[PARTS[side]]).all() and inside and wrist.visibility >= MIN_WRIST_VISIBILITY:
+        visible = wrist.visibility >= MIN_WRIST_VISIBILITY
+        if np.isnan(points[PARTS[side]]).all() and inside and visible:
             sides.append(side)
     return sides
 
