@@ -38,11 +38,11 @@ from typing import Any
 
 import numpy as np
 
-from landmarks.layout import PARTS
+from landmarks.layout import LEFT_SHOULDER, PARTS, POSE_POINT_NAMES, RIGHT_SHOULDER
 
-# Pose landmark indices of the signer's own wrists and shoulders (MediaPipe Pose topology).
-POSE_WRIST = {"left_hand": 15, "right_hand": 16}
-LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+# The pose point of each hand's wrist (the signer's own sides).
+POSE_WRIST = {f"{side.lower()}_hand": POSE_POINT_NAMES.index(f"{side}_WRIST")
+              for side in ("LEFT", "RIGHT")}
 MIN_WRIST_VISIBILITY = 0.5  # the pose model thinks the wrist is in the picture
 FRAME_MARGIN = 0.02  # a wrist this close to the border counts as outside (hand mostly cut off)
 MAX_WRIST_DISTANCE = 0.6  # shoulder widths between a pose wrist and the detected hand's wrist
@@ -124,6 +124,10 @@ def assign(points: np.ndarray, pose_xy: dict[str, np.ndarray],
     return chosen
 
 
+def _xy(pose: Any, index: int) -> np.ndarray:
+    return np.array([pose.landmark[index].x, pose.landmark[index].y], np.float32)
+
+
 def handedness_side(label: str) -> str | None:
     """Hands' handedness label -> the signer's own side. Hands assumes a mirrored (selfie)
     image; we feed it the unmirrored frame (as Holistic), so its "Left" is the signer's right."""
@@ -139,9 +143,8 @@ def recover_hands(points: np.ndarray, pose: Any, image: np.ndarray) -> list[str]
         return []
     height, width = image.shape[:2]
     scale = np.array([width, height], np.float32)
-    shoulders = [np.array([pose.landmark[i].x, pose.landmark[i].y], np.float32)
-                 for i in (LEFT_SHOULDER, RIGHT_SHOULDER)]
-    shoulder_width = float(np.linalg.norm((shoulders[0] - shoulders[1]) * scale))
+    shoulder_width = float(np.linalg.norm((_xy(pose, LEFT_SHOULDER) - _xy(pose, RIGHT_SHOULDER))
+                                          * scale))
     if shoulder_width <= 1.0:
         return []
     graph = _hands_graph()
@@ -151,8 +154,7 @@ def recover_hands(points: np.ndarray, pose: Any, image: np.ndarray) -> list[str]
                  handedness_side(label.classification[0].label))
                 for hand, label in zip(found.multi_hand_landmarks or [],
                                        found.multi_handedness or [], strict=True)]
-    pose_xy = {side: np.array([pose.landmark[i].x, pose.landmark[i].y], np.float32)
-               for side, i in POSE_WRIST.items()}
+    pose_xy = {side: _xy(pose, i) for side, i in POSE_WRIST.items()}
     chosen = assign(points, pose_xy, detected, sides, scale, shoulder_width)
     for side, i in chosen.items():
         points[PARTS[side]] = detected[i][0]
