@@ -136,7 +136,8 @@ def run_landmarks(job: Job, report: Report) -> None:
         sequence = extract_cached(
             lambda: files.local_video(video), cache, model_complexity=complexity,
             progress=on_frames, video_sha256=video.sha256, on_chunk=chunk_callback(job, report),
-            chunk_seconds=settings.SLRWEB_STREAM_CHUNK_SECONDS, sample_fps=settings.SLRWEB_EXTRACT_FPS or None,
+            chunk_seconds=settings.SLRWEB_STREAM_CHUNK_SECONDS,
+            sample_fps=settings.SLRWEB_EXTRACT_FPS or None,
             workers=lease.capacity, helpers_allowed=lease.helpers,
         )
     log.info("landmarks of job %s read by %s process(es)", job.id, sequence.meta.get("workers"))

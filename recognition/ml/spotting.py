@@ -23,6 +23,7 @@ handshape passed through between two letters).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,37 +159,45 @@ def clip_speed(segments: list[Segment], times: np.ndarray, hold: np.ndarray) -> 
     return None
 
 
-def drop_brief(path: np.ndarray, blank: int, times: np.ndarray, hold: np.ndarray,
-               ratio: float) -> np.ndarray:
-    """Runs lasting less than `ratio` x their gloss's expected hold (measured hold x clip
-    speed) are not letters: a hand passing through a handshape between two letters, or a
-    window that straddles the cut from one letter to the next. They are filled as short
-    runs are (fill)."""
+def drop_runs(path: np.ndarray, blank: int, times: np.ndarray, hold: np.ndarray,
+              weak: Callable[[Segment, float, float], bool]) -> np.ndarray:
+    """The path with each run of a gloss with a measured hold for which weak(run, its duration,
+    the clip's speed) is true filled as short runs are (fill). A run's expected hold is its
+    gloss's measured hold x the clip's speed (clip_speed)."""
     segments = runs_of(path, blank)
     speed = clip_speed(segments, times, hold)
-    if speed is None or ratio <= 0:
+    if speed is None:
         return path
-    brief = [s for s in segments if hold[s.label] > 0
-             and times[s.last + 1] - times[s.first] < ratio * speed * hold[s.label]]
-    return fill(path, blank, brief)
+    return fill(path, blank, [s for s in segments if hold[s.label] > 0
+                              and weak(s, times[s.last + 1] - times[s.first], speed)])
+
+
+def drop_brief(path: np.ndarray, blank: int, times: np.ndarray, hold: np.ndarray,
+               ratio: float) -> np.ndarray:
+    """Runs lasting less than `ratio` x their gloss's expected hold are not letters: a hand
+    passing through a handshape between two letters, or a window that straddles the cut from one
+    letter to the next."""
+    if ratio <= 0:
+        return path
+    return drop_runs(path, blank, times, hold,
+                     lambda run, duration, speed: duration < ratio * speed * hold[run.label])
 
 
 def drop_unsure(path: np.ndarray, blank: int, probs: np.ndarray, times: np.ndarray,
                 hold: np.ndarray, min_prob: float) -> np.ndarray:
-    """Runs shorter than their gloss's expected hold (measured hold x clip speed) whose windows
-    give that gloss a mean probability below `min_prob` are not letters (filled as short runs
-    are): a window straddling two letters reads as a third one, briefly and with little
-    confidence. A held letter keeps its run however unsure the model is. Probabilities are
-    rounded to 3 decimals first (as emission_scores does), so the decision is the same on every
-    CPU."""
-    segments = runs_of(path, blank)
-    speed = clip_speed(segments, times, hold)
-    if speed is None or min_prob <= 0:
+    """Runs shorter than their gloss's expected hold whose windows give that gloss a mean
+    probability below `min_prob` are not letters: a window straddling two letters reads as a
+    third one, briefly and with little confidence. A held letter keeps its run however unsure
+    the model is. Probabilities are rounded to 3 decimals first (as emission_scores does), so
+    the decision is the same on every CPU."""
+    if min_prob <= 0:
         return path
-    unsure = [s for s in segments if hold[s.label] > 0
-              and times[s.last + 1] - times[s.first] < speed * hold[s.label]
-              and float(np.mean(np.round(probs[s.first : s.last + 1, s.label], 3))) < min_prob]
-    return fill(path, blank, unsure)
+
+    def unsure(run: Segment, duration: float, speed: float) -> bool:
+        mean = float(np.mean(np.round(probs[run.first : run.last + 1, run.label], 3)))
+        return duration < speed * hold[run.label] and mean < min_prob
+
+    return drop_runs(path, blank, times, hold, unsure)
 
 
 def runs_of(path: np.ndarray, blank: int) -> list[Segment]:

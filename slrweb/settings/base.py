@@ -192,8 +192,8 @@ SLRWEB_HOLISTIC_MODEL_COMPLEXITY = env_int("SLRWEB_HOLISTIC_MODEL_COMPLEXITY", 1
 # Frames per second Holistic reads from a video (0: every frame); the default and its evidence:
 # landmarks.JOB_SAMPLE_FPS.
 SLRWEB_EXTRACT_FPS = env_int("SLRWEB_EXTRACT_FPS", JOB_SAMPLE_FPS)
-# A job's landmarks so far reach streaming recognition every this many seconds of video (jobs.stages).
-# Streaming publishes a sign once two consecutive prefixes agree on it, so a shorter chunk
+# A job's landmarks so far reach streaming recognition every this many seconds of video
+# (jobs.stages). Streaming publishes a sign once two consecutive prefixes agree on it, so a shorter chunk
 # publishes the first one sooner, at one spotting pass over at most ~8 s of landmarks per chunk:
 # 1 s rather than 2 publishes the first letter of bench_streaming's 14.5 s spelled clip from a 4 s
 # prefix instead of a 6 s one.
