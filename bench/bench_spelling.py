@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchlib import extraction_cache  # noqa: E402
 from landmarks.extract import extract_landmarks  # noqa: E402
-from landmarks.sequence import LandmarkSequence  # noqa: E402
+from landmarks.formats.npz import load_npz, save_npz  # noqa: E402
 from recognition.ml.data import Run, load_runs, split_runs  # noqa: E402
 from recognition.ml.evaluate import LogisticBaseline, _static_rows  # noqa: E402
 from recognition.ml.features import build_features  # noqa: E402
@@ -95,18 +95,18 @@ def word_frames(word: str, held: dict[str, dict[str, list[Path]]], full: bool,
 
 
 def word_landmarks(word: str, paths: list[Path], fps: float, repeat: int, cache: Path,
-                   tag: str, sample_fps: float | None = None):
+                   tag: str, sample_fps: float | None = None, hand_recovery: bool = False):
     video = cache / f"{word}_{tag}_r{repeat}_f{int(fps)}.mp4"
     if not video.exists():
         write_video((read_rgb(p) for p in paths for _ in range(repeat)), video, fps=fps)
     # extraction is the slow part; the video and the extraction rate are the key
-    saved = video.with_suffix(f".s{int(sample_fps)}.npz" if sample_fps else ".npz")
+    # The project's .npz keeps the meta: which hands were recovered (landmarks.hands), so that
+    # a bundle trained without them reads exactly Holistic alone from the same extraction.
+    saved = video.with_suffix(f".s{int(sample_fps)}.l.npz" if sample_fps else ".l.npz")
     if saved.exists() and saved.stat().st_mtime >= video.stat().st_mtime:
-        data = np.load(saved)
-        return video, LandmarkSequence.from_points(data["points"], fps=float(data["fps"]),
-                                                   timestamps=data["timestamps"])
-    seq = extract_landmarks(video, sample_fps=sample_fps)
-    np.savez(saved, points=seq.points, timestamps=seq.timestamps, fps=seq.fps)
+        return video, load_npz(saved)
+    seq = extract_landmarks(video, sample_fps=sample_fps, hand_recovery=hand_recovery)
+    save_npz(seq, saved)
     return video, seq
 
 
@@ -190,14 +190,18 @@ def main() -> None:
     torch.set_num_threads(1)
     first = IsolatedPredictor.from_bundle(args.model[0])
     cfg = first.config
-    runs = [r for r in load_runs("frames", FRAMES) if r.label in set(first.vocabulary)]
+    # Every bundle is read from the landmarks the first one was trained on (with or without
+    # recovered hands: landmarks.hands), and so is the baseline trained.
+    recovery = first.config.features.hand_recovery
+    runs = [r for r in load_runs("frames", FRAMES, hand_recovery=recovery)
+            if r.label in set(first.vocabulary)]
     held = held_frames(runs, cfg.train)
     started = time.perf_counter()
     vocab = sorted({r.label for r in runs})
     _, vocab, splits = with_no_sign(cfg, runs, split_runs(runs, cfg.train), vocab)
     baseline = LogisticBaseline(cfg.features, vocab, cfg.train.seed).fit(splits["train"])
     results: dict = {"baseline_train_seconds": round(time.perf_counter() - started, 1)}
-    cache = extraction_cache("spelling")  # one folder per extractor settings
+    cache = extraction_cache("spelling", recovery)  # one folder per extractor settings
     read: dict[str, dict[str, str]] = {str(m): {} for m in args.model}
     read["baseline"] = {}
     if args.legacy:
@@ -206,7 +210,7 @@ def main() -> None:
         tag = "full" if args.full else "held" if args.blocks == "test" else "val"
         paths = word_frames(word, held, args.full, args.blocks)
         video, seq = word_landmarks(word, paths, args.fps, args.repeat, cache, tag,
-                                    args.sample_fps)
+                                    args.sample_fps, recovery)
         for model in args.model:
             out = IsolatedPredictor.from_bundle(model).recognize(seq)
             read[str(model)][word] = "".join(s["topk"][0]["gloss"] for s in out["segments"])

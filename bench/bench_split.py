@@ -47,9 +47,15 @@ SHARED = ROOT.parent / "shared" / "data"
 FPS = 15
 
 
+# The ase jobs' extraction recovers lost hands when the active ase recogniser (the stack's
+# default, silfa-letters) was trained on them: the bare loops then do that work too.
+JOBS_RECOVER = bool(json.loads((ROOT / "models" / "silfa-letters" / "config.json").read_text())
+                    ["features"].get("hand_recovery"))
+
+
 def ceiling(clip: Path, seconds: float, processes: int) -> float:
     """Wall seconds of `processes` bare loops over equal shares of the clip, at once."""
-    return bare_ceiling(clip, seconds, processes, float(FPS))[0]
+    return bare_ceiling(clip, seconds, processes, float(FPS), JOBS_RECOVER)[0]
 
 
 def tree_cpu(pid: int) -> float:
@@ -137,6 +143,7 @@ def main() -> None:
             row = {"repeat": repeat, "clip_s": round(seconds, 2),
                    "ceiling_s_per_clip_s": [round(ceil / seconds, 3),
                                             round(ceil_after / seconds, 3)],
+                   "ceiling_hand_recovery": JOBS_RECOVER,
                    "unsplit": unsplit, "split": split,
                    "load_avg_end": round(os.getloadavg()[0], 1)}
             for name in ("unsplit", "split"):

@@ -25,14 +25,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def extraction_cache(bench: str) -> Path:
+def extraction_cache(bench: str, hand_recovery: bool | None = None) -> Path:
     """var/bench/<bench>/<extractor>: a bench's cache of extracted clips, one folder per set of
     extractor settings (version, tracking segments, hand recovery: landmarks.extract)."""
     import hashlib
 
     from landmarks.extract import EXTRACTOR_VERSION, extractor_settings
 
-    digest = hashlib.sha256(json.dumps(extractor_settings(), sort_keys=True).encode())
+    settings = extractor_settings(hand_recovery=hand_recovery)
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     folder = (ROOT / "var" / "bench" / bench
               / f"{EXTRACTOR_VERSION.replace('/', '-')}-{digest.hexdigest()[:10]}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -40,13 +41,16 @@ def extraction_cache(bench: str) -> Path:
 
 
 def bare_loop(path: str, start: float = 0.0, end: float | None = None,
-              fps: float | None = None) -> int:
+              fps: float | None = None, hand_recovery: bool = False) -> int:
     """Frames of [start, end) read as a job reads them (at most `fps` per second, keep_frame;
-    every frame without it): PyAV decode to RGB and Holistic.process, nothing else."""
+    every frame without it): PyAV decode to RGB and Holistic.process, nothing else; with
+    hand_recovery, MediaPipe Hands on the frames where a job's extraction runs it too
+    (landmarks.hands: a language whose model was trained on recovered hands)."""
     import av
     from mediapipe.python.solutions import holistic
 
-    from landmarks.extract import keep_frame
+    from landmarks.extract import keep_frame, results_to_points
+    from landmarks.hands import recover_hands
 
     kept, first = 0, None
     with av.open(path) as container, holistic.Holistic(model_complexity=1) as graph:
@@ -62,18 +66,21 @@ def bare_loop(path: str, start: float = 0.0, end: float | None = None,
                 break
             first = t if first is None else first
             if keep_frame(t, first, kept, fps):
-                graph.process(frame.to_ndarray(format="rgb24"))
+                image = frame.to_ndarray(format="rgb24")
+                results = graph.process(image)
+                if hand_recovery:
+                    recover_hands(results_to_points(results), results.pose_landmarks, image)
                 kept += 1
     return kept
 
 
-def bare_ceiling(clip: Path, seconds: float, processes: int,
-                 fps: float | None = None) -> tuple[float, list[int]]:
+def bare_ceiling(clip: Path, seconds: float, processes: int, fps: float | None = None,
+                 hand_recovery: bool = False) -> tuple[float, list[int]]:
     """Wall seconds of `processes` bare loops over equal shares of the clip at once (spawned
     processes), and the frames each read."""
     from landmarks.parallel import chunk_bounds
 
-    jobs = [(str(clip), s, e, fps) for s, e in chunk_bounds(seconds, processes)]
+    jobs = [(str(clip), s, e, fps, hand_recovery) for s, e in chunk_bounds(seconds, processes)]
     t0 = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
         counts = pool.starmap(bare_loop, jobs, chunksize=1)

@@ -121,6 +121,7 @@ def run_landmarks(job: Job, report: Report) -> None:
     SLRWEB_STREAM_CHUNK_SECONDS of video."""
     from jobs.capacity import ExtractionLease
     from landmarks.cache import LandmarkCache, extract_cached
+    from registry.selectors import wants_hand_recovery
 
     report(0)  # tells the page (and bench timelines) that the stage started
     complexity = settings.SLRWEB_HOLISTIC_MODEL_COMPLEXITY
@@ -138,6 +139,7 @@ def run_landmarks(job: Job, report: Report) -> None:
             progress=on_frames, video_sha256=video.sha256, on_chunk=chunk_callback(job, report),
             chunk_seconds=settings.SLRWEB_STREAM_CHUNK_SECONDS,
             sample_fps=settings.SLRWEB_EXTRACT_FPS or None,
+            hand_recovery=wants_hand_recovery(job.language),
             workers=lease.capacity, helpers_allowed=lease.helpers,
         )
     log.info("landmarks of job %s read by %s process(es)", job.id, sequence.meta.get("workers"))

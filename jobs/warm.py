@@ -35,14 +35,27 @@ def warm_worker(queues: Iterable[str] | None = None) -> dict[str, float]:
         from landmarks.parallel import start_helpers
 
         complexity = settings.SLRWEB_HOLISTIC_MODEL_COMPLEXITY
+        hands = _wants_hands()
         t0 = time.perf_counter()
-        start_helpers(max(0, settings.SLRWEB_EXTRACT_WORKERS - 1), complexity)  # warm alone
-        warm_holistic(complexity)
+        start_helpers(max(0, settings.SLRWEB_EXTRACT_WORKERS - 1), complexity, hands)
+        warm_holistic(complexity, hands)
         took["holistic"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     took["models"] = float(_load_active_models())
     took["models_s"] = time.perf_counter() - t0
     return took
+
+
+def _wants_hands() -> bool:
+    """Whether some language's jobs recover lost hands (MediaPipe Hands is then loaded too);
+    False when the registry cannot be read yet (the first such job loads it)."""
+    from registry.selectors import any_wants_hand_recovery
+
+    try:
+        return any_wants_hand_recovery()
+    except Exception:  # noqa: BLE001 - warming is an optimisation; the job reads the registry
+        log.warning("warm-up: could not read which languages recover hands", exc_info=True)
+        return False
 
 
 def _load_active_models() -> int:

@@ -135,6 +135,7 @@ def extract_cached(
     on_chunk: Any = None,
     chunk_seconds: float = 2.0,
     sample_fps: float | None = None,
+    hand_recovery: bool | None = None,
     workers: int = 1,
     helpers_allowed: Callable[[], int] | None = None,
 ) -> LandmarkSequence:
@@ -151,7 +152,8 @@ def extract_cached(
     if video_sha256 is None:
         with _open_video(video) as path:
             video_sha256 = file_sha256(path)
-    key = cache_key(video_sha256, extract.extractor_settings(model_complexity, sample_fps))
+    key = cache_key(video_sha256,
+                    extract.extractor_settings(model_complexity, sample_fps, hand_recovery))
     sequence = cache.get(key)
     if sequence is not None:
         if progress is not None:
@@ -164,7 +166,7 @@ def extract_cached(
         sequence = extract_landmarks_parallel(
             path, workers=workers, model_complexity=model_complexity, progress=progress,
             on_chunk=on_chunk, chunk_seconds=chunk_seconds, sample_fps=sample_fps,
-            helpers_allowed=helpers_allowed,
+            hand_recovery=hand_recovery, helpers_allowed=helpers_allowed,
         )
     sequence.meta["video_sha256"] = video_sha256
     sequence.meta["cache_name"] = cache.put(key, sequence)

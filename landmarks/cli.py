@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--fps", type=float, default=None,
                         help="read at most this many frames per second (default: every frame)")
+    parser.add_argument("--hand-recovery", action="store_true",
+                        help="find the hands Holistic loses again with MediaPipe Hands, as for "
+                             "a model trained that way (landmarks/hands.py)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run_extract)
 
@@ -91,4 +94,5 @@ def _extract_with_bar(args: argparse.Namespace) -> Any:
             model_complexity=args.model_complexity,
             progress=progress,
             sample_fps=args.fps,
+            hand_recovery=args.hand_recovery or None,
         )

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from landmarks.decode import VideoInfo, iter_decoded, probe_video, upright_rgb
-from landmarks.hands import enabled as hand_recovery_enabled
-from landmarks.hands import recover_hands, warm_hands
+from landmarks.hands import RECOVERED_KEY, recover_hands, recovered_meta, warm_hands
+from landmarks.hands import resolve as resolve_hand_recovery
 from landmarks.layout import NUM_POINTS, PART_NAMES, PARTS
 from landmarks.sequence import LandmarkSequence
 
@@ -58,9 +58,10 @@ NO_PERSON_WARNING = (
 NO_HANDS_WARNING = "No hands were detected in the video."
 
 
-def extractor_settings(model_complexity: int = 1,
-                       sample_fps: float | None = None) -> dict[str, Any]:
-    """The settings that change extraction output; part of the cache key."""
+def extractor_settings(model_complexity: int = 1, sample_fps: float | None = None,
+                       hand_recovery: bool | None = None) -> dict[str, Any]:
+    """The settings that change extraction output; part of the cache key. hand_recovery: as
+    landmarks.hands.resolve (None: the SLRWEB_HAND_RECOVERY switch alone)."""
     settings: dict[str, Any] = {
         "extractor_version": EXTRACTOR_VERSION,
         "model_complexity": int(model_complexity),
@@ -68,7 +69,7 @@ def extractor_settings(model_complexity: int = 1,
         "smooth_landmarks": True,
         "segments": f"even count, equal, at most {SEGMENT_SECONDS:g} s",
     }
-    if hand_recovery_enabled():  # landmarks.hands; absent when off, so earlier entries stay valid
+    if resolve_hand_recovery(hand_recovery):  # absent when off: earlier entries stay valid
         settings["hand_recovery"] = True
     if sample_fps:  # absent when every frame is read, so earlier cache entries stay valid
         settings["sample_fps"] = float(sample_fps)
@@ -154,7 +155,7 @@ def holistic_graph(model_complexity: int = 1) -> Iterator[Any]:
         graph.close()
 
 
-def warm_holistic(model_complexity: int = 1) -> None:
+def warm_holistic(model_complexity: int = 1, hand_recovery: bool | None = None) -> None:
     """Build this process's graph and run it once on a blank frame (loads its models), so that
     the first extraction starts at full speed."""
     with _GRAPHS_LOCK:
@@ -163,7 +164,7 @@ def warm_holistic(model_complexity: int = 1) -> None:
         graph = new_holistic(model_complexity)
         graph.process(np.zeros((240, 320, 3), np.uint8))
         _IDLE_GRAPHS[model_complexity] = graph
-    if hand_recovery_enabled():
+    if resolve_hand_recovery(hand_recovery):
         warm_hands()
 
 
@@ -177,15 +178,24 @@ def results_to_points(results: Any) -> np.ndarray:
     return points
 
 
-def holistic_points(holistic: Any, image: np.ndarray) -> np.ndarray:
-    """Holistic on one RGB frame -> (543, 3), with the hands it lost found again where the pose
-    says they are in the picture when SLRWEB_HAND_RECOVERY=1 (landmarks.hands). Every extraction
-    reads frames through this."""
+def holistic_frame(holistic: Any, image: np.ndarray,
+                   hand_recovery: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Holistic on one RGB frame -> ((543, 3) points, (2,) bool: left and right hand recovered),
+    the hands it lost found again where the pose says they are in the picture when recovery is
+    on (landmarks.hands.resolve). Every extraction reads frames through this."""
     results = holistic.process(image)
     points = results_to_points(results)
-    if hand_recovery_enabled():
-        recover_hands(points, results.pose_landmarks, image)
-    return points
+    flags = np.zeros(2, dtype=bool)
+    if resolve_hand_recovery(hand_recovery):
+        filled = recover_hands(points, results.pose_landmarks, image)
+        flags[:] = [side in filled for side in ("left_hand", "right_hand")]
+    return points, flags
+
+
+def holistic_points(holistic: Any, image: np.ndarray,
+                    hand_recovery: bool | None = None) -> np.ndarray:
+    """holistic_frame's points alone."""
+    return holistic_frame(holistic, image, hand_recovery)[0]
 
 
 def segment_plan(duration: float | None, rate: float) -> tuple[float, int | None]:
@@ -224,6 +234,7 @@ class ExtractionPlan:
     total: int | None  # frames Holistic will read, when known in advance
     segments: tuple[int, ...]
     segment_seconds: float = SEGMENT_SECONDS  # segment_plan's length (the last one open-ended)
+    hand_recovery: bool = False  # landmarks.hands, resolved when the plan is made
 
     def segment_of(self, timestamp: float) -> int:
         """The tracking segment a frame at `timestamp` seconds belongs to: the one rule both the
@@ -232,7 +243,7 @@ class ExtractionPlan:
 
     @classmethod
     def of(cls, path: str | os.PathLike[str], *, start: float = 0.0, end: float | None = None,
-           sample_fps: float | None = None) -> ExtractionPlan:
+           sample_fps: float | None = None, hand_recovery: bool | None = None) -> ExtractionPlan:
         info = probe_video(path)
         source_fps = info.fps or 30.0
         rate = min(source_fps, sample_fps) if sample_fps else source_fps
@@ -245,7 +256,7 @@ class ExtractionPlan:
         first = segment_index(max(0.0, start), length, cap)
         last = max(first, segment_index(max(start, stop - 1e-3), length, cap))
         return cls(str(path), info, start, end, sample_fps, rate, total,
-                   tuple(range(first, last + 1)), length)
+                   tuple(range(first, last + 1)), length, resolve_hand_recovery(hand_recovery))
 
     def expected_frames(self) -> int:
         span = (self.end if self.end is not None else self.info.duration) - self.start
@@ -319,8 +330,9 @@ class SegmentExtractor:
     def __exit__(self, *exc: Any) -> None:
         self._graph.__exit__(*exc)
 
-    def frames(self, segment: int) -> Iterator[tuple[float, np.ndarray]]:
-        """(timestamp, (543, 3) points) for each frame Holistic reads in `segment`."""
+    def frames(self, segment: int) -> Iterator[tuple[float, np.ndarray, np.ndarray]]:
+        """(timestamp, (543, 3) points, (2,) hands recovered) for each frame Holistic reads in
+        `segment`."""
         self.holistic.reset()
         first: float | None = None
         kept = 0
@@ -329,7 +341,8 @@ class SegmentExtractor:
             if not keep_frame(timestamp, first, kept, self.plan.sample_fps):
                 continue
             kept += 1
-            yield timestamp, holistic_points(self.holistic, upright_rgb(frame))
+            yield (timestamp, *holistic_frame(self.holistic, upright_rgb(frame),
+                                              self.plan.hand_recovery))
 
 
 class Assembler:
@@ -343,10 +356,11 @@ class Assembler:
         self.plan, self.progress, self.on_chunk = plan, progress, on_chunk
         self.chunk_frames = max(1, int(round(chunk_seconds * plan.rate)))
         self.points = np.empty((plan.expected_frames(), NUM_POINTS, 3), np.float32)
+        self.recovered = np.zeros((len(self.points), 2), bool)  # hands landmarks.hands filled
         self.timestamps: list[float] = []
         self.frontier = 0  # index in plan.segments of the first segment not yet complete
         self._frontier_start = 0  # where its frames begin in the buffer
-        self.pending: dict[int, list[tuple[list[float], np.ndarray]]] = {}
+        self.pending: dict[int, list[tuple[list[float], np.ndarray, np.ndarray]]] = {}
         self.finished: set[int] = set()
         self.received = 0
         self._chunked = 0
@@ -355,14 +369,19 @@ class Assembler:
     def complete(self) -> bool:
         return self.frontier >= len(self.plan.segments)
 
-    def add(self, segment: int, timestamps: list[float], points: np.ndarray) -> None:
-        """Frames of `segment`, in order after the ones added before for it."""
+    def add(self, segment: int, timestamps: list[float], points: np.ndarray,
+            recovered: np.ndarray | None = None) -> None:
+        """Frames of `segment`, in order after the ones added before for it; recovered (n, 2)
+        bool: which of their hands landmarks.hands filled (None: none)."""
         if self.complete or segment < self.plan.segments[self.frontier]:
             raise ValueError(f"segment {segment} is already complete")
+        flags = (np.zeros((len(timestamps), 2), bool) if recovered is None
+                 else np.asarray(recovered, bool).reshape(len(timestamps), 2))
         if segment == self.plan.segments[self.frontier]:
-            self._append(timestamps, points)
+            self._append(timestamps, points, flags)
         else:
-            self.pending.setdefault(segment, []).append((list(timestamps), np.array(points)))
+            self.pending.setdefault(segment, []).append((list(timestamps), np.array(points),
+                                                         flags))
         before, self.received = self.received, self.received + len(timestamps)
         if self.progress is not None and before // PROGRESS_EVERY != self.received // PROGRESS_EVERY:
             self.progress(self.received, self.plan.total)
@@ -375,8 +394,9 @@ class Assembler:
             self.frontier += 1
             self._frontier_start = len(self.timestamps)
             if not self.complete:
-                for timestamps, points in self.pending.pop(self.plan.segments[self.frontier], []):
-                    self._append(timestamps, points)
+                for timestamps, points, flags in self.pending.pop(
+                        self.plan.segments[self.frontier], []):
+                    self._append(timestamps, points, flags)
         self._maybe_chunk()
 
     def drop(self, segment: int) -> None:
@@ -389,13 +409,15 @@ class Assembler:
             del self.timestamps[kept:]
             # Prefixes already handed on stay valid: a segment read again gives the same frames.
         else:
-            self.received -= sum(len(t) for t, _ in self.pending.pop(segment, []))
+            self.received -= sum(len(t) for t, _, _ in self.pending.pop(segment, []))
 
-    def _append(self, timestamps: list[float], points: np.ndarray) -> None:
+    def _append(self, timestamps: list[float], points: np.ndarray, flags: np.ndarray) -> None:
         n, m = len(self.timestamps), len(timestamps)
         while n + m > len(self.points):
             self.points = np.concatenate([self.points, np.empty_like(self.points)])
+            self.recovered = np.concatenate([self.recovered, np.zeros_like(self.recovered)])
         self.points[n:n + m] = points
+        self.recovered[n:n + m] = flags
         self.timestamps.extend(timestamps)
 
     def _maybe_chunk(self) -> None:
@@ -406,9 +428,15 @@ class Assembler:
             return
         while len(self.timestamps) >= self._chunked + self.chunk_frames:
             self._chunked += self.chunk_frames
-            n = self._chunked
-            self.on_chunk(LandmarkSequence.from_points(
-                self.points[:n], fps=self.plan.rate, timestamps=np.array(self.timestamps[:n])))
+            self.on_chunk(self._sequence(self.points[:self._chunked], self._chunked))
+
+    def _sequence(self, points: np.ndarray, n: int) -> LandmarkSequence:
+        """The first n frames (points: those frames' buffer), with the hands recovered."""
+        timestamps = np.array(self.timestamps[:n])
+        sequence = LandmarkSequence.from_points(points, fps=self.plan.rate, timestamps=timestamps)
+        if self.plan.hand_recovery:
+            sequence.meta[RECOVERED_KEY] = recovered_meta(timestamps, self.recovered[:n])
+        return sequence
 
     def sequence(self, model_complexity: int, workers: int = 1) -> LandmarkSequence:
         """The whole extraction (every segment finished), with its meta."""
@@ -417,12 +445,11 @@ class Assembler:
         n = len(self.timestamps)
         if self.progress is not None:
             self.progress(n, self.plan.total)
-        points = self.points if len(self.points) == n else self.points[:n].copy()
-        sequence = LandmarkSequence.from_points(points, fps=self.plan.rate,
-                                                timestamps=np.array(self.timestamps))
+        sequence = self._sequence(self.points if len(self.points) == n
+                                  else self.points[:n].copy(), n)
         info = self.plan.info
         sequence.meta.update(
-            extractor_settings(model_complexity, self.plan.sample_fps),
+            extractor_settings(model_complexity, self.plan.sample_fps, self.plan.hand_recovery),
             source={
                 "width": info.width,
                 "height": info.height,
@@ -447,6 +474,7 @@ def extract_landmarks(
     on_chunk: ChunkCallback | None = None,
     chunk_seconds: float = 2.0,
     sample_fps: float | None = None,
+    hand_recovery: bool | None = None,
 ) -> LandmarkSequence:
     """Run Holistic on every frame of the video (or of [start, end) seconds), in this process.
 
@@ -461,7 +489,8 @@ def extract_landmarks(
     files that are not usable videos. A clip with no person gives an all-absent sequence and a
     warning in meta["warnings"].
     """
-    plan = ExtractionPlan.of(path, start=start, end=end, sample_fps=sample_fps)
+    plan = ExtractionPlan.of(path, start=start, end=end, sample_fps=sample_fps,
+                             hand_recovery=hand_recovery)
     return extract_planned(plan, model_complexity=model_complexity, progress=progress,
                            on_chunk=on_chunk, chunk_seconds=chunk_seconds)
 
@@ -478,8 +507,8 @@ def extract_planned(
     assembler = Assembler(plan, progress=progress, on_chunk=on_chunk, chunk_seconds=chunk_seconds)
     with SegmentExtractor(plan, model_complexity) as extractor:
         for segment in plan.segments:
-            for timestamp, points in extractor.frames(segment):
-                assembler.add(segment, [timestamp], points[None])
+            for timestamp, points, recovered in extractor.frames(segment):
+                assembler.add(segment, [timestamp], points[None], recovered[None])
             assembler.finish(segment)
     return assembler.sequence(model_complexity)
 

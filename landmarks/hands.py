@@ -16,16 +16,20 @@ landmarks stay the same whichever process reads which tracking segment (landmark
 landmarks are the same 21 points in the same units as Holistic's hand (Holistic runs the same
 hand landmark model on its crop).
 
-Off unless SLRWEB_HAND_RECOVERY=1 (extractor_settings records which was used; off, extraction is
-Holistic alone, at Holistic's speed). Measured (bench/RESULTS.md, "Hands Holistic lost"): on
-SILFA's held-out frames it lifts the letter classifier's per-frame accuracy from 0.86 to 0.92
-(3 seeds each way) and Q and M are read in held-out words, but with the current models and
-spotter spelled words at real speed read worse (0.74 vs 0.83 letter accuracy; transitions,
-where the lost hand used to say "no sign", now show a hand), and the landmarks->text
-fingerspelling model reads its real clips worse (letters-only CER 0.30 vs 0.25). It costs one
-Hands run (~50 ms on 2 cores) on each frame that needs it. Retrain on it before switching it on.
+Who asks for it: a model trained on recovered landmarks says so in its config (silfa-letters:
+features.hand_recovery). `slrweb recognize --model B` extracts as B asks; a job extracts with
+recovery when any active model of its language asks for it (registry.selectors), and
+SLRWEB_HAND_RECOVERY=1 switches it on for every extraction. extractor_settings records which was
+used (the landmark cache keys on it). The hands it filled are listed by timestamp in the
+sequence's meta (RECOVERED_KEY), so that a model trained on Holistic alone reads the landmarks it
+was trained on (as_trained drops them again); a clip whose hands Holistic keeps costs nothing
+more. Measured in bench/RESULTS.md ("Hands Holistic lost", "Spelled words with recovered
+hands"): the letters model trained on recovered landmarks reads held-out frames and spelled
+words better, while the landmarks->text fingerspelling model, trained without it, reads its
+real clips worse when given recovered hands (letters-only CER 0.30 vs 0.25): hence per model.
+It costs one Hands run (~50 ms on 2 cores) on each frame that needs it.
 The page's privacy and live modes run Holistic alone in the browser (frontend/static/frontend/
-holistic.js): switched on here, the server reads videos differently from the page.
+holistic.js): their landmarks have no recovered hands.
 
 mediapipe is imported lazily (only when a frame needs it).
 """
@@ -49,13 +53,47 @@ MAX_WRIST_DISTANCE = 0.6  # shoulder widths between a pose wrist and the detecte
 LABELLED_WRIST_DISTANCE = 1.5  # the same, for a hand Hands' handedness names that side
 MIN_DETECTION_CONFIDENCE = 0.5
 
+SIDES = ("left_hand", "right_hand")
+RECOVERED_KEY = "recovered_hands"  # LandmarkSequence.meta: {side: [timestamps]}
+
 _HANDS: Any = None
 _HANDS_LOCK = threading.Lock()
 
 
 def enabled() -> bool:
-    """Whether extraction recovers lost hands (SLRWEB_HAND_RECOVERY=1; off by default)."""
+    """Whether every extraction recovers lost hands (SLRWEB_HAND_RECOVERY=1; off by default:
+    then a caller asks for it, as a model's config says)."""
     return os.environ.get("SLRWEB_HAND_RECOVERY", "0").strip() == "1"
+
+
+def resolve(requested: bool | None) -> bool:
+    """A caller's request (None: no opinion) combined with the SLRWEB_HAND_RECOVERY switch."""
+    return bool(requested) or enabled()
+
+
+def recovered_meta(timestamps: np.ndarray, flags: np.ndarray) -> dict[str, list[float]]:
+    """meta[RECOVERED_KEY]: per side, the timestamps of the frames whose hand recover_hands
+    filled (flags (T, 2) bool, left and right). Timestamps, not frame indices: they stay true
+    when a sequence is cut (LandmarkSequence.slice_time)."""
+    return {side: [float(t) for t in np.asarray(timestamps)[flags[:, k]]]
+            for k, side in enumerate(SIDES)}
+
+
+def as_trained(seq: Any, hand_recovery: bool) -> Any:
+    """The sequence as a model trained with (True) or without (False) recovered hands reads it:
+    without, the hands recover_hands filled are absent again (exactly what Holistic alone
+    gives: Hands never feeds Holistic's tracking). A sequence with nothing recovered is
+    returned as it is."""
+    recovered = seq.meta.get(RECOVERED_KEY) or {}
+    if hand_recovery or not any(recovered.get(side) for side in SIDES):
+        return seq
+    points = seq.points.copy()
+    for side in SIDES:
+        hit = np.isin(seq.timestamps, np.asarray(recovered.get(side, []), np.float64))
+        points[hit, PARTS[side]] = np.nan
+    out = type(seq).from_points(points, fps=seq.fps, timestamps=seq.timestamps)
+    out.meta = {k: v for k, v in seq.meta.items() if k != RECOVERED_KEY}
+    return out
 
 
 def _hands_graph() -> Any:

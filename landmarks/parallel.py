@@ -108,7 +108,7 @@ class _Claims:
         self._update(lambda state: state.update(allowed=helpers))
 
 
-def helper_main(warm_complexity: int | None = None) -> None:
+def helper_main(warm_complexity: int | None = None, warm_hands: bool = False) -> None:
     """A helper process (HelperPool starts it): warms its graph, then reads the extraction jobs
     arriving pickled on stdin one after the other until stdin closes; its messages leave pickled
     on the stdout it was given (stray output of libraries goes to stderr instead). After its
@@ -121,7 +121,7 @@ def helper_main(warm_complexity: int | None = None) -> None:
         out.flush()
 
     if warm_complexity is not None:
-        warm_holistic(warm_complexity)
+        warm_holistic(warm_complexity, hand_recovery=warm_hands)
     while True:
         try:
             plan, model_complexity, rank, claims = pickle.load(sys.stdin.buffer)
@@ -146,14 +146,16 @@ def _read_claimed(plan: ExtractionPlan, model_complexity: int, rank: int, claims
             segment = plan.segments[index]
             times: list[float] = []
             block: list[np.ndarray] = []
-            for timestamp, points in extractor.frames(segment):
+            flags: list[np.ndarray] = []
+            for timestamp, points, recovered in extractor.frames(segment):
                 times.append(timestamp)
                 block.append(points)
+                flags.append(recovered)
                 if len(times) == BLOCK_FRAMES:
-                    send(("frames", rank, segment, times, np.stack(block)))
-                    times, block = [], []
+                    send(("frames", rank, segment, times, np.stack(block), np.stack(flags)))
+                    times, block, flags = [], [], []
             if times:
-                send(("frames", rank, segment, times, np.stack(block)))
+                send(("frames", rank, segment, times, np.stack(block), np.stack(flags)))
             send(("done", rank, segment))
 
 
@@ -161,14 +163,15 @@ class _Helper:
     """One helper process, kept between jobs, and the thread passing its messages on to the
     queue of the job it is lent to (`sink`)."""
 
-    def __init__(self, warm_complexity: int | None) -> None:
+    def __init__(self, warm_complexity: int | None, warm_hands: bool = False) -> None:
         root = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
         # A plain child process, not multiprocessing's: a Celery pool process is daemonic.
         self.process = subprocess.Popen(
             [sys.executable, "-c",
-             f"from landmarks.parallel import helper_main; helper_main({warm_complexity!r})"],
+             "from landmarks.parallel import helper_main; "
+             f"helper_main({warm_complexity!r}, {bool(warm_hands)!r})"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         self.rank = 0
         self.sink: queue.Queue[Any] = queue.Queue()
@@ -222,21 +225,24 @@ class HelperPool:
         self._idle: list[_Helper] = []
         self._lock = threading.Lock()
         self.size = 0  # helpers kept: the most any extraction of this process asked for
+        self.warm_hands = False  # new helpers also load MediaPipe Hands (landmarks.hands)
 
-    def start(self, count: int, model_complexity: int = 1) -> None:
+    def start(self, count: int, model_complexity: int = 1, warm_hands: bool = False) -> None:
         """Keep at least `count` helpers, starting (and warming) the missing ones now."""
         with self._lock:
             self.size = max(self.size, count)
+            self.warm_hands = self.warm_hands or warm_hands
             self._idle = [h for h in self._idle if h.alive]
             while len(self._idle) < self.size:
-                self._idle.append(_Helper(model_complexity))
+                self._idle.append(_Helper(model_complexity, self.warm_hands))
 
     def take(self, count: int, model_complexity: int = 1) -> list[_Helper]:
         with self._lock:
             self.size = max(self.size, count)
             self._idle = [h for h in self._idle if h.alive]
             taken, self._idle = self._idle[:count], self._idle[count:]
-        return taken + [_Helper(model_complexity) for _ in range(count - len(taken))]
+        return taken + [_Helper(model_complexity, self.warm_hands)
+                        for _ in range(count - len(taken))]
 
     def give_back(self, helpers: list[_Helper], model_complexity: int = 1) -> None:
         """Helpers done with a job (idle, or gone); the pool is topped up to its size."""
@@ -256,9 +262,10 @@ class HelperPool:
 POOL = HelperPool()
 
 
-def start_helpers(count: int, model_complexity: int = 1) -> None:
-    """Start (and warm) `count` helper processes for this process's later extractions."""
-    POOL.start(count, model_complexity)
+def start_helpers(count: int, model_complexity: int = 1, warm_hands: bool = False) -> None:
+    """Start (and warm) `count` helper processes for this process's later extractions;
+    warm_hands: they load MediaPipe Hands too (a language's jobs recover lost hands)."""
+    POOL.start(count, model_complexity, warm_hands)
 
 
 def extract_landmarks_parallel(
@@ -270,12 +277,13 @@ def extract_landmarks_parallel(
     on_chunk: ChunkCallback | None = None,
     chunk_seconds: float = 2.0,
     sample_fps: float | None = None,
+    hand_recovery: bool | None = None,
     helpers_allowed: Callable[[], int] | None = None,
     poll_seconds: float = 1.0,
 ) -> LandmarkSequence:
     """extract_landmarks shared by up to `workers` processes (see the module docstring);
     meta["workers"] says how many processes read at least one segment."""
-    plan = ExtractionPlan.of(path, sample_fps=sample_fps)
+    plan = ExtractionPlan.of(path, sample_fps=sample_fps, hand_recovery=hand_recovery)
     helpers = min(workers - 1, len(plan.segments) - 1)
     if helpers_allowed is not None and helpers > 0:
         helpers = min(helpers, max(0, helpers_allowed()))
@@ -333,8 +341,8 @@ class _Run:
 
     def _read(self, extractor: SegmentExtractor, segment: int) -> None:
         self.readers.add(CALLER)
-        for n, (timestamp, points) in enumerate(extractor.frames(segment), start=1):
-            self.assembler.add(segment, [timestamp], points[None])
+        for n, (timestamp, points, recovered) in enumerate(extractor.frames(segment), start=1):
+            self.assembler.add(segment, [timestamp], points[None], recovered[None])
             if n % BLOCK_FRAMES == 0:
                 self.receive()
         self.assembler.finish(segment)
@@ -364,7 +372,7 @@ class _Run:
             return
         if kind == "frames":
             self.readers.add(rank)
-            self.assembler.add(message[2], message[3], message[4])
+            self.assembler.add(message[2], message[3], message[4], message[5])
         elif kind == "done":
             self.assembler.finish(message[2])
         elif kind == "idle":

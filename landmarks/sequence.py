@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from landmarks.hands import RECOVERED_KEY
 from landmarks.layout import NUM_POINTS, PART_NAMES, PARTS
 
 
@@ -77,6 +78,9 @@ class LandmarkSequence:
             return float(column.mean()) if n else 0.0
 
         either_hand = self.presence[:, 2] | self.presence[:, 3]
+        recovered = self.meta.get(RECOVERED_KEY)
+        extra = {} if recovered is None else {  # only when extraction recovered lost hands
+            "hands_recovered_frames": len(set().union(*map(set, recovered.values())))}
         return {
             "frames": n,
             "fps": round(float(self.fps), 3),
@@ -87,4 +91,5 @@ class LandmarkSequence:
             "right_hand_detected_fraction": round(frac(self.presence[:, 3]), 4),
             "hands_detected_fraction": round(frac(either_hand), 4),
             "hands_detected_frames": int(either_hand.sum()),
+            **extra,
         }

@@ -23,6 +23,33 @@ def active_model(language_code: str, task: str) -> ModelVersion | None:
     )
 
 
+def wants_hand_recovery(language_code: str) -> bool:
+    """Whether an active model of the language was trained on landmarks with the hands Holistic
+    lost recovered (its config's features.hand_recovery; landmarks.hands): a job of the language
+    then extracts them, and the language's other models read the clip without them. Read from
+    the stored configs (no model is loaded); an unreadable config asks for nothing."""
+    from registry.compat import stored_config
+
+    versions = ModelVersion.objects.filter(language__code=language_code,
+                                           status=ModelVersion.Status.ACTIVE)
+    for version in versions:
+        try:
+            features = stored_config(version).get("features")
+        except (OSError, ValueError):
+            continue
+        if isinstance(features, dict) and features.get("hand_recovery") is True:
+            return True
+    return False
+
+
+def any_wants_hand_recovery() -> bool:
+    """Whether the jobs of some language extract recovered hands (wants_hand_recovery), so a
+    worker loads MediaPipe Hands before its first job."""
+    codes = (ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE)
+             .values_list("language__code", flat=True).distinct())
+    return any(wants_hand_recovery(code) for code in codes)
+
+
 def active_languages() -> list[SignLanguage]:
     """Languages with at least one active model, for the language picker (ordered by name)."""
     return list(

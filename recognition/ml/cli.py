@@ -121,12 +121,12 @@ def build_config(args: argparse.Namespace) -> Any:
     return IsolatedConfig.from_dict(data)
 
 
-def _load(args: argparse.Namespace) -> list:
+def _load(args: argparse.Namespace, hand_recovery: bool = False) -> list:
     from recognition.ml.data import load_asl_npz, load_runs
 
     if args.data_format == "asl-npz":
         return load_asl_npz(args.data, mirror=args.source_mirror)
-    return load_runs(args.data_format, args.data)
+    return load_runs(args.data_format, args.data, hand_recovery=hand_recovery)
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -141,7 +141,7 @@ def train_command(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = build_config(args)
-    runs = _load(args)
+    runs = _load(args, cfg.features.hand_recovery)
     if args.add_data:
         from recognition.ml.participants import load_sources
 
@@ -226,7 +226,7 @@ def enroll_command(args: argparse.Namespace) -> int:
     from recognition.ml.participants import prepare_for_config
 
     model, cfg, info = load_embedder(args.model)
-    runs = prepare_for_config(_load(args), cfg)
+    runs = prepare_for_config(_load(args, cfg.features.hand_recovery), cfg)
     if args.participants:
         runs = [r for r in runs if r.participant in set(args.participants.split(","))]
     trained = set() if args.include_training_people else set(info.get("train_participants", []))
@@ -253,7 +253,8 @@ def evaluate_vocabulary(args: argparse.Namespace) -> int:
     excluded = {c["participant"] for c in vocab.clips} | set(info.get("train_participants", []))
     from recognition.ml.participants import prepare_for_config
 
-    runs = [r for r in prepare_for_config(_load(args), cfg) if r.participant not in excluded]
+    runs = [r for r in prepare_for_config(_load(args, cfg.features.hand_recovery), cfg)
+            if r.participant not in excluded]
     known = [r for r in runs if r.label in vocab.glosses]
     if not known:
         print("no query clips: every person here is a reference or was trained on",
@@ -297,7 +298,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     predictor = IsolatedPredictor.from_bundle(args.model)
     cfg = predictor.config
     cfg = dataclasses.replace(cfg, aliases={**cfg.aliases, **parse_aliases(args.alias or [])})
-    runs = prepare_for_config(_load(args), cfg)
+    runs = prepare_for_config(_load(args, cfg.features.hand_recovery), cfg)
     # A participant split's groups depend on every person of the training data: use the
     # bundle's own record of who was in each part (other data sets have other people).
     people = read_bundle(args.model).metrics.get("participants", {}).get(args.split_part)
@@ -331,7 +332,8 @@ def recognize_command(args: argparse.Namespace) -> int:
 
     predictor = IsolatedPredictor.from_bundle(
         args.model or os.environ.get("SLRWEB_ISOLATED_MODEL") or DEFAULT_BUNDLE)
-    sequence = extract_landmarks(args.video, sample_fps=args.fps or None)
+    sequence = extract_landmarks(args.video, sample_fps=args.fps or None,
+                                 hand_recovery=predictor.config.features.hand_recovery)
     result = predictor.recognize(sequence, top_k=args.top_k)
     if args.json:
         print(json.dumps(result, indent=2))

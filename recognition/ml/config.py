@@ -41,6 +41,10 @@ class FeatureConfig(Config):
     # one, so the dominant hand is always in the right-hand slot: left-handed signers and
     # cameras that mirror or not look alike (features.canonical_handedness).
     canonical_hand: bool = False
+    # The model reads video landmarks with the hands Holistic lost found again by MediaPipe
+    # Hands (landmarks.hands): extraction for it recovers them (training frames, `slrweb
+    # recognize`, jobs of its language), and a model without it never sees recovered hands.
+    hand_recovery: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,10 @@ class SpottingConfig(Config):
     # probability below this is no sign either (0 = keep all): windows straddling the cut from
     # one letter to the next read as a third letter with little confidence.
     min_run_prob: float = 0.0
+    # A window inside a run of one gloss that gives no sign at least this probability, and more
+    # than that gloss, splits the run in two when both sides last min_hold_ratio x the gloss's
+    # expected hold: the release and re-forming of a double letter (0 = never).
+    dip_prob: float = 0.0
 
 
 @dataclass(frozen=True)

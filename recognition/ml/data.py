@@ -64,14 +64,16 @@ class Run:
                                    ids=self.ids[start:stop])
 
 
-def load_runs(fmt: str, path: str | Path, *, merge_frames: bool = True) -> list[Run]:
-    """Read a data set into runs; merge_frames joins consecutive single-frame samples."""
+def load_runs(fmt: str, path: str | Path, *, merge_frames: bool = True,
+              hand_recovery: bool | None = None) -> list[Run]:
+    """Read a data set into runs; merge_frames joins consecutive single-frame samples;
+    hand_recovery: how `frames` (video frames, extracted here) are read (landmarks.hands)."""
     loaders: dict[str, Callable[[Path, bool], list[Run]]] = {
         "asl-npz": load_asl_npz,
         "gislr": load_gislr,
         "pose": lambda p, m: _load_files(p, ".pose"),
         "npz-dir": lambda p, m: _load_files(p, ".npz"),
-        "frames": _load_frame_folders,
+        "frames": lambda p, m: _load_frame_folders(p, m, hand_recovery),
     }
     if fmt not in loaders:
         raise ValueError(f"unknown data format {fmt!r}; use one of {FORMATS}")
@@ -81,10 +83,11 @@ def load_runs(fmt: str, path: str | Path, *, merge_frames: bool = True) -> list[
     return runs
 
 
-def _load_frame_folders(root: Path, merge_frames: bool) -> list[Run]:
+def _load_frame_folders(root: Path, merge_frames: bool,
+                        hand_recovery: bool | None = None) -> list[Run]:
     from recognition.ml.frames import load_frame_folders  # runs MediaPipe (cached)
 
-    return load_frame_folders(root, merge_frames)
+    return load_frame_folders(root, merge_frames, hand_recovery=hand_recovery)
 
 
 def hands_only_points(hand: np.ndarray, slot: slice = RIGHT_HAND) -> np.ndarray:

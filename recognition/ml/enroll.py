@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from landmarks.hands import as_trained
 from recognition.ml.data import Run
 
 UNKNOWN = "<unknown>"
@@ -273,6 +274,7 @@ class EnrolledPredictor:
             raise ValueError("empty landmark sequence")
         from recognition.ml.participants import trim_handless
 
+        seq = as_trained(seq, self.config.features.hand_recovery)
         sims = self.similarities([self._features(trim_handless(seq.points))])[0]
         return scores_to_topk(sims, self.vocabulary, self.vocab.threshold, top_k)
 
@@ -284,6 +286,7 @@ class EnrolledPredictor:
         from recognition.ml.spotting import decode, ownership_bounds, signing_mask, window_starts
 
         spot = self.config.spotting
+        seq = as_trained(seq, self.config.features.hand_recovery)
         if len(seq) == 0 or not self.vocabulary:
             return {"model": self.name, "segments": []}
         starts = window_starts(len(seq), spot.window, spot.stride)

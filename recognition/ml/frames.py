@@ -31,17 +31,20 @@ def frame_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (int((re.findall(r"\d+", p.stem) or ["-1"])[-1]), p.name))
 
 
-def extract_frames(files: list[Path], cache_dir: Path | None = CACHE) -> np.ndarray:
-    """(T, 543, 3) Holistic landmarks of consecutive frames (video mode), cached by content."""
+def extract_frames(files: list[Path], cache_dir: Path | None = CACHE,
+                   hand_recovery: bool | None = None) -> np.ndarray:
+    """(T, 543, 3) Holistic landmarks of consecutive frames (video mode), cached by content;
+    hand_recovery as landmarks.hands.resolve."""
     from landmarks.extract import extractor_settings
 
-    digest = hashlib.sha256(json.dumps(extractor_settings(), sort_keys=True).encode())
+    settings = extractor_settings(hand_recovery=hand_recovery)
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for path in files:
         digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
     cached = cache_dir / f"{digest.hexdigest()}.npy" if cache_dir else None
     if cached is not None and cached.is_file():
         return np.load(cached)
-    points = _holistic(files)
+    points = _holistic(files, bool(settings.get("hand_recovery")))
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_name(cached.name + f".{os.getpid()}.tmp")
@@ -51,7 +54,7 @@ def extract_frames(files: list[Path], cache_dir: Path | None = CACHE) -> np.ndar
     return points
 
 
-def _holistic(files: list[Path]) -> np.ndarray:
+def _holistic(files: list[Path], hand_recovery: bool) -> np.ndarray:
     import cv2
 
     from landmarks.extract import holistic_points, new_holistic
@@ -62,18 +65,20 @@ def _holistic(files: list[Path]) -> np.ndarray:
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
                 raise ValueError(f"cannot read image {path}")
-            out.append(holistic_points(holistic, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)))
+            out.append(holistic_points(holistic, cv2.cvtColor(image, cv2.COLOR_BGR2RGB),
+                                       hand_recovery))
     return np.stack(out).astype(np.float32)
 
 
 def load_frame_folders(root: str | Path, merge_frames: bool = True,
-                       cache_dir: Path | None = CACHE) -> list[Run]:
+                       cache_dir: Path | None = CACHE,
+                       hand_recovery: bool | None = None) -> list[Run]:
     """One run per label folder; ids are '<LABEL>/<file stem>' (traceable to the image)."""
     runs = []
     for folder in sorted(p for p in Path(root).iterdir() if p.is_dir()):
         files = frame_files(folder)
         if files:
-            points = extract_frames(files, cache_dir)
+            points = extract_frames(files, cache_dir, hand_recovery)
             runs.append(Run(points, folder.name, tuple(f"{folder.name}/{p.stem}" for p in files),
                             FPS))
     return runs

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from landmarks.hands import as_trained
 from landmarks.sequence import LandmarkSequence
 from mlcore.bundle import read_bundle
 from mlcore.predictors import PREDICTORS
@@ -95,7 +96,7 @@ class IsolatedPredictor:
         """Top-k glosses of a whole clip (longer clips are resampled to max_frames)."""
         if len(seq) == 0:
             raise ValueError("empty landmark sequence")
-        points = seq.points
+        points = as_trained(seq, self.config.features.hand_recovery).points
         if len(points) > self.config.model.max_frames:
             points = resample_time(points, len(points) / self.config.model.max_frames)
         feats = build_features(points, self.config.features)
@@ -105,6 +106,7 @@ class IsolatedPredictor:
                   on_progress: ProgressFn | None = None) -> dict[str, Any]:
         """Sliding-window sign spotting: segments with start/end seconds and top-k glosses."""
         spot = self.config.spotting
+        seq = as_trained(seq, self.config.features.hand_recovery)
         if len(seq) == 0:
             if on_progress is not None:
                 on_progress(100)

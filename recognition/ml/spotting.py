@@ -14,8 +14,10 @@ same on every CPU: a 1e-6 difference in a probability cannot flip a decision unl
 paths tie to within a milli-nat.
 
 Double letters: the same gloss twice is read when (a) a no-sign dip (a bounce or a short
-release) separates two runs, or (b) one run lasts clearly longer than that gloss's measured hold
-(spot.hold_seconds, from the training recordings), relative to the clip's own signing speed.
+release) separates two runs, in the Viterbi path or as one window inside a run whose no-sign
+probability beats the gloss's (spot.dip_prob: the path's switch cost smooths a one-window dip
+away), or (b) one run lasts clearly longer than that gloss's measured hold (spot.hold_seconds,
+from the training recordings), relative to the clip's own signing speed.
 A run far briefer than its gloss's hold at that speed (spot.min_hold_ratio) is no sign, and so is
 a run briefer than that hold that its windows give little probability (spot.min_run_prob: a
 handshape passed through between two letters).
@@ -212,6 +214,34 @@ def runs_of(path: np.ndarray, blank: int) -> list[Segment]:
     return out
 
 
+def split_dips(segments: list[Segment], probs: np.ndarray, blank: int, times: np.ndarray,
+               hold: np.ndarray, min_prob: float, ratio: float) -> list[Segment]:
+    """A run with a window inside it that gives no sign at least `min_prob` and more than the
+    run's gloss is that gloss twice (a double letter's release and re-forming), when both sides
+    of the window last at least `ratio` x the gloss's expected hold (the shortest run that
+    counts as a letter: drop_brief). The first such window splits; the window itself is no
+    sign. Probabilities rounded to 3 decimals, as everywhere in decoding."""
+    if min_prob <= 0:
+        return segments
+    speed = clip_speed(segments, times, hold)
+    if speed is None:
+        return segments
+    rounded = np.round(probs.astype(np.float64), 3)
+    out = []
+    for seg in segments:
+        need = ratio * speed * hold[seg.label]
+        dips = [k for k in range(seg.first + 1, seg.last)
+                if rounded[k, blank] >= min_prob and rounded[k, blank] > rounded[k, seg.label]
+                and times[k] - times[seg.first] >= need
+                and times[seg.last + 1] - times[k + 1] >= need]
+        if hold[seg.label] > 0 and dips:
+            out += [Segment(seg.first, dips[0] - 1, seg.label),
+                    Segment(dips[0] + 1, seg.last, seg.label)]
+        else:
+            out.append(seg)
+    return out
+
+
 def split_long_holds(segments: list[Segment], times: np.ndarray, hold: np.ndarray,
                      ratio: float) -> list[Segment]:
     """A run lasting >= ratio x its gloss's expected hold is that gloss signed twice (a double
@@ -248,4 +278,6 @@ def decode(probs: np.ndarray, active: np.ndarray, vocabulary: list[str], spot: S
     hold[: len(spot.hold_seconds)] = spot.hold_seconds
     path = drop_brief(path, blank, times, hold, spot.min_hold_ratio)
     path = drop_unsure(path, blank, probs, times, hold, spot.min_run_prob)
-    return split_long_holds(runs_of(path, blank), times, hold, spot.double_hold_ratio)
+    segments = split_dips(runs_of(path, blank), probs, blank, times, hold, spot.dip_prob,
+                          spot.min_hold_ratio)
+    return split_long_holds(segments, times, hold, spot.double_hold_ratio)

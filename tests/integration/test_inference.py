@@ -47,6 +47,8 @@ def test_job_recognises_the_spelled_letters_in_order(live_stack, spelled_clip):
         probs = [g["prob"] for g in segment["topk"]]
         assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1 + 1e-6
     assert any(e["type"] == "progress" and e["stage"] == "recognition" for e in events)
+    # silfa-letters was trained on recovered hands (landmarks.hands): the ase job extracted them.
+    assert final["result"]["landmarks"]["hands_recovered_frames"] >= 0
 
     # The ase chain: continuous glosses with times (BOSTON-104 model) -> gloss->English (NCSLGR),
     # each step kept with its model version; the text's tokens streamed as they were decoded.

@@ -16,15 +16,17 @@ def calls(monkeypatch: pytest.MonkeyPatch, settings: Any) -> list[tuple[str, int
     settings.SLRWEB_EXTRACT_WORKERS = 3
     settings.SLRWEB_HOLISTIC_MODEL_COMPLEXITY = 1
     seen: list[tuple[str, int]] = []
-    monkeypatch.setattr(extract, "warm_holistic", lambda c: seen.append(("graph", c)))
-    monkeypatch.setattr(parallel, "start_helpers", lambda n, c: seen.append(("helpers", n)))
+    monkeypatch.setattr(extract, "warm_holistic", lambda c, h: seen.append(("graph", c, h)))
+    monkeypatch.setattr(parallel, "start_helpers",
+                        lambda n, c, h: seen.append(("helpers", n, h)))
     monkeypatch.setattr(warm, "_load_active_models", lambda: seen.append(("models", 0)) or 2)
+    monkeypatch.setattr(warm, "_wants_hands", lambda: True)  # a language recovers hands
     return seen
 
 
 def test_a_landmarks_worker_warms_its_graph_helpers_and_models(calls: list) -> None:
     warm.warm_worker(["landmarks", "inference"])
-    assert calls == [("helpers", 2), ("graph", 1), ("models", 0)]
+    assert calls == [("helpers", 2, True), ("graph", 1, True), ("models", 0)]
 
 
 def test_an_inference_worker_loads_only_models(calls: list) -> None:

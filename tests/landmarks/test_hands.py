@@ -159,3 +159,60 @@ def test_handedness_is_the_signers_own_side() -> None:
     # Hands assumes a selfie (mirrored) image; extraction feeds the unmirrored frame.
     assert hands.handedness_side("Left") == "right_hand"
     assert hands.handedness_side("Right") == "left_hand"
+
+
+@pytest.fixture(scope="module")
+def lost_hand_clip(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real 3.5 s clip of SILFA's N Q M N Q (two tracking segments): Holistic alone loses the
+    signing hand on many of its frames."""
+    from tests.support.videos import make_silfa_video
+
+    return make_silfa_video(shared_data, "NQMNQ", tmp_path_factory.mktemp("hands") / "nqm.mp4")
+
+
+def test_a_model_trained_without_recovery_reads_holistic_alone(
+        monkeypatch: pytest.MonkeyPatch, lost_hand_clip: Path) -> None:
+    """Extraction with recovery lists the hands it filled; as_trained(seq, False) takes exactly
+    those away again (Hands never feeds Holistic's tracking), also on a cut of the clip, so
+    that one extraction serves models trained either way (a job runs several)."""
+    from landmarks.extract import extract_landmarks
+    from landmarks.parallel import extract_landmarks_parallel
+
+    monkeypatch.delenv("SLRWEB_HAND_RECOVERY", raising=False)
+    alone = extract_landmarks(lost_hand_clip, sample_fps=15)
+    found = extract_landmarks(lost_hand_clip, sample_fps=15, hand_recovery=True)
+    assert hands.RECOVERED_KEY not in alone.meta and "hand_recovery" not in alone.meta
+    assert found.meta["hand_recovery"] is True  # recorded with the extractor settings
+    filled = found.meta[hands.RECOVERED_KEY]["right_hand"]
+    lost = ~alone.presence[:, 3]
+    assert len(filled) >= 5 and set(filled) == set(alone.timestamps[lost & found.presence[:, 3]])
+    assert found.presence[:, 3].sum() > alone.presence[:, 3].sum()
+    either = set(filled) | set(found.meta[hands.RECOVERED_KEY]["left_hand"])
+    assert found.summary()["hands_recovered_frames"] == len(either)
+    assert "hands_recovered_frames" not in alone.summary()
+
+    assert hands.as_trained(found, True) is found
+    again = hands.as_trained(found, False)
+    assert np.array_equal(again.points, alone.points, equal_nan=True)
+    assert np.array_equal(again.presence, alone.presence)
+    cut = hands.as_trained(found.slice_time(1.0, 2.5), False)
+    assert np.array_equal(cut.points, alone.slice_time(1.0, 2.5).points, equal_nan=True)
+
+    # Two processes give the same landmarks and the same list (helpers send it with the frames).
+    split = extract_landmarks_parallel(lost_hand_clip, workers=2, sample_fps=15,
+                                       hand_recovery=True)
+    assert split.meta["workers"] == 2
+    assert np.array_equal(split.points, found.points, equal_nan=True)
+    assert split.meta[hands.RECOVERED_KEY] == found.meta[hands.RECOVERED_KEY]
+
+
+def test_as_trained_leaves_a_sequence_without_recovered_hands_alone() -> None:
+    from landmarks.sequence import LandmarkSequence
+
+    seq = LandmarkSequence.from_points(np.zeros((3, NUM_POINTS, 3), np.float32), fps=10)
+    assert hands.as_trained(seq, False) is seq  # privacy-mode uploads, Holistic-alone extraction
+    seq.meta[hands.RECOVERED_KEY] = {"left_hand": [], "right_hand": [0.1]}
+    out = hands.as_trained(seq, False)
+    assert out.presence[:, 3].tolist() == [True, False, True]
+    assert hands.RECOVERED_KEY not in out.meta
+    assert np.isnan(out.points[1, RIGHT]).all() and not np.isnan(out.points[1, LEFT]).any()

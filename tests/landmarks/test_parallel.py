@@ -222,3 +222,31 @@ def test_a_helper_lent_after_it_died_reports_its_exit() -> None:
     sink: queue.Queue[tuple[object, ...]] = queue.Queue()
     helper.lend(("job",), 1, sink)
     assert sink.get(timeout=30) == ("exit", 1)
+
+
+def test_assembler_lists_the_recovered_hands_by_time_whatever_the_arrival_order() -> None:
+    import dataclasses
+
+    from landmarks.hands import RECOVERED_KEY
+
+    metas: list[dict] = []
+    plan = dataclasses.replace(_plan((0, 1)), hand_recovery=True)
+    asm = Assembler(plan, on_chunk=lambda p: metas.append(p.meta[RECOVERED_KEY]),
+                    chunk_seconds=SEGMENT_SECONDS)
+    t1, p1 = _frames(1)
+    flags1 = np.zeros((len(t1), 2), bool)
+    flags1[3, 1] = True  # a helper's segment: right hand recovered on its 4th frame
+    asm.add(1, t1, p1, flags1)
+    asm.finish(1)
+    t0, p0 = _frames(0)
+    for i in range(len(t0)):
+        asm.add(0, [t0[i]], p0[i:i + 1], np.array([[i == 2, False]]))
+    asm.finish(0)
+    seq = asm.sequence(model_complexity=1)
+    assert seq.meta[RECOVERED_KEY] == {"left_hand": [t0[2]], "right_hand": [t1[3]]}
+    assert metas == [{"left_hand": [t0[2]], "right_hand": []}, seq.meta[RECOVERED_KEY]]
+    # Without recovery nothing is listed (and the meta stays what it was before it existed).
+    plain = Assembler(_plan((0,)))
+    plain.add(0, t0, p0)
+    plain.finish(0)
+    assert RECOVERED_KEY not in plain.sequence(model_complexity=1).meta

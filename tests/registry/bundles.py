@@ -80,6 +80,7 @@ def isolated_bundle(
     name: str = "tiny-letters",
     seed: int = 0,
     metrics: dict | None = None,
+    hand_recovery: bool = False,
 ) -> Path:
     """An isolated-sign classifier (recognition.ml) at toy size with random weights."""
     import dataclasses
@@ -93,6 +94,8 @@ def isolated_bundle(
                          model=ModelConfig(d_model=16, n_heads=2, n_layers=1, max_frames=32,
                                            cross_modal_heads=2))
     cfg = complete_config(cfg, vocab)
+    cfg = dataclasses.replace(cfg, features=dataclasses.replace(cfg.features,
+                                                                hand_recovery=hand_recovery))
     cfg = dataclasses.replace(cfg, train=dataclasses.replace(
         cfg.train, epochs=1, steps_per_epoch=2, batch_size=8, warmup_steps=1))
     torch.manual_seed(seed)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from landmarks.hands import as_trained
 from landmarks.sequence import LandmarkSequence
 from translation.ml.config import DecodeConfig, TranslationBundleConfig
 from translation.ml.data import Example, bucket_batches, collate
@@ -110,6 +111,7 @@ class TranslationPredictor:
         if self.input_kind != "landmarks":
             raise ValueError(f"bundle {self.name!r} takes glosses: use translate_text()")
         settings = self.decode_settings(beam_size)
+        seq = as_trained(seq, False)  # landmark translators are trained on Holistic alone
         feats = sequence_features(seq, self.config.get("features", {}).get("set", FEATURE_SET))
         result: dict[str, Any] = {"model": self.name, "text": "", "tokens": [], "glosses": [],
                                   "decode": settings.to_dict()}

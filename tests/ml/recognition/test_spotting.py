@@ -95,6 +95,28 @@ def test_a_brief_unsure_run_between_two_letters_is_no_letter() -> None:
     assert labels(run_decode(held, spot)) == "ASL"  # as long as a held letter: kept
 
 
+def test_a_one_window_no_sign_dip_inside_a_run_is_a_double_letter() -> None:
+    """The Viterbi path's switch cost smooths a one-window dip away (two switches cost more than
+    one window gains); dip_prob reads it as the release between two holds of one letter, when
+    both sides are long enough to be letters and the window says no sign clearly enough."""
+    hold = (0.0, 8 * 2 / 30, 8 * 2 / 30, 8 * 2 / 30)
+    spot = SpottingConfig(hold_seconds=hold, switch_cost=2.0, double_hold_ratio=3.0,
+                          min_hold_ratio=0.3, dip_prob=0.4)
+    dip = posteriors("_AAAAAAAA_LLLLLLLLLLLL_SSSSSSSS_")
+    dip[16] = [0.6, 0.05, 0.3, 0.05]  # mid-LL: no sign 0.6, L 0.3
+    off = dataclasses.replace(spot, dip_prob=0.0)
+    assert labels(run_decode(dip, off)) == "ALS"  # smoothed away without the rule
+    segments = run_decode(dip, spot)
+    assert labels(segments) == "ALLS"
+    assert [(s.first, s.last) for s in segments[1:3]] == [(10, 15), (17, 21)]  # dip is no sign
+    weak = dip.copy()
+    weak[16] = [0.35, 0.3, 0.3, 0.05]  # no sign on top but below dip_prob: one L
+    assert labels(run_decode(weak, spot)) == "ALS"
+    edge = posteriors("_AAAAAAAA_LLLLLLLLLLLL_SSSSSSSS_")
+    edge[11] = [0.6, 0.05, 0.3, 0.05]  # one window into the run: too short a side to be a letter
+    assert labels(run_decode(edge, spot)) == "ALS"
+
+
 def test_decisions_do_not_flip_on_tiny_float_differences() -> None:
     rng = np.random.default_rng(0)
     probs = posteriors("__AAAA_LLLL_LLLLSSSS__", strength=0.5)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from landmarks.hands import as_trained
 from landmarks.sequence import LandmarkSequence
 from mlcore.bundle import BundleError, read_bundle
 from mlcore.predictors import PREDICTORS
@@ -85,7 +86,8 @@ class ContinuousPredictor:
 
     def recognize(self, seq: LandmarkSequence) -> dict[str, Any]:
         """Continuous glosses of a MediaPipe Holistic clip (resampled to the training rate)."""
-        feats, times = sequence_features(seq, self.feature_set)
+        # Trained on hand tracks, never on hands landmarks.hands recovered.
+        feats, times = sequence_features(as_trained(seq, False), self.feature_set)
         return {"model": self.name, "fps": TRAIN_FPS,
                 "decoder": "greedy" if self.beam is None else "beam",
                 "glosses": self.recognize_features(feats, times)}
