@@ -99,7 +99,11 @@ def word_clip_frames(shared: Path, words: list[str]) -> list[Path]:
 def write_letters(shared: Path, out: Path) -> None:
     """Each letter's whole video as MediaPipe reads it and where its held-out block starts, for
     training (translation.ml.letterbank.add_video_letters reads this npz)."""
-    arrays: dict[str, np.ndarray] = {}
+    from landmarks.hands import enabled
+
+    # Read with the hands Holistic lost recovered (SLRWEB_HAND_RECOVERY=1)? A model trained on
+    # these letters says so in its config (translation.ml.fingerspell).
+    arrays: dict[str, np.ndarray] = {"hand_recovery": np.array(enabled())}
     for letter in LETTERS:
         frames = letter_frames(shared, letter)
         arrays[letter] = extract_frames(frames).points.astype(np.float32)

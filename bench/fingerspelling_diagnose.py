@@ -32,7 +32,11 @@ def letters(predictor: TranslationPredictor, seq: LandmarkSequence) -> str:
 
 
 def cut(seq: LandmarkSequence, lo: int, hi: int, step: int = 1) -> LandmarkSequence:
-    return LandmarkSequence.from_points(seq.points[lo:hi:step], fps=seq.fps / step)
+    """Frames [lo, hi) (every step-th), their timestamps and meta kept: a bundle trained without
+    recovered hands still drops them (landmarks.hands.as_trained matches by timestamp)."""
+    return LandmarkSequence(points=seq.points[lo:hi:step], presence=seq.presence[lo:hi:step],
+                            timestamps=seq.timestamps[lo:hi:step], fps=seq.fps / step,
+                            meta=dict(seq.meta))
 
 
 def main() -> None:

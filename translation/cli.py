@@ -45,7 +45,7 @@ def bundle_chain(folder: Path) -> Any:
 def translate_command(args: argparse.Namespace) -> int:
     from landmarks.decode import InvalidVideoError
     from landmarks.extract import extract_landmarks
-    from translation.ml.chain import chain_problem, run_chain
+    from translation.ml.chain import chain_problem, run_chain, wants_hand_recovery
 
     fps = args.fps
     if args.model is not None:
@@ -69,7 +69,8 @@ def translate_command(args: argparse.Namespace) -> int:
         print(f"slrweb translate: cannot translate a video: {problem}", file=sys.stderr)
         return 2
     try:
-        sequence = extract_landmarks(args.video, sample_fps=fps or None)
+        sequence = extract_landmarks(args.video, sample_fps=fps or None,
+                                     hand_recovery=wants_hand_recovery(chain))
     except InvalidVideoError as exc:
         print(f"slrweb translate: {args.video}: {exc}", file=sys.stderr)
         return 1

@@ -63,6 +63,13 @@ def input_kind(model: Any) -> str:
     return str(getattr(model, "input_kind", "landmarks"))
 
 
+def wants_hand_recovery(chain: Chain) -> bool:
+    """Whether a model of the chain was trained on landmarks with the hands Holistic lost
+    recovered (landmarks.hands): the video is then extracted that way (the others drop them)."""
+    steps = (chain.glosser, chain.text, chain.speller)
+    return any(getattr(s.model, "hand_recovery", False) for s in steps if s is not None)
+
+
 def chain_problem(chain: Chain) -> str | None:
     """Why this chain cannot translate a video, or None when it can."""
     if chain.text is None and chain.glosser is None:

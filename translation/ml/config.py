@@ -97,6 +97,9 @@ class DecodeConfig(Config):
 @dataclass(frozen=True)
 class LandmarkFeatures(Config):
     set: str = ""  # translation.ml.features.FEATURE_SET the model was trained on
+    # Trained on video landmarks with the hands Holistic lost recovered (landmarks.hands): the
+    # letter videos of --letter-video were extracted that way.
+    hand_recovery: bool = False
 
 
 @dataclass(frozen=True)

@@ -382,6 +382,16 @@ def _video_card(args: argparse.Namespace, cfg: SynthesisConfig) -> str:
     return text
 
 
+def letter_video_recovered(path: str | Path | None) -> bool:
+    """Whether the --letter-video npz was extracted with the hands Holistic lost recovered
+    (bench/fingerspelling_clips.py records it; landmarks.hands): the model then reads its input
+    that way too."""
+    if not path:
+        return False
+    with np.load(path) as data:
+        return bool(data["hand_recovery"]) if "hand_recovery" in data else False
+
+
 def synthesis_config(args: argparse.Namespace) -> SynthesisConfig:
     """What a training run's phrases are drawn from: the defaults, `--synth-noise` (landmark
     jitter in palm sizes) and, with `--letter-video`, `--clip-prob`."""
@@ -430,7 +440,9 @@ def prepare_fingerspelling_data(args: argparse.Namespace, work_dir: Path) -> Pre
         train=train, dev=dev, tokenizer=tokenizer, vocab=vocab, vocab_role="ctc",
         model_overrides={"input_dim": FEATURE_DIM, "ctc_vocab_size": len(vocab),
                          "tgt_vocab_size": len(tokenizer), "max_src_len": 1024},
-        extra_config={"features": {"set": FEATURE_SET}, "reader": dict(DEFAULT_READER),
+        extra_config={"features": {"set": FEATURE_SET,
+                                   "hand_recovery": letter_video_recovered(video)},
+                      "reader": dict(DEFAULT_READER),
                       "synthesis": cfg.to_dict()},
         data_card=_card(args, train_bank, test_bank, splits, cfg), extra_eval=test_eval,
         task="fingerspelling",

@@ -63,6 +63,8 @@ class TranslationPredictor:
         self.model, self.tokenizer, self.vocab = model, tokenizer, vocab
         self.name, self.config, self.device = name, config, device
         self.input_kind = model.cfg.input_kind
+        # Trained on landmarks with the hands Holistic lost recovered (landmarks.hands).
+        self.hand_recovery = bool((config.get("features") or {}).get("hand_recovery"))
         self.decode = DecodeConfig.from_dict(config.get("decode"))
         self.normalize = gloss_normalizer(config.get("gloss_normalizer"))
 
@@ -111,7 +113,7 @@ class TranslationPredictor:
         if self.input_kind != "landmarks":
             raise ValueError(f"bundle {self.name!r} takes glosses: use translate_text()")
         settings = self.decode_settings(beam_size)
-        seq = as_trained(seq, False)  # landmark translators are trained on Holistic alone
+        seq = as_trained(seq, self.hand_recovery)  # the landmarks it was trained on
         feats = sequence_features(seq, self.config.get("features", {}).get("set", FEATURE_SET))
         result: dict[str, Any] = {"model": self.name, "text": "", "tokens": [], "glosses": [],
                                   "decode": settings.to_dict()}

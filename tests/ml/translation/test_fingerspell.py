@@ -255,3 +255,18 @@ def test_synth_noise_reaches_the_synthesis_and_the_bundle_config(
     assert SynthesisConfig.from_dict(recorded) == SynthesisConfig(noise=0.01)
     assert "jitter of sd 0.01 palm sizes" in data.data_card
     assert len(data.dev) == 2
+
+
+def test_a_model_trained_on_recovered_letter_videos_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """bench/fingerspelling_clips.py --write-letters records whether the letter videos were read
+    with the hands Holistic lost recovered; the bundle's features then carry it."""
+    import numpy as np
+
+    from translation.ml.fingerspell import letter_video_recovered
+
+    for flag in (True, False):
+        np.savez(tmp_path / f"{flag}.npz", hand_recovery=np.array(flag), A=np.zeros((1, 543, 3)))
+        assert letter_video_recovered(tmp_path / f"{flag}.npz") is flag
+    np.savez(tmp_path / "older.npz", A=np.zeros((1, 543, 3)))  # written before it was recorded
+    assert letter_video_recovered(tmp_path / "older.npz") is False
+    assert letter_video_recovered(None) is False

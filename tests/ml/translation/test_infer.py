@@ -69,3 +69,39 @@ def test_input_kind_mismatch_is_an_error(landmarks_bundle: Path) -> None:
     predictor = TranslationPredictor.from_bundle(landmarks_bundle)
     with pytest.raises(ValueError, match="landmarks"):
         predictor.translate_text(["A B"])
+
+
+def test_a_translator_reads_recovered_hands_only_if_it_was_trained_on_them(
+        landmarks_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """landmarks.hands: a bundle whose features say hand_recovery reads the hands MediaPipe
+    Hands filled; one trained on Holistic alone reads the clip without them (as_trained)."""
+    import json
+    import shutil
+
+    import translation.ml.infer as infer
+    from landmarks.hands import RECOVERED_KEY
+    from translation.ml.chain import Chain, Step, wants_hand_recovery
+
+    seq = _sequence(40)
+    filled = seq.timestamps[10:30]
+    seq.meta[RECOVERED_KEY] = {"left_hand": [], "right_hand": [float(t) for t in filled]}
+
+    plain = TranslationPredictor.from_bundle(landmarks_bundle)
+    recovering_dir = tmp_path / "recovering"
+    shutil.copytree(landmarks_bundle, recovering_dir)
+    config = json.loads((recovering_dir / "config.json").read_text())
+    config["features"]["hand_recovery"] = True
+    (recovering_dir / "config.json").write_text(json.dumps(config))
+    recovering = TranslationPredictor.from_bundle(recovering_dir)
+    assert not plain.hand_recovery and recovering.hand_recovery
+    assert not wants_hand_recovery(Chain(text=Step(plain, "plain")))
+    assert wants_hand_recovery(Chain(text=Step(plain, "p"), speller=Step(recovering, "r")))
+
+    read: list[np.ndarray] = []
+    features = infer.sequence_features
+    monkeypatch.setattr(infer, "sequence_features",
+                        lambda s, *a: read.append(s.presence[:, 3].copy()) or features(s, *a))
+    plain.translate(seq)
+    recovering.translate(seq)
+    assert read[0].sum() == 20 and not read[0][10:30].any()  # dropped: Holistic alone
+    assert read[1].all()  # kept
