@@ -183,7 +183,10 @@ def main() -> None:
                 if not target.exists():
                     target.symlink_to(path)
                 started = time.perf_counter()
-                server_seq = extract_landmarks(path, sample_fps=args.fps)
+                # As a job of the model's language reads it (recovered hands if it asks).
+                server_seq = extract_landmarks(
+                    path, sample_fps=args.fps,
+                    hand_recovery=predictor.config.features.hand_recovery)
                 server_s = time.perf_counter() - started
                 ours, timing = browser_extraction(page, f"{base}/clips/{path.name}", args.fps)
                 row = compare(ours, server_seq)
