@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from landmarks.decode import VideoInfo, iter_decoded, probe_video, upright_rgb
-from landmarks.hands import RECOVERED_KEY, recover_hands, recovered_meta, warm_hands
+from landmarks.hands import SIDES, RECOVERED_KEY, recover_hands, recovered_meta, warm_hands
 from landmarks.hands import resolve as resolve_hand_recovery
 from landmarks.layout import NUM_POINTS, PART_NAMES, PARTS
 from landmarks.sequence import LandmarkSequence
@@ -188,7 +188,7 @@ def holistic_frame(holistic: Any, image: np.ndarray,
     flags = np.zeros(2, dtype=bool)
     if resolve_hand_recovery(hand_recovery):
         filled = recover_hands(points, results.pose_landmarks, image)
-        flags[:] = [side in filled for side in ("left_hand", "right_hand")]
+        flags[:] = [side in filled for side in SIDES]
     return points, flags
 
 

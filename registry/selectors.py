@@ -28,26 +28,25 @@ def wants_hand_recovery(language_code: str) -> bool:
     lost recovered (its config's features.hand_recovery; landmarks.hands): a job of the language
     then extracts them, and the language's other models read the clip without them. Read from
     the stored configs (no model is loaded); an unreadable config asks for nothing."""
-    from registry.compat import stored_config
-
-    versions = ModelVersion.objects.filter(language__code=language_code,
-                                           status=ModelVersion.Status.ACTIVE)
-    for version in versions:
-        try:
-            features = stored_config(version).get("features")
-        except (OSError, ValueError):
-            continue
-        if isinstance(features, dict) and features.get("hand_recovery") is True:
-            return True
-    return False
+    active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE)
+    return any(map(_trained_on_recovered_hands, active.filter(language__code=language_code)))
 
 
 def any_wants_hand_recovery() -> bool:
     """Whether the jobs of some language extract recovered hands (wants_hand_recovery), so a
     worker loads MediaPipe Hands before its first job."""
-    codes = (ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE)
-             .values_list("language__code", flat=True).distinct())
-    return any(wants_hand_recovery(code) for code in codes)
+    active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE)
+    return any(map(_trained_on_recovered_hands, active))
+
+
+def _trained_on_recovered_hands(version: ModelVersion) -> bool:
+    from registry.compat import stored_config
+
+    try:
+        features = stored_config(version).get("features")
+    except (OSError, ValueError):
+        return False
+    return isinstance(features, dict) and features.get("hand_recovery") is True
 
 
 def active_languages() -> list[SignLanguage]:

@@ -230,11 +230,11 @@ def split_dips(segments: list[Segment], probs: np.ndarray, blank: int, times: np
     out = []
     for seg in segments:
         need = ratio * speed * hold[seg.label]
-        dips = [k for k in range(seg.first + 1, seg.last)
-                if rounded[k, blank] >= min_prob and rounded[k, blank] > rounded[k, seg.label]
+        dips = [k for k in range(seg.first + 1, seg.last) if hold[seg.label] > 0
+                and rounded[k, blank] >= min_prob and rounded[k, blank] > rounded[k, seg.label]
                 and times[k] - times[seg.first] >= need
                 and times[seg.last + 1] - times[k + 1] >= need]
-        if hold[seg.label] > 0 and dips:
+        if dips:
             out += [Segment(seg.first, dips[0] - 1, seg.label),
                     Segment(dips[0] + 1, seg.last, seg.label)]
         else:
