@@ -1,7 +1,9 @@
 """Privacy mode (issue 14 item 4): landmarks found in Chromium vs the server's, on real clips.
 
 Each clip is read twice: by the page's own code (frontend/static/frontend/holistic.js,
-extractVideo: MediaPipe Holistic from the npm package the site serves, `slrweb vendor`) in
+extractVideo: MediaPipe Holistic from the npm package the site serves, `slrweb vendor`, with
+handrecovery.js's MediaPipe Hands when --model was trained on recovered hands, as the page does
+for such a language) in
 Debian's headless Chromium driven by Playwright with the browser tests' flags, and by the server
 (landmarks.extract.extract_landmarks, what `slrweb extract --fps` and jobs run), both at the
 jobs' rate (--fps, SLRWEB_EXTRACT_FPS). Reported per clip and per part:
@@ -46,6 +48,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from frontend import vendor  # noqa: E402
 from landmarks.extract import extract_landmarks  # noqa: E402
+from landmarks.hands import RECOVERED_KEY, SIDES, recovered_meta  # noqa: E402
 from landmarks.layout import PARTS  # noqa: E402
 from landmarks.sequence import LandmarkSequence  # noqa: E402
 from tests.support.browser import chromium  # noqa: E402
@@ -53,19 +56,24 @@ from tests.support.browser import chromium  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data"
 PAGE = """<!doctype html><meta charset="utf-8"><title>bench</title>
 <script src="/static/frontend/holistic.js"></script><script src="/static/frontend/npz.js"></script>
+<script src="/static/frontend/handrecovery.js"></script>
 """
-EXTRACT_JS = """async ([url, fps]) => {
+EXTRACT_JS = """async ([url, fps, recover]) => {
   const blob = await (await fetch(url)).blob();
   const started = performance.now();
   const holistic = await slrweb.holistic.createHolistic({baseUrl: "/static/vendor/holistic/"});
+  const recovery = recover
+    ? await slrweb.hands.createHandRecovery({baseUrl: "/static/vendor/hands/"}) : null;
   const ready = performance.now();
-  const clip = await slrweb.holistic.extractVideo(blob, {holistic, fps});
+  const clip = await slrweb.holistic.extractVideo(blob, {holistic, fps, recovery});
+  if (recovery) await recovery.close();
   const done = performance.now();
   await holistic.close();
   const bytes = new Uint8Array(clip.points.buffer); let text = "";
   for (let i = 0; i < bytes.length; i += 8192)
     text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
   return {points: btoa(text), timestamps: clip.timestamps, fps: clip.fps,
+          recovered: clip.recovered ? Array.from(clip.recovered) : null,
           init_ms: ready - started, extract_ms: done - ready, mode: holistic.timestampMode};
 }"""
 
@@ -93,11 +101,16 @@ def site_folder(tmp: Path) -> Path:
     return tmp
 
 
-def browser_extraction(page: Any, url: str, fps: float) -> tuple[LandmarkSequence, dict]:
-    out = page.evaluate(EXTRACT_JS, [url, fps])
+def browser_extraction(page: Any, url: str, fps: float,
+                       recover: bool) -> tuple[LandmarkSequence, dict]:
+    """The page's extraction (with the page's hand recovery when `recover`)."""
+    out = page.evaluate(EXTRACT_JS, [url, fps, recover])
     points = np.frombuffer(base64.b64decode(out["points"]), np.float32).reshape(-1, 543, 3)
     seq = LandmarkSequence.from_points(points.copy(), fps=float(out["fps"]),
                                        timestamps=np.array(out["timestamps"]))
+    if out["recovered"] is not None:
+        flags = np.array(out["recovered"], bool).reshape(-1, 2)
+        seq.meta[RECOVERED_KEY] = recovered_meta(seq.timestamps, flags)
     frames = max(1, len(seq))
     return seq, {"init_s": round(out["init_ms"] / 1000, 1),
                  "ms_per_frame": round(out["extract_ms"] / frames), "clock": out["mode"]}
@@ -183,13 +196,18 @@ def main() -> None:
                 if not target.exists():
                     target.symlink_to(path)
                 started = time.perf_counter()
-                # As a job of the model's language reads it (recovered hands if it asks).
-                server_seq = extract_landmarks(
-                    path, sample_fps=args.fps,
-                    hand_recovery=predictor.config.features.hand_recovery)
+                # As a job of the model's language reads it (recovered hands if it asks), and
+                # as the page does for such a language (handrecovery.js).
+                recover = predictor.config.features.hand_recovery
+                server_seq = extract_landmarks(path, sample_fps=args.fps, hand_recovery=recover)
                 server_s = time.perf_counter() - started
-                ours, timing = browser_extraction(page, f"{base}/clips/{path.name}", args.fps)
+                ours, timing = browser_extraction(page, f"{base}/clips/{path.name}", args.fps,
+                                                  recover)
                 row = compare(ours, server_seq)
+                row["recovered_frames"] = {
+                    who: {side: len((seq.meta.get(RECOVERED_KEY) or {}).get(side, []))
+                          for side in SIDES}
+                    for who, seq in (("browser", ours), ("server", server_seq))}
                 row.update(timing, server_ms_per_frame=round(1000 * server_s / len(server_seq)))
                 if label in words:
                     read = {k: "".join(s["topk"][0]["gloss"]

@@ -1,9 +1,12 @@
-"""The browser's MediaPipe Holistic (privacy mode), fetched from the npm registry and served by us.
+"""The browser's MediaPipe Holistic and Hands (privacy mode), fetched from the npm registry and
+served by us.
 
-`slrweb vendor` (run by `make install`) downloads the pinned tarball of the npm package
-@mediapipe/holistic, checks it against the sha512 integrity pinned here, and unpacks the files the
-page needs into VENDOR_DIR (git-ignored), which settings.STATICFILES_DIRS serves under
-/static/vendor/. The page never loads anything from a CDN. No Django import here: the command runs
+`slrweb vendor` (run by `make install`) downloads the pinned tarballs of the npm packages
+@mediapipe/holistic and @mediapipe/hands (PACKAGES), checks each against the sha512 integrity
+pinned here, and unpacks the files the page needs into VENDOR_DIR (git-ignored), which
+settings.STATICFILES_DIRS serves under /static/vendor/. Hands finds the hands Holistic lost, for
+languages whose models were trained on such landmarks (landmarks/hands.py; the page's
+handrecovery.js). The page never loads anything from a CDN. No Django import here: the command runs
 before the site is configured.
 """
 
@@ -63,12 +66,37 @@ HOLISTIC: Final = NpmPackage(
         "package.json",
     ),
 )
+# The last release; Python mediapipe 0.10.21's Hands legacy solution with model_complexity 1
+# (hand_landmark_full), as landmarks/hands.py runs it. The lite model is left out.
+HANDS: Final = NpmPackage(
+    name="@mediapipe/hands",
+    version="0.4.1675469240",
+    integrity=(
+        "sha512-GxoZvL1mmhJxFxjuyj7vnC++JIuInGznHBin5c7ZSq/RbcnGyfEcJrkM/bMu5K1Mz/2Ko+vEX6/+wewmEHPrHg=="
+    ),
+    folder="hands",
+    files=(
+        "hands.js",
+        "hands.binarypb",
+        "hands_solution_packed_assets.data",
+        "hands_solution_packed_assets_loader.js",
+        "hands_solution_simd_wasm_bin.data",
+        "hands_solution_simd_wasm_bin.js",
+        "hands_solution_simd_wasm_bin.wasm",
+        "hands_solution_wasm_bin.js",
+        "hands_solution_wasm_bin.wasm",
+        "hand_landmark_full.tflite",
+        "README.md",
+        "package.json",
+    ),
+)
+PACKAGES: Final = (HOLISTIC, HANDS)
 STAMP_NAME: Final = ".version"
 
 OFFLINE_HELP = (
-    "Privacy mode (MediaPipe Holistic in the browser) stays off until this succeeds; the rest of "
-    "the site works without it. With network access run `slrweb vendor` again, or fetch {url} "
-    "elsewhere and run `slrweb vendor --tarball FILE`."
+    "Privacy mode (MediaPipe in the browser) stays off, or without hand recovery, until this "
+    "succeeds; the rest of the site works without it. With network access run `slrweb vendor` "
+    "again, or fetch {url} elsewhere and run `slrweb vendor --tarball FILE`."
 )
 
 
@@ -136,3 +164,11 @@ def install(package: NpmPackage = HOLISTIC, root: Path = VENDOR_DIR,
         return root / package.folder, False
     data = tarball.read_bytes() if tarball else download(package.tarball_url)
     return unpack(package, data, root), True
+
+
+def tarball_for(package: NpmPackage, tarballs: list[Path]) -> Path | None:
+    """Of the given tarballs, the one holding this package's pinned bytes (None: none does)."""
+    for path in tarballs:
+        if integrity_of(path.read_bytes()) == package.integrity:
+            return path
+    return None

@@ -21,7 +21,8 @@ import numpy as np
 
 from jobs import files
 from jobs.stages import StageError, check_duration
-from landmarks.layout import NUM_POINTS
+from landmarks.hands import RECOVERED_KEY, SIDES, recovered_meta
+from landmarks.layout import NUM_POINTS, PARTS
 from landmarks.sequence import LandmarkSequence
 
 SUFFIXES = (".pose", ".npz")
@@ -74,8 +75,8 @@ def _read_npz(path: Path) -> LandmarkSequence:
     """An npz as landmarks.formats.npz writes it, its arrays' shapes checked before use."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in ("points", "presence", "timestamps", "fps")
-                      if key in data}
+            arrays = {key: data[key] for key in ("points", "presence", "timestamps", "fps",
+                                                 "recovered_hands") if key in data}
     except Exception as exc:  # noqa: BLE001 - zip and numpy errors alike
         raise InvalidLandmarks("The .npz file cannot be read (damaged or not an .npz file).") \
             from exc
@@ -97,7 +98,31 @@ def _read_npz(path: Path) -> LandmarkSequence:
     sequence = LandmarkSequence.from_points(
         points, fps=fps, timestamps=None if timestamps is None else timestamps.astype(np.float64)
     )
+    recovered = _recovered_hands(arrays.get("recovered_hands"), sequence.points)
+    if recovered is not None:
+        sequence.meta[RECOVERED_KEY] = recovered_meta(sequence.timestamps, recovered)
     return sequence
+
+
+def _recovered_hands(flags: Any, points: np.ndarray) -> np.ndarray | None:
+    """The optional `recovered_hands` array ((frames, 2) bool: the left / right hand of a frame
+    was found by MediaPipe Hands, not Holistic; landmarks/hands.py), checked against the points:
+    a model trained on Holistic alone drops those hands again (landmarks.hands.as_trained)."""
+    if flags is None:
+        return None
+    if flags.dtype != np.bool_ or flags.shape != (len(points), 2):
+        raise InvalidLandmarks(
+            f"`recovered_hands` must be booleans of the shape (frames, 2): left and right hand "
+            f"of each of the {len(points)} frames."
+        )
+    for k, side in enumerate(SIDES):
+        present = ~np.isnan(points[:, PARTS[side], 0]).all(axis=1)
+        if (flags[:, k] & ~present).any():
+            raise InvalidLandmarks(
+                f"`recovered_hands` marks the {side.replace('_', ' ')} as recovered in a frame "
+                "where that hand has no landmarks."
+            )
+    return flags if flags.any() else None
 
 
 def _scalar(value: Any, default: float) -> float:
@@ -136,9 +161,12 @@ def check_sequence(sequence: LandmarkSequence) -> None:
 
 
 def clean_sequence(sequence: LandmarkSequence, suffix: str) -> LandmarkSequence:
-    """The checked arrays with only the metadata we set (nothing of the upload's meta)."""
+    """The checked arrays with only the metadata we set (nothing of the upload's meta but the
+    checked `recovered_hands` flags)."""
     source = sequence.meta.get("source") or {}
     meta: dict[str, Any] = {"uploaded_format": suffix.lstrip(".")}
+    if suffix == ".npz" and sequence.meta.get(RECOVERED_KEY):  # set by _read_npz, checked
+        meta[RECOVERED_KEY] = sequence.meta[RECOVERED_KEY]
     width, height = source.get("width"), source.get("height")
     if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
         meta["source"] = {"width": width, "height": height}  # the overlay's aspect ratio

@@ -28,8 +28,11 @@ hands"): the letters model trained on recovered landmarks reads held-out frames 
 words better, while the landmarks->text fingerspelling model, trained without it, reads its
 real clips worse when given recovered hands (letters-only CER 0.30 vs 0.25): hence per model.
 It costs one Hands run (~50 ms on 2 cores) on each frame that needs it.
-The page's privacy and live modes run Holistic alone in the browser (frontend/static/frontend/
-holistic.js): their landmarks have no recovered hands.
+The page's privacy mode does the same in the browser for such a language
+(frontend/static/frontend/handrecovery.js, a port of missing_sides/assign/handedness_side with
+these constants, checked against them in tests/browser/test_hand_recovery_browser.py) and sends
+the flags as the npz's `recovered_hands` array (jobs/landmark_uploads.py); live mode runs
+Holistic alone.
 
 mediapipe is imported lazily (only when a frame needs it).
 """

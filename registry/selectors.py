@@ -39,6 +39,14 @@ def any_wants_hand_recovery() -> bool:
     return any(map(_trained_on_recovered_hands, active))
 
 
+def hand_recovery_languages() -> list[str]:
+    """The codes of the languages whose jobs extract recovered hands (wants_hand_recovery), for
+    the page's privacy mode, which then recovers them in the browser too."""
+    active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).select_related(
+        "language")
+    return sorted({v.language.code for v in active if _trained_on_recovered_hands(v)})
+
+
 def _trained_on_recovered_hands(version: ModelVersion) -> bool:
     from registry.compat import stored_config
 

@@ -1,8 +1,10 @@
 """npz storage: the format the web app keeps extracted landmarks in.
 
 Arrays: points (T, 543, 3) float32 NaN-for-missing, presence (T, 4) bool, timestamps (T,) float64,
-fps () float64, meta_json () str (JSON of LandmarkSequence.meta). No pickles: safe to load from
-untrusted uploads.
+fps () float64, meta_json () str (JSON of LandmarkSequence.meta), and recovered_hands (T, 2) bool
+when MediaPipe Hands filled some hands (landmarks/hands.py: the same as meta's list of
+timestamps, as an array: a landmarks upload reads the arrays, never an upload's meta). No
+pickles: safe to load from untrusted uploads.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from landmarks.hands import RECOVERED_KEY, SIDES
 from landmarks.sequence import LandmarkSequence
 
 FORMAT_VERSION = 1
@@ -25,6 +28,12 @@ def save_npz(sequence: LandmarkSequence, path: str | os.PathLike[str] | BinaryIO
         with open(path, "wb") as handle:
             save_npz(sequence, handle)
         return
+    extra = {}
+    recovered = sequence.meta.get(RECOVERED_KEY)
+    if recovered and any(recovered.get(side) for side in SIDES):
+        extra["recovered_hands"] = np.stack(
+            [np.isin(sequence.timestamps, np.asarray(recovered.get(side, []), np.float64))
+             for side in SIDES], axis=1)
     np.savez_compressed(
         path,
         points=sequence.points.astype(np.float32, copy=False),
@@ -33,6 +42,7 @@ def save_npz(sequence: LandmarkSequence, path: str | os.PathLike[str] | BinaryIO
         fps=np.float64(sequence.fps),
         meta_json=np.array(json.dumps(sequence.meta, default=str)),
         format_version=np.int64(FORMAT_VERSION),
+        **extra,
     )
 
 

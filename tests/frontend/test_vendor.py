@@ -96,11 +96,28 @@ def test_offline_the_command_fails_with_what_to_do(tmp_path: Path, monkeypatch: 
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     # An unroutable registry stands in for a machine without network access.
     unreachable = replace(vendor.HOLISTIC, name="@mediapipe/holistic-offline-test")
-    monkeypatch.setattr(vendor, "HOLISTIC", unreachable)
+    monkeypatch.setattr(vendor, "PACKAGES", (unreachable,))
     monkeypatch.setattr(vendor, "VENDOR_DIR", tmp_path)
     monkeypatch.setattr(vendor.NpmPackage, "tarball_url", property(
         lambda self: "http://127.0.0.1:9/holistic.tgz"))
-    assert run_vendor(argparse.Namespace(tarball=None, force=False)) == 1
+    assert run_vendor(argparse.Namespace(tarball=[], force=False)) == 1
     err = capsys.readouterr().err
     assert "could not download http://127.0.0.1:9/holistic.tgz" in err
     assert "slrweb vendor --tarball FILE" in err and "Privacy mode" in err
+
+
+def test_given_tarballs_are_matched_to_their_packages_by_their_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tarball: bytes) -> None:
+    hands_data = npm_tarball({"hands.js": b"var Hands;"})
+    holistic = package_for(tarball)
+    hands = replace(vendor.HANDS, integrity=vendor.integrity_of(hands_data), files=("hands.js",))
+    (tmp_path / "a.tgz").write_bytes(hands_data)
+    (tmp_path / "b.tgz").write_bytes(tarball)
+    assert vendor.tarball_for(hands, [tmp_path / "b.tgz", tmp_path / "a.tgz"]) == tmp_path / "a.tgz"
+    assert vendor.tarball_for(hands, [tmp_path / "b.tgz"]) is None
+    monkeypatch.setattr(vendor, "PACKAGES", (holistic, hands))
+    monkeypatch.setattr(vendor, "VENDOR_DIR", tmp_path / "v")
+    assert run_vendor(argparse.Namespace(tarball=[tmp_path / "a.tgz", tmp_path / "b.tgz"],
+                                         force=False)) == 0
+    assert vendor.is_installed(holistic, tmp_path / "v") and vendor.is_installed(hands, tmp_path / "v")
+    assert (tmp_path / "v" / "hands" / "hands.js").read_bytes() == b"var Hands;"

@@ -290,3 +290,63 @@ def test_a_pose_file_of_another_layout_is_refused(client, media, tmp_path):
     status, body_json = post(client, "openpose.pose", (tmp_path / "openpose.pose").read_bytes())
     assert status == 400 and "Holistic layout" in body_json["detail"]
     assert_refused(media)
+
+
+def _with_recovered_right_hand(real_pose: Path) -> tuple[LandmarkSequence, np.ndarray]:
+    """The real clip's landmarks with its right hand marked as found by MediaPipe Hands on the
+    frames where it is present (as the page's privacy mode writes them for such a language)."""
+    sequence = read_landmarks(real_pose)
+    present = ~np.isnan(sequence.points[:, 522:543, 0]).all(axis=1)
+    assert present.sum() >= 2
+    flags = np.zeros((len(sequence), 2), bool)
+    flags[np.flatnonzero(present)[::2], 1] = True
+    return sequence, flags
+
+
+def test_recovered_hands_flags_become_the_stored_sequences_meta(client, real_pose, media,
+                                                                tmp_path):
+    from landmarks.hands import RECOVERED_KEY, as_trained
+
+    sequence, flags = _with_recovered_right_hand(real_pose)
+    status, body = post(client, "rec.npz", npz_bytes(
+        tmp_path, points=sequence.points, timestamps=sequence.timestamps,
+        fps=np.float64(sequence.fps), recovered_hands=flags))
+    assert status == 201, body
+    stored = files.read_landmarks(Job.objects.get(pk=body["id"]).landmarks_file)
+    marked = stored.meta[RECOVERED_KEY]
+    assert marked["left_hand"] == []
+    assert marked["right_hand"] == [float(t) for t in sequence.timestamps[flags[:, 1]]]
+    # a model trained on Holistic alone reads those frames without the right hand
+    alone = as_trained(stored, False)
+    assert np.isnan(alone.points[flags[:, 1], 522:543]).all()
+    np.testing.assert_array_equal(alone.points[~flags[:, 1]], stored.points[~flags[:, 1]])
+
+
+def test_the_servers_own_npz_carries_its_recovered_hands_to_an_upload(client, real_pose, media,
+                                                                     tmp_path):
+    from landmarks.hands import RECOVERED_KEY, recovered_meta
+
+    sequence, flags = _with_recovered_right_hand(real_pose)
+    sequence.meta[RECOVERED_KEY] = recovered_meta(sequence.timestamps, flags)
+    save_npz(sequence, tmp_path / "extracted.npz")
+    status, body = post(client, "extracted.npz", (tmp_path / "extracted.npz").read_bytes())
+    assert status == 201, body
+    stored = files.read_landmarks(Job.objects.get(pk=body["id"]).landmarks_file)
+    assert stored.meta[RECOVERED_KEY] == sequence.meta[RECOVERED_KEY]
+
+
+@pytest.mark.parametrize("case", ["shape", "dtype", "absent hand"])
+def test_bad_recovered_hands_flags_are_refused(client, real_pose, media, tmp_path, case):
+    sequence, flags = _with_recovered_right_hand(real_pose)
+    points = sequence.points.copy()
+    if case == "shape":
+        flags = flags[:-1]
+    elif case == "dtype":
+        flags = flags.astype(np.float32)
+    else:  # a recovered hand must have landmarks
+        points[0, 522:543] = np.nan
+        flags[0, 1] = True
+    status, body = post(client, "bad.npz", npz_bytes(
+        tmp_path, points=points, fps=np.float64(sequence.fps), recovered_hands=flags))
+    assert status == 400 and "`recovered_hands`" in body["detail"], body
+    assert_refused(media)

@@ -26,7 +26,9 @@ def test_a_language_wants_recovered_hands_while_such_a_model_is_active(ase, make
     services.activate_version(recovering)
     assert selectors.wants_hand_recovery("ase")
     assert selectors.any_wants_hand_recovery()  # a worker then warms MediaPipe Hands too
+    assert selectors.hand_recovery_languages() == ["ase"]  # the page's privacy mode too
     assert not selectors.wants_hand_recovery("bfi")  # another language
     services.activate_version(plain)  # switched back in the admin: the next job reads alone
     assert not selectors.wants_hand_recovery("ase")
     assert not selectors.any_wants_hand_recovery()
+    assert selectors.hand_recovery_languages() == []

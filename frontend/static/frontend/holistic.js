@@ -12,11 +12,16 @@
 //     // image: <video>, <canvas>, <img> or ImageBitmap. frame.points: Float32Array(543 * 3) in
 //     // landmarks/layout.py order (pose 33, face 468, left hand 21, right hand 21; x, y
 //     // image-normalised, z MediaPipe's depth; NaN where a part is missing), frame.presence:
-//     // [pose, face, left hand, right hand] booleans.
+//     // [pose, face, left hand, right hand] booleans, frame.visibility: the 33 pose points'
+//     // visibility scores (null without a pose).
 //   holistic.reset();  // a new clip: forget the tracked person and the smoothing filters
 //   await holistic.close();
-//   const clip = await slrweb.holistic.extractVideo(fileOrBlob, {holistic, fps, onProgress});
+//   const clip = await slrweb.holistic.extractVideo(fileOrBlob,
+//                                                   {holistic, fps, onProgress, handsUrl});
 //     // clip.points: Float32Array(T * 543 * 3), clip.timestamps (s), clip.fps: npz.js's input.
+//     // With handsUrl (or a `recovery` from handrecovery.js), the hands Holistic lost are
+//     // recovered as the server does (landmarks/hands.py); clip.recovered: Uint8Array(T * 2),
+//     // 1 where a frame's left / right hand was recovered (null without recovery).
 (function (root) {
   "use strict";
 
@@ -51,6 +56,10 @@
   // One Holistic result -> {points, presence} in the project layout.
   function toLayout(results) {
     const points = new Float32Array(NUM_POINTS * 3).fill(NaN);
+    const pose = results.poseLandmarks;
+    const visibility = pose && pose.length >= 33
+      ? Float32Array.from(pose.slice(0, 33), (p) => (p.visibility === undefined ? NaN : p.visibility))
+      : null;
     const presence = PARTS.map(([field, first, count]) => {
       const part = results[field];
       if (!part || part.length < count) return false;
@@ -60,7 +69,7 @@
       }
       return true;
     });
-    return { points, presence };
+    return { points, presence, visibility };
   }
 
   async function createHolistic(options) {
@@ -207,6 +216,9 @@
   async function extractVideo(file, options) {
     const opts = options || {};
     const holistic = opts.holistic || await createHolistic(opts);
+    // Hands loads after Holistic has initialised (handrecovery.js).
+    const recovery = opts.recovery || (opts.handsUrl
+      ? await root.slrweb.hands.createHandRecovery({ baseUrl: opts.handsUrl }) : null);
     const video = document.createElement("video");
     video.muted = true; video.playsInline = true; video.preload = "auto";
     const url = URL.createObjectURL(file);
@@ -222,20 +234,28 @@
       const fps = Math.min(opts.fps || 1 / grid.frame, 1 / grid.frame);
       const frames = framePlan(grid, duration, fps);
       const points = new Float32Array(frames.length * NUM_POINTS * 3);
+      const recovered = recovery ? new Uint8Array(frames.length * 2) : null;
       for (let i = 0; i < frames.length; i++) {
         if (i === 0 || frames[i].segment !== frames[i - 1].segment) holistic.reset();
         await seek(video, frames[i].time + grid.frame / 2);
         const frame = await holistic.landmarksFromFrame(video);
+        if (recovery) {
+          const sides = await recovery.recover(video, frame, video.videoWidth, video.videoHeight);
+          sides.forEach((side) => { recovered[i * 2 + (side === "left_hand" ? 0 : 1)] = 1; });
+        }
         points.set(frame.points, i * NUM_POINTS * 3);
         if (opts.onProgress) opts.onProgress(i + 1, frames.length);
       }
-      return { points, timestamps: frames.map((f) => Math.round(f.time * 1e6) / 1e6), fps };
+      return { points, timestamps: frames.map((f) => Math.round(f.time * 1e6) / 1e6), fps,
+               recovered };
     } finally {
       URL.revokeObjectURL(url);
+      if (recovery && !opts.recovery) await recovery.close();
       if (!opts.holistic) await holistic.close();
     }
   }
 
-  const api = { createHolistic, extractVideo, framePlan, segmentPlan, toLayout, NUM_POINTS, SERVER_FRAME_MS };
+  const api = { createHolistic, extractVideo, framePlan, segmentPlan, toLayout, loadScript,
+                NUM_POINTS, SERVER_FRAME_MS };
   (root.slrweb = root.slrweb || {}).holistic = api;
 })(this);

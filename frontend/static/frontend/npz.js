@@ -66,15 +66,23 @@
     return out;
   }
 
-  // points: Float32Array of T * 543 * 3 (NaN: not detected); timestamps: T seconds; fps: number.
-  function landmarksNpz(points, timestamps, fps) {
+  // points: Float32Array of T * 543 * 3 (NaN: not detected); timestamps: T seconds; fps: number;
+  // recovered (optional): Uint8Array of T * 2, 1 where the frame's left / right hand was
+  // recovered by MediaPipe Hands (handrecovery.js), written as `recovered_hands` (T, 2) bool.
+  function landmarksNpz(points, timestamps, fps, recovered) {
     const frames = timestamps.length;
     if (points.length !== frames * 543 * 3) throw new Error("points must hold T x 543 x 3 values");
-    return zip([
+    const entries = [
       ["points.npy", npy("<f4", [frames, 543, 3], Float32Array.from(points))],
       ["timestamps.npy", npy("<f8", [frames], Float64Array.from(timestamps))],
       ["fps.npy", npy("<f8", [], Float64Array.of(fps))],
-    ]);
+    ];
+    if (recovered) {
+      if (recovered.length !== frames * 2) throw new Error("recovered must hold T x 2 values");
+      entries.push(["recovered_hands.npy",
+                    npy("|b1", [frames, 2], Uint8Array.from(recovered, (v) => (v ? 1 : 0)))]);
+    }
+    return zip(entries);
   }
 
   const api = { landmarksNpz, crc32 };
