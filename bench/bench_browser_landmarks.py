@@ -74,7 +74,8 @@ EXTRACT_JS = """async ([url, fps, recover]) => {
     text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
   return {points: btoa(text), timestamps: clip.timestamps, fps: clip.fps,
           recovered: clip.recovered ? Array.from(clip.recovered) : null,
-          init_ms: ready - started, extract_ms: done - ready, mode: holistic.timestampMode};
+          init_ms: ready - started, extract_ms: done - ready, mode: holistic.timestampMode,
+          inference: holistic.inference};
 }"""
 
 
@@ -113,7 +114,8 @@ def browser_extraction(page: Any, url: str, fps: float,
         seq.meta[RECOVERED_KEY] = recovered_meta(seq.timestamps, flags)
     frames = max(1, len(seq))
     return seq, {"init_s": round(out["init_ms"] / 1000, 1),
-                 "ms_per_frame": round(out["extract_ms"] / frames), "clock": out["mode"]}
+                 "ms_per_frame": round(out["extract_ms"] / frames), "clock": out["mode"],
+                 "inference": out["inference"]}
 
 
 def compare(ours: LandmarkSequence, server: LandmarkSequence) -> dict[str, Any]:

@@ -101,6 +101,9 @@
       minDetectionConfidence: MIN_DETECTION_CONFIDENCE,
       minTrackingConfidence: 0.5,
       selfieMode: false,
+      // As Holistic's (holistic.js softwareWebGL): on the CPU where WebGL is software.
+      useCpuInference: opts.cpuInference === undefined
+        ? root.slrweb.holistic.softwareWebGL() : !!opts.cpuInference,
     });
     let pending = null;
     solution.onResults((results) => {

@@ -7,7 +7,8 @@
 // flip, so "left hand" is the signer's own left hand as on the server.
 //
 // API (stable; live mode reuses it for the camera):
-//   const holistic = await slrweb.holistic.createHolistic({baseUrl});
+//   const holistic = await slrweb.holistic.createHolistic({baseUrl, cpuInference});
+//     // cpuInference: run the models on the CPU (default: when WebGL is a software renderer)
 //   const frame = await holistic.landmarksFromFrame(image, timestampMs);
 //     // image: <video>, <canvas>, <img> or ImageBitmap. frame.points: Float32Array(543 * 3) in
 //     // landmarks/layout.py order (pose 33, face 468, left hand 21, right hand 21; x, y
@@ -72,12 +73,33 @@
     return { points, presence, visibility };
   }
 
+  // Whether this browser's WebGL is a software renderer (SwiftShader, llvmpipe: no GPU, or one
+  // the browser will not use). The models then run on the CPU instead (TFLite in wasm,
+  // `useCpuInference`): measured in headless Chromium here (bench/RESULTS.md, privacy mode),
+  // 156 ms a frame against 1773 ms on SwiftShader's WebGL, the landmarks as close to the
+  // server's. A real GPU keeps the package's default (WebGL).
+  let software = null;
+  function softwareWebGL() {
+    if (software === null) {
+      try {
+        const gl = document.createElement("canvas").getContext("webgl");
+        const info = gl && gl.getExtension("WEBGL_debug_renderer_info");
+        const renderer = gl ? String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : "";
+        software = !gl || /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
+      } catch (err) {
+        software = true;
+      }
+    }
+    return software;
+  }
+
   async function createHolistic(options) {
     const opts = options || {};
     const baseUrl = opts.baseUrl || DEFAULT_BASE_URL;
     await loadScript(baseUrl + "holistic.js");
     if (typeof root.Holistic !== "function") throw new Error("holistic.js did not define Holistic");
     const solution = new root.Holistic({ locateFile: (file) => baseUrl + file });
+    const cpu = opts.cpuInference === undefined ? softwareWebGL() : !!opts.cpuInference;
     solution.setOptions({
       modelComplexity: opts.modelComplexity === undefined ? 1 : opts.modelComplexity,
       smoothLandmarks: true,
@@ -87,6 +109,7 @@
       selfieMode: false,
       minDetectionConfidence: 0.5,
       minTrackingConfidence: 0.5,
+      useCpuInference: cpu,
     });
     let pending = null;  // the frame in flight's resolve, taken by its results
     solution.onResults((results) => {
@@ -123,6 +146,7 @@
       reset() { sent = 0; solution.reset(); },
       close() { return solution.close(); },
       timestampMode: runner ? "server-clock" : "wall-clock",
+      inference: cpu ? "cpu" : "gpu",
     };
   }
 
@@ -255,7 +279,7 @@
     }
   }
 
-  const api = { createHolistic, extractVideo, framePlan, segmentPlan, toLayout, loadScript,
+  const api = { createHolistic, extractVideo, framePlan, segmentPlan, toLayout, loadScript, softwareWebGL,
                 NUM_POINTS, SERVER_FRAME_MS };
   (root.slrweb = root.slrweb || {}).holistic = api;
 })(this);
