@@ -10,12 +10,22 @@ the word was assembled; its latency is the page time at which its gloss was draw
 animation frame after the segment arrived) minus that end, on the same clock as the frames'
 times. A letter counts when a drawn segment has its gloss and overlaps its span.
 
+With --camera, each word also goes through the camera path itself: Chromium's fake camera
+plays the word's real SILFA frames (a .y4m, 0.8 s a letter, looped), MediaPipe Holistic runs in
+the page (holistic.js; on this machine's software WebGL its models run on the CPU) and live.js
+sends what it finds at its own pace. Those frames carry the page's capture times, so the
+latency is the page time a gloss was drawn minus the end of the segment the server recognised
+(no annotated letter spans: where the camera's loop stands when live mode starts is unknown).
+The shipped letters model trained on every SILFA frame, so the camera's letters are not
+held out: the camera rows measure time, not accuracy.
+
 Baseline in the same run: no live mode. The person records, then uploads the same landmarks as a
 landmarks-only job (POST /api/v1/jobs/, field `landmarks`), stopping the recording as soon as
 the word ends (no rest after it, the baseline's best case); a letter's gloss is seen when the
 job's result arrives: (end of the clip - end of the letter) + the job's time.
 
-    .venv/bin/python bench/bench_live.py [--words PERU MAPA ...] [--out var/bench/live.json]
+    .venv/bin/python bench/bench_live.py [--words PERU MAPA ...] [--camera]
+        [--out var/bench/live.json]
 """
 
 from __future__ import annotations
@@ -47,6 +57,8 @@ SHARED = ROOT.parent / "shared" / "data"
 WORDS = ("PERU", "MAPA", "FIN", "CUB", "GYM", "WAX", "QUIT", "KNEE")
 REST_AFTER = 2.0  # seconds of frames after the word: the camera films on after the last sign
 TAIL_SECONDS = 1.0  # after the last frame, before "Stop"
+CAMERA_SECONDS = 12.0  # live with the fake camera, per word, after the first frame is sent
+CAMERA_FRAMES_PER_LETTER = 24  # 0.8 s a letter at 30 fps
 
 
 def matches(segment: dict[str, Any], letter: str, start: float, end: float) -> bool:
@@ -78,6 +90,41 @@ def live_word(page: Any, clip: Any, spans: list[tuple[str, float, float]]) -> di
         "after_recognised_end": [s["shown_ms"] / 1000 - s["end"] for s in log],
         "drawn": [s["gloss"] for s in log],
         "final": [s["topk"][0]["gloss"] for s in final["segments"]],
+    }
+
+
+def camera_word(stack: Any, word: str, folder: Path) -> dict[str, Any]:
+    """Live mode on the fake camera playing `word` (see the module docstring)."""
+    from tests.support.videos import make_y4m
+
+    y4m = make_y4m(SHARED, word, folder / f"{word}.y4m", fps=30,
+                   frames_per_letter=CAMERA_FRAMES_PER_LETTER, size=(640, 360))
+    with chromium(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                   f"--use-file-for-fake-video-capture={y4m}"]) as browser:
+        page = new_page(browser, stack.url)
+        sign_up(page, f"bench-camera-{word.lower()}")
+        page.goto("/live/")
+        page.select_option("#language-select", "ase")
+        clicked = time.perf_counter()
+        page.click("#live-start")
+        page.wait_for_function("() => slrweb.live.log.sent >= 1", timeout=300_000, polling=100)
+        first_frame_s = time.perf_counter() - clicked  # models loaded, first frame sent
+        time.sleep(CAMERA_SECONDS)
+        live = page.evaluate("() => ({segments: slrweb.live.log.slice(), sent: slrweb.live.log.sent,"
+                             " hands: slrweb.live.log.hands})")
+        page.click("#live-stop", timeout=120_000)
+        page.wait_for_function("() => slrweb.live.log.result", timeout=120_000)
+        final = page.evaluate("() => slrweb.live.log.result")
+        inference = page.evaluate("() => slrweb.holistic.softwareWebGL() ? 'cpu' : 'gpu'")
+        page.context.close()
+    drawn = [s for s in live["segments"] if "shown_ms" in s]
+    return {
+        "after_recognised_end": [s["shown_ms"] / 1000 - s["end"] for s in drawn],
+        "drawn": [s["gloss"] for s in drawn],
+        "final": [s["topk"][0]["gloss"] for s in final["segments"]],
+        "frames_sent": live["sent"], "frames_with_hands": live["hands"],
+        "sent_per_s": round(live["sent"] / CAMERA_SECONDS, 2),
+        "start_to_first_frame_s": round(first_frame_s, 2), "inference": inference,
     }
 
 
@@ -152,6 +199,8 @@ def summary(latencies: list[float | None]) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", nargs="+", default=list(WORDS))
+    parser.add_argument("--camera", action="store_true",
+                        help="also live mode on the fake camera, Holistic in the page")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "live.json")
     args = parser.parse_args()
     held = held_letters(SHARED)
@@ -163,13 +212,16 @@ def main() -> int:
         stack = start_stack(Path(tmp) / "stack", SLRWEB_ALLOW_ANONYMOUS="0")
         try:
             token = stack.token_for("bench-live")
-            live, jobs = {}, {}
+            live, jobs, camera = {}, {}, {}
             with chromium() as browser:
                 page = new_page(browser, stack.url)
                 sign_up(page, "bench-live-page")
                 for word, (clip, spans) in clips.items():
                     live[word] = live_word(page, clip, spans)
                     print(word, "live", live[word], flush=True)
+            for word in args.words if args.camera else []:
+                camera[word] = camera_word(stack, word, Path(tmp))
+                print(word, "camera", camera[word], flush=True)
             # A first job loads the worker's model: not counted (live mode's load is not either).
             job_word(stack, token, *spelled_clip(held, args.words[0]), Path(tmp))
             for word in args.words:  # recorded up to the word's end: no rest after it
@@ -184,8 +236,12 @@ def main() -> int:
         "live_after_recognised_end": summary([v for w in live.values()
                                               for v in w["after_recognised_end"]]),
         "upload_after_recording": summary([v for w in jobs.values() for v in w["latency"]]),
+        "camera_after_recognised_end": summary([v for w in camera.values()
+                                                for v in w["after_recognised_end"]]),
+        "camera_sent_per_s": [w["sent_per_s"] for w in camera.values()],
         "model_costs": costs,
-        "per_word": {w: {"live": live[w], "job": jobs[w]} for w in args.words},
+        "per_word": {w: {"live": live[w], "job": jobs[w], "camera": camera.get(w)}
+                     for w in args.words},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))

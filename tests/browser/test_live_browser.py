@@ -6,8 +6,9 @@
    same landmarks, and "Save as a job" opens a landmarks-only job.
 2. The camera path: Chromium's fake camera (real SILFA frames) -> MediaPipe Holistic in the page
    (holistic.js, vendored by `slrweb vendor`) -> frames with a hand in them over the socket ->
-   the server's result -> a saved landmarks-only job. Holistic runs on software WebGL in
-   headless Chromium, seconds a frame: this checks the path, not its speed (bench/bench_live.py).
+   signs drawn while the camera runs -> the server's result -> a saved landmarks-only job.
+   Headless Chromium's WebGL is software here, so the page runs Holistic's models on the CPU
+   (about 10 frames a second on this machine); its timing is bench/bench_live.py --camera's.
 """
 
 from __future__ import annotations
@@ -75,12 +76,14 @@ def test_the_fake_camera_streams_holistic_landmarks_and_saves_them(browser: Any,
     try:
         open_live(page, "livecamera")
         page.click("#live-start")
-        # Three frames through Holistic, loading its models first (seconds a frame on software
-        # WebGL; the first includes the load).
-        page.wait_for_function("() => slrweb.live.log.sent >= 3", timeout=300_000, polling=500)
+        # Frames through Holistic, loading its models first, until a sign is drawn while the
+        # camera still runs (the fake camera loops B, C, D).
+        page.wait_for_function("() => slrweb.live.log.length >= 1", timeout=300_000,
+                               polling=500)
+        drawn = page.evaluate("() => slrweb.live.log.map((s) => s.gloss)")
+        assert any(gloss in "BCD" for gloss in drawn), drawn  # a letter the camera shows
         assert page.evaluate("() => slrweb.live.log.hands") >= 1  # the SILFA signer's hand
-        # The page answers between Holistic frames (seconds each on software WebGL, more on a
-        # loaded machine): the click may wait that long for it.
+        # The page answers between Holistic frames: on a loaded machine the click may wait.
         page.click("#live-stop", timeout=120_000)
         page.wait_for_function("() => slrweb.live.log.result", timeout=60_000)
         assert page.evaluate("() => slrweb.live.log.result.model").startswith("silfa-letters@")
