@@ -4,8 +4,8 @@ Starts the integration stack (real Redis, PostgreSQL, Celery worker, Daphne), op
 headless Chromium and sends spelled words made of held-out SILFA letters (never trained on) from
 the page at their own pace, with 2 s of rest after the word as a camera would go on filming
 (`slrweb.live.replay`: the frames the camera path would send after
-in-browser Holistic, here from recorded landmarks because Holistic on software WebGL in
-headless Chromium takes seconds a frame on this machine). Each letter's end is known from how
+in-browser Holistic, here from recorded landmarks of held-out letters, so that each letter's
+span is known). Each letter's end is known from how
 the word was assembled; its latency is the page time at which its gloss was drawn (the
 animation frame after the segment arrived) minus that end, on the same clock as the frames'
 times. A letter counts when a drawn segment has its gloss and overlaps its span.

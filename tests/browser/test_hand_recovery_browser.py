@@ -8,7 +8,8 @@ cases, and on a real clip of the SILFA signer forming N (Holistic loses her hand
 frames) the page finds the hands the server finds, on the same frames, at the same places, and
 says which ones it recovered.
 
-Headless Chromium has no GPU here (SwiftShader): a few seconds a frame, hence one short letter.
+Headless Chromium has no GPU here (its WebGL is SwiftShader), so the page runs the models on the
+CPU (holistic.js softwareWebGL): a fraction of a second a frame; still one short letter.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ shows its result. The job's stored landmarks must be what the server's own extra
 same clip gives (same sampled frames, same parts found, points close): the browser path is a
 replacement for the server's, not an approximation of it.
 
-Headless Chromium here has no GPU: Holistic's WebGL runs on SwiftShader (software), a few
-seconds a frame on a loaded 2-core machine, hence the short clip.
+Headless Chromium here has no GPU (its WebGL is SwiftShader, software), so the page runs
+Holistic's models on the CPU (holistic.js softwareWebGL): 0.1-0.3 s a frame on this 2-core
+machine, more when it is loaded; the clip stays short.
 """
 
 from __future__ import annotations
