@@ -31,8 +31,8 @@ It costs one Hands run (~50 ms on 2 cores) on each frame that needs it.
 The page's privacy mode does the same in the browser for such a language
 (frontend/static/frontend/handrecovery.js, a port of missing_sides/assign/handedness_side with
 these constants, checked against them in tests/browser/test_hand_recovery_browser.py) and sends
-the flags as the npz's `recovered_hands` array (jobs/landmark_uploads.py); live mode runs
-Holistic alone.
+the flags as the npz's `recovered_hands` array (jobs/landmark_uploads.py); live mode's camera
+path does the same and sends them with each frame (recognition/live.py).
 
 mediapipe is imported lazily (only when a frame needs it).
 """

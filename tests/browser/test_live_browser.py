@@ -75,6 +75,9 @@ def test_the_fake_camera_streams_holistic_landmarks_and_saves_them(browser: Any,
     page = new_page(browser, site.url)
     try:
         open_live(page, "livecamera")
+        # silfa-letters (active for ase) was trained on recovered hands: the camera path loads
+        # MediaPipe Hands after Holistic and recovers them as the jobs do (handrecovery.js).
+        assert "ase" in page.get_attribute("#live", "data-recover-languages").split()
         page.click("#live-start")
         # Frames through Holistic, loading its models first, until a sign is drawn while the
         # camera still runs (the fake camera loops B, C, D).

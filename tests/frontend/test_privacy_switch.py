@@ -74,3 +74,6 @@ def test_the_page_recovers_hands_for_the_languages_whose_jobs_do(alice_client, m
         isolated_bundle(tmp_path / "recovering", hand_recovery=True), ase))
     html = alice_client.get("/").content.decode()
     assert 'data-recover-languages="ase"' in html  # switched on by the activation, no restart
+    live = alice_client.get("/live/").content.decode()  # live mode's camera path does the same
+    assert 'data-hands-url="/static/vendor/hands/"' in live
+    assert 'data-recover-languages="ase"' in live and "frontend/handrecovery.js" in live

@@ -86,3 +86,41 @@ def test_due_every_step_and_nothing_after_the_end(clip) -> None:  # type: ignore
     assert len(live.take_whole()) == 8
     assert refused(live, frames(clip, 8, 2)) == "stopped"
     assert len(encode_frames(np.zeros(1), clip.points[:1])) == BYTES_PER_FRAME
+
+
+def test_recovered_hands_are_kept_as_meta_and_saved_with_the_session(clip) -> None:  # type: ignore[no-untyped-def]
+    from landmarks.hands import RECOVERED_KEY, as_trained
+    from landmarks.layout import PARTS
+    from recognition.live import decode_frames
+
+    right = ~np.isnan(clip.points[:12, PARTS["right_hand"], 0]).all(axis=1)
+    assert right.sum() >= 2
+    flags = np.zeros((12, 2), bool)
+    flags[np.flatnonzero(right)[:2], 1] = True  # the page's Hands found these right hands
+    times = np.arange(12) / FPS
+    live = session()
+    assert live.add(encode_frames(times[:6], clip.points[:6], flags[:6])) == 6
+    assert live.add(encode_frames(times[6:], clip.points[6:12], flags[6:])) == 6
+    sequence = live.sequence()
+    assert sequence.meta[RECOVERED_KEY]["right_hand"] == [
+        float(t) for t in sequence.timestamps[flags[:, 1]]]
+    assert sequence.meta[RECOVERED_KEY]["left_hand"] == []
+    alone = as_trained(sequence, False)  # a model trained on Holistic alone drops them
+    assert np.isnan(alone.points[flags[:, 1]][:, PARTS["right_hand"]]).all()
+    # saved as a job, the flags travel as the npz's recovered_hands array
+    import io
+    with np.load(io.BytesIO(live.npz_bytes())) as saved:
+        np.testing.assert_array_equal(saved["recovered_hands"], flags)
+    # frames without recovery carry no such meta
+    plain = session()
+    plain.add(encode_frames(times[:6], clip.points[:6]))
+    assert RECOVERED_KEY not in plain.sequence().meta
+    # a flag must be 0-3 and name a hand that is there
+    bad = np.frombuffer(encode_frames(times[:1], clip.points[:1]), "<f4").copy()
+    bad[1] = 4
+    with pytest.raises(LiveError, match="0, 1 \\(left\\), 2 \\(right\\) or 3"):
+        decode_frames(bad.tobytes(), 8)
+    missing = clip.points[:1].copy()
+    missing[0, PARTS["left_hand"]] = np.nan
+    with pytest.raises(LiveError, match="left hand as recovered without its landmarks"):
+        decode_frames(encode_frames(times[:1], missing, np.array([[True, False]])), 8)

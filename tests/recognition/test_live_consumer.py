@@ -171,7 +171,7 @@ def test_bad_frames_get_a_clear_error_and_the_session_goes_on(letters, clip) -> 
     replies = asyncio.run(session())
     assert [r.get("code") for r in replies[:4]] == ["bad-shape", "not-finite", "bad-message",
                                                     "bad-message"]
-    assert "6520 bytes" in replies[0]["message"] and "13036" in replies[0]["message"]
+    assert "6524 bytes" in replies[0]["message"] and "13044" in replies[0]["message"]
     assert "NaN" in replies[1]["message"]
     assert replies[-1]["type"] == "result"
     assert replies[-1]["recognition"]["segments"] == []  # two frames: nothing to read

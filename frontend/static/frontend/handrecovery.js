@@ -18,6 +18,7 @@
 //     // frame: holistic.landmarksFromFrame's result (points changed in place, presence
 //     // updated); returns the sides filled, e.g. ["right_hand"]
 //   await recovery.close();
+//   slrweb.hands.urlFor(element, language);  // the Hands folder for this language's jobs, or ""
 (function (root) {
   "use strict";
 
@@ -148,7 +149,15 @@
     return { recover, close() { return solution.close(); } };
   }
 
+  // The Hands folder to recover with for a job of `language`, or "" (no recovery): an element's
+  // data-hands-url (empty when the site does not serve Hands) and data-recover-languages (the
+  // languages whose jobs recover hands: registry.selectors.hand_recovery_languages).
+  function urlFor(element, language) {
+    const codes = (element.dataset.recoverLanguages || "").split(" ").filter(Boolean);
+    return codes.includes(language) ? element.dataset.handsUrl || "" : "";
+  }
+
   (root.slrweb = root.slrweb || {}).hands = {
-    createHandRecovery, missingSides, assign, handednessSide, SIDES,
+    createHandRecovery, missingSides, assign, handednessSide, urlFor, SIDES,
   };
 })(this);

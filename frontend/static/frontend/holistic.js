@@ -240,13 +240,15 @@
   async function extractVideo(file, options) {
     const opts = options || {};
     const holistic = opts.holistic || await createHolistic(opts);
-    // Hands loads after Holistic has initialised (handrecovery.js).
-    const recovery = opts.recovery || (opts.handsUrl
-      ? await root.slrweb.hands.createHandRecovery({ baseUrl: opts.handsUrl }) : null);
     const video = document.createElement("video");
     video.muted = true; video.playsInline = true; video.preload = "auto";
     const url = URL.createObjectURL(file);
+    let recovery = opts.recovery || null;
     try {
+      // Hands loads after Holistic has initialised (handrecovery.js).
+      if (!recovery && opts.handsUrl) {
+        recovery = await root.slrweb.hands.createHandRecovery({ baseUrl: opts.handsUrl });
+      }
       const loaded = once(video, "loadeddata");
       video.src = url;
       await loaded;

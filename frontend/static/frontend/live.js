@@ -3,8 +3,10 @@
 // "Stop" asks for the result of everything sent; "Save as a job" makes a landmarks-only job (or,
 // with "Also keep the video", uploads the recording made meanwhile as an ordinary video job).
 //
-// A frame is one binary message: Float32Array [time in ms since the first frame, then 543 points
-// x, y, z] (recognition/live.py). `slrweb.live.replay(clip)` sends recorded landmarks through
+// A frame is one binary message: Float32Array [time in ms since the first frame, the hands
+// recovered (0-3: 1 left, 2 right), then 543 points x, y, z] (recognition/live.py). For a
+// language whose jobs recover the hands Holistic lost, the camera path recovers them too
+// (handrecovery.js). `slrweb.live.replay(clip)` sends recorded landmarks through
 // the same path at their own pace (benchmarks, browsers without Holistic); `slrweb.live.log`
 // lists each sign with the page time it was drawn at (ms from the first frame), and counts the
 // frames sent (`sent`) and those with a hand in them (`hands`, camera only).
@@ -18,11 +20,12 @@ slrweb.live = (function () {
   const preview = $("live-preview"), status = $("live-status"), timeline = $("live-timeline");
   const startButton = $("live-start"), stopButton = $("live-stop"), saveButton = $("live-save");
   const keepVideo = $("live-keep-video"), glosses = $("live-glosses");
-  const VALUES = 1 + 543 * 3;
+  const VALUES = 2 + 543 * 3;
   const MAX_BUFFERED = 1 << 20;  // bytes waiting in the socket: beyond this, frames are skipped
   const log = [];
   let socket = null, ready = null, loading = null, running = false, t0 = null, lastMs = -Infinity;
   let stream = null, recorder = null, chunks = [], video = null, holistic = null, ended = false;
+  let recovery = null, recoveryUrl = "";
 
   const say = (text) => { status.textContent = text; };
 
@@ -88,12 +91,13 @@ slrweb.live = (function () {
     setButtons("stopped");
   }
 
-  function send(ms, points) {
+  function send(ms, points, recovered) {
     if (!socket || socket.readyState !== WebSocket.OPEN) return false;
     if (socket.bufferedAmount > MAX_BUFFERED || ms <= lastMs + 1000 / (2 * ready.fps)) return false;
     const frame = new Float32Array(VALUES);
     frame[0] = ms;
-    frame.set(points, 1);
+    frame[1] = recovered || 0;
+    frame.set(points, 2);
     socket.send(frame.buffer);
     lastMs = ms;
     log.sent = (log.sent || 0) + 1;
@@ -119,8 +123,11 @@ slrweb.live = (function () {
       const ms = t0 === null ? 0 : Math.round(now());
       if (t0 === null) t0 = performance.now();
       const frame = await holistic.landmarksFromFrame(preview);
+      const sides = recovery
+        ? await recovery.recover(preview, frame, preview.videoWidth, preview.videoHeight) : [];
       if (!running) break;
-      if (send(ms, frame.points) && (frame.presence[2] || frame.presence[3])) log.hands += 1;
+      const recovered = (sides.includes("left_hand") ? 1 : 0) + (sides.includes("right_hand") ? 2 : 0);
+      if (send(ms, frame.points, recovered) && (frame.presence[2] || frame.presence[3])) log.hands += 1;
       // Always through a timer, even when late: Holistic settles in promise callbacks alone, and
       // a loop of them would keep the page's events (Stop, socket messages) waiting.
       await new Promise((r) => setTimeout(r, Math.max(0, gap - (now() - ms))));
@@ -134,6 +141,14 @@ slrweb.live = (function () {
       say(t(gettext("Loading the landmark model…")));
       holistic = holistic || await slrweb.holistic.createHolistic({ baseUrl: card.dataset.vendor });
       holistic.reset();
+      // After Holistic (two MediaPipe solutions must not load at once): the hands it loses,
+      // recovered as this language's jobs do.
+      const url = slrweb.hands ? slrweb.hands.urlFor(card, slrweb.chosenLanguage()) : "";
+      if (url !== recoveryUrl) {
+        if (recovery) await recovery.close();
+        recovery = url ? await slrweb.hands.createHandRecovery({ baseUrl: url }) : null;
+        recoveryUrl = url;
+      }
       stream = await slrweb.camera.open();
       preview.srcObject = stream;
       await preview.play();

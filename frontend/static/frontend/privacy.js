@@ -17,18 +17,12 @@
     });
   }
 
-  // Whether the server's jobs of this language recover the hands Holistic lost (its models were
-  // trained so): the page then recovers them too, when the site serves MediaPipe Hands.
-  function recoversHands(language) {
-    const codes = (box.dataset.recoverLanguages || "").split(" ").filter(Boolean);
-    return !!box.dataset.handsUrl && codes.includes(language);
-  }
-
   // The landmarks of a video Blob as an .npz File named after it; onProgress(done, total) frames.
   async function landmarksFile(video, name, onProgress, language) {
     const clip = await slrweb.holistic.extractVideo(video, {
       baseUrl: box.dataset.holisticUrl, fps: Number(box.dataset.fps) || 0, onProgress,  // 0: every frame
-      handsUrl: recoversHands(language) ? box.dataset.handsUrl : "",
+      // The hands Holistic lost, recovered as the server's jobs of this language do (if so).
+      handsUrl: slrweb.hands.urlFor(box, language),
     });
     if (!clip.timestamps.length) throw new Error(t(gettext("no frame could be read")));
     const data = slrweb.npz.landmarksNpz(clip.points, clip.timestamps, clip.fps, clip.recovered);
@@ -55,5 +49,5 @@
         : t(gettext("Uploading the landmarks only… %(percent)s%"), { percent: p }), p);
     });
   };
-  slrweb.privacy = { active, landmarksFile, recoversHands };
+  slrweb.privacy = { active, landmarksFile };
 })();
