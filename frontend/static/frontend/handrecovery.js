@@ -13,7 +13,7 @@
 // Holistic has initialised (two MediaPipe solutions loading at once mix up their wasm).
 //
 // API:
-//   const recovery = await slrweb.hands.createHandRecovery({baseUrl});
+//   const recovery = await slrweb.hands.createHandRecovery({baseUrl, staticImages});
 //   const sides = await recovery.recover(image, frame, width, height);
 //     // frame: holistic.landmarksFromFrame's result (points changed in place, presence
 //     // updated); returns the sides filled, e.g. ["right_hand"]
@@ -114,8 +114,12 @@
     });
     await solution.initialize();
 
+    // staticImages (default): no tracking from one frame to the next, the server's static-image
+    // mode (a clip's landmarks must not depend on how it is read); false: Hands tracks the hand
+    // it found on the previous frame it read, as in a video (live mode).
+    const restart = opts.staticImages === undefined ? true : !!opts.staticImages;
     async function detect(image) {
-      solution.reset();  // no tracking from the previous frame: the server's static-image mode
+      if (restart) solution.reset();
       const results = new Promise((resolve) => { pending = resolve; });
       await solution.send({ image });
       const found = await results;

@@ -146,7 +146,7 @@ slrweb.live = (function () {
       const url = slrweb.hands ? slrweb.hands.urlFor(card, slrweb.chosenLanguage()) : "";
       if (url !== recoveryUrl) {
         if (recovery) await recovery.close();
-        recovery = url ? await slrweb.hands.createHandRecovery({ baseUrl: url }) : null;
+        recovery = url ? await slrweb.hands.createHandRecovery({ baseUrl: url, staticImages: false }) : null;
         recoveryUrl = url;
       }
       stream = await slrweb.camera.open();
