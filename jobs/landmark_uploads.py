@@ -21,8 +21,8 @@ import numpy as np
 
 from jobs import files
 from jobs.stages import StageError, check_duration
-from landmarks.hands import RECOVERED_KEY, SIDES, recovered_meta
-from landmarks.layout import NUM_POINTS, PARTS
+from landmarks.hands import RECOVERED_KEY, flagged_without_landmarks, recovered_meta
+from landmarks.layout import NUM_POINTS
 from landmarks.sequence import LandmarkSequence
 
 SUFFIXES = (".pose", ".npz")
@@ -115,13 +115,12 @@ def _recovered_hands(flags: Any, points: np.ndarray) -> np.ndarray | None:
             f"`recovered_hands` must be booleans of the shape (frames, 2): left and right hand "
             f"of each of the {len(points)} frames."
         )
-    for k, side in enumerate(SIDES):
-        present = ~np.isnan(points[:, PARTS[side], 0]).all(axis=1)
-        if (flags[:, k] & ~present).any():
-            raise InvalidLandmarks(
-                f"`recovered_hands` marks the {side.replace('_', ' ')} as recovered in a frame "
-                "where that hand has no landmarks."
-            )
+    wrong = flagged_without_landmarks(points, flags)
+    if wrong:
+        raise InvalidLandmarks(
+            f"`recovered_hands` marks the {wrong[0].replace('_', ' ')} as recovered in a frame "
+            "where that hand has no landmarks."
+        )
     return flags if flags.any() else None
 
 

@@ -82,18 +82,34 @@ def recovered_meta(timestamps: np.ndarray, flags: np.ndarray) -> dict[str, list[
             for k, side in enumerate(SIDES)}
 
 
+def recovered_flags(seq: Any) -> np.ndarray | None:
+    """The inverse of recovered_meta: (T, 2) bool, left and right, where the sequence's meta
+    lists a recovered hand; None when it lists none."""
+    recovered = seq.meta.get(RECOVERED_KEY) or {}
+    if not any(recovered.get(side) for side in SIDES):
+        return None
+    return np.stack([np.isin(seq.timestamps, np.asarray(recovered.get(side, []), np.float64))
+                     for side in SIDES], axis=1)
+
+
+def flagged_without_landmarks(points: np.ndarray, flags: np.ndarray) -> list[str]:
+    """The sides that `flags` ((T, 2) bool) mark as recovered in a frame of `points` ((T, 543,
+    3)) where that hand has no landmarks: flags from a client that cannot be true."""
+    return [side for k, side in enumerate(SIDES)
+            if (flags[:, k] & np.isnan(points[:, PARTS[side], 0]).all(axis=1)).any()]
+
+
 def as_trained(seq: Any, hand_recovery: bool) -> Any:
     """The sequence as a model trained with (True) or without (False) recovered hands reads it:
     without, the hands recover_hands filled are absent again (exactly what Holistic alone
     gives: Hands never feeds Holistic's tracking). A sequence with nothing recovered is
     returned as it is."""
-    recovered = seq.meta.get(RECOVERED_KEY) or {}
-    if hand_recovery or not any(recovered.get(side) for side in SIDES):
+    flags = None if hand_recovery else recovered_flags(seq)
+    if flags is None:
         return seq
     points = seq.points.copy()
-    for side in SIDES:
-        hit = np.isin(seq.timestamps, np.asarray(recovered.get(side, []), np.float64))
-        points[hit, PARTS[side]] = np.nan
+    for k, side in enumerate(SIDES):
+        points[flags[:, k], PARTS[side]] = np.nan
     out = type(seq).from_points(points, fps=seq.fps, timestamps=seq.timestamps)
     out.meta = {k: v for k, v in seq.meta.items() if k != RECOVERED_KEY}
     return out

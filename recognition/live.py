@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from landmarks.hands import RECOVERED_KEY, SIDES, recovered_meta
-from landmarks.layout import NUM_POINTS, PARTS
+from landmarks.hands import RECOVERED_KEY, flagged_without_landmarks, recovered_meta
+from landmarks.layout import NUM_POINTS
 from landmarks.sequence import LandmarkSequence
 
 FRAME_VALUES = 2 + NUM_POINTS * 3
@@ -80,11 +80,11 @@ def decode_frames(data: bytes, max_frames: int) -> tuple[np.ndarray, np.ndarray,
         raise LiveError("bad-recovered",
                         "A frame's recovered hands must be 0, 1 (left), 2 (right) or 3 (both).")
     recovered = np.stack([(marks.astype(np.int64) >> k) & 1 for k in range(2)], axis=1) > 0
-    for k, side in enumerate(SIDES):
-        if (recovered[:, k] & np.isnan(points[:, PARTS[side], 0]).all(axis=1)).any():
-            raise LiveError("bad-recovered",
-                            f"A frame marks the {side.replace('_', ' ')} as recovered without "
-                            "its landmarks.")
+    wrong = flagged_without_landmarks(points, recovered)
+    if wrong:
+        raise LiveError("bad-recovered",
+                        f"A frame marks the {wrong[0].replace('_', ' ')} as recovered without "
+                        "its landmarks.")
     return stamps.astype(np.float64) / 1000.0, points.copy(), recovered
 
 

@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from landmarks.hands import RECOVERED_KEY, SIDES
+from landmarks.hands import recovered_flags
 from landmarks.sequence import LandmarkSequence
 
 FORMAT_VERSION = 1
@@ -28,12 +28,8 @@ def save_npz(sequence: LandmarkSequence, path: str | os.PathLike[str] | BinaryIO
         with open(path, "wb") as handle:
             save_npz(sequence, handle)
         return
-    extra = {}
-    recovered = sequence.meta.get(RECOVERED_KEY)
-    if recovered and any(recovered.get(side) for side in SIDES):
-        extra["recovered_hands"] = np.stack(
-            [np.isin(sequence.timestamps, np.asarray(recovered.get(side, []), np.float64))
-             for side in SIDES], axis=1)
+    flags = recovered_flags(sequence)
+    extra = {} if flags is None else {"recovered_hands": flags}
     np.savez_compressed(
         path,
         points=sequence.points.astype(np.float32, copy=False),
