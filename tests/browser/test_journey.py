@@ -161,7 +161,12 @@ def test_result_draws_the_skeleton_over_the_video(page, journey, shoot):
     assert ink["leftHand"] + ink["rightHand"] > 50, ink  # a hand is signing
     # The skeleton follows the video: another moment, another drawing.
     first = page.evaluate("document.getElementById('overlay').toDataURL()")
-    seek(page, 2.2)
+    # Midway between two stored frames: a seek onto a frame's own timestamp may present either
+    # neighbour (the presented frame's media time, which the overlay draws, can be a hair early).
+    seek(page, page.evaluate("""() => {
+      const ts = slrweb.result.overlay.data.timestamps, k = slrweb.Overlay.frameAt(ts, 2.2);
+      return (ts[k] + ts[k + 1]) / 2;
+    }"""))
     assert page.evaluate("document.getElementById('overlay').toDataURL()") != first
     assert page.evaluate("slrweb.result.overlay.lastFrame") == page.evaluate(
         "slrweb.Overlay.frameAt(slrweb.result.overlay.data.timestamps, "
