@@ -16,8 +16,8 @@ configuration as --new trained on every SILFA frame (its real-clip numbers are n
 ones; --new, trained on the block split, gives those).
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/bench_fingerspelling.py \
-        --old OLD_BUNDLE --new models/fingerspelling-ase-text --out var/bench/fingerspelling.json
-    (... --new BLOCK_SPLIT_BUNDLE --ship models/fingerspelling-ase-text --write-reader)
+        --old OLD_BUNDLE --new models/fingerspelling-ase-transformer --out var/bench/fingerspelling.json
+    (... --new BLOCK_SPLIT_BUNDLE --ship models/fingerspelling-ase-transformer --write-reader)
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def write_card_section(bundle: Path, report: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", required=True, help="bundle before this change")
-    parser.add_argument("--new", default=str(ROOT / "models" / "fingerspelling-ase-text"))
+    parser.add_argument("--new", default=str(ROOT / "models" / "fingerspelling-ase-transformer"))
     parser.add_argument("--ship", help="the bundle to ship: the same configuration as --new "
                         "trained on every SILFA frame (read with --new's reader; its card and "
                         "config get --write-reader's section instead of --new's)")

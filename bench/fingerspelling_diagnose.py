@@ -7,7 +7,7 @@ all?), (4) the whole clip at 15 fps (every other frame: what a job extracts), (5
 in one window (no windowing). Letters-only CER throughout (no pauses between words in a clip):
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/fingerspelling_diagnose.py \
-        --bundle models/fingerspelling-ase-text
+        --bundle models/fingerspelling-ase-transformer
 """
 
 from __future__ import annotations

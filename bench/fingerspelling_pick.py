@@ -11,7 +11,7 @@ dev phrases with that landmark jitter instead of SynthesisConfig's default:
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/fingerspelling_pick.py \\
         --bundle RUN/bundle --snapshots SNAPSHOT_DIR
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/fingerspelling_pick.py \\
-        --bundle models/fingerspelling-ase-text --bundle CANDIDATE [--synth-noise 0.01]
+        --bundle models/fingerspelling-ase-transformer --bundle CANDIDATE [--synth-noise 0.01]
 """
 
 from __future__ import annotations

@@ -149,13 +149,16 @@ def read_bundle(path: str | Path) -> Bundle:
             raise BundleError(f"bundle lists {name} but the file is missing")
     if not (root / WEIGHTS).is_file():
         raise BundleError(f"bundle is missing {WEIGHTS}")
+    config = _read_json(root / CONFIG)
     vocabulary: list[str] = []
     if task == "isolated":
         if not (root / VOCAB).is_file():
             raise BundleError(f"an isolated bundle needs {VOCAB}")
         vocabulary = _read_lines(root / VOCAB)
     else:
-        if task in TEXT_TASKS and not (root / SPM).is_file():
+        # A letters speller (config "speller": translation.ml.letterspeller) spells letters
+        # and needs no SentencePiece model; every other text model writes pieces.
+        if task in TEXT_TASKS and "speller" not in config and not (root / SPM).is_file():
             raise BundleError(f"a {task} bundle needs {SPM}")
         if (root / GLOSSES).is_file():
             vocabulary = _read_lines(root / GLOSSES)
@@ -165,7 +168,7 @@ def read_bundle(path: str | Path) -> Bundle:
         task=task,
         language=str(manifest.get("language", "")),
         name=str(manifest.get("name", root.name)),
-        config=_read_json(root / CONFIG),
+        config=config,
         metrics=_read_json(root / METRICS) if (root / METRICS).is_file() else {},
         vocabulary=vocabulary,
         card=card,

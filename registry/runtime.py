@@ -20,7 +20,8 @@ from django.conf import settings
 PREDICTOR_CLASSES = {
     "isolated": "recognition.ml.infer:IsolatedPredictor",
     "translation": "translation.ml.infer:TranslationPredictor",
-    "fingerspelling": "translation.ml.infer:TranslationPredictor",
+    # A landmarks->text translator or a letters speller (the bundle's config tells which).
+    "fingerspelling": "translation.ml.letterspeller:Fingerspeller",
     "continuous": "translation.ml.continuous.infer:ContinuousPredictor",
     # The embedding alone; recognition.enrollment adds the language's enrolled signs.
     "embedding": "recognition.ml.enroll:EnrolledPredictor",

@@ -24,6 +24,7 @@ OVERRIDES = {
     "epochs": ("train", "epochs"), "steps_per_epoch": ("train", "steps_per_epoch"),
     "batch_size": ("train", "batch_size"), "lr": ("train", "lr"), "seed": ("train", "seed"),
     "split": ("train", "split"), "clip_max": ("train", "clip_max"),
+    "val_block": ("train", "val_block"), "test_block": ("train", "test_block"),
     "d_model": ("model", "d_model"), "layers": ("model", "n_layers"),
     "heads": ("model", "n_heads"), "cross_modal": ("model", "cross_modal"),
     "cross_modal_heads": ("model", "cross_modal_heads"), "velocity": ("model", "velocity"),
@@ -92,7 +93,7 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
     for flag, kind in (("epochs", int), ("steps-per-epoch", int), ("batch-size", int),
                        ("lr", float), ("seed", int), ("d-model", int), ("layers", int),
                        ("heads", int), ("cross-modal-heads", int), ("clip-max", int),
-                       ("mirror-prob", float)):
+                       ("mirror-prob", float), ("val-block", int), ("test-block", int)):
         tr.add_argument(f"--{flag}", type=kind)
     tr.add_argument("--split", choices=("blocks", "sequences", "none"))
     for flag in ("cross-modal", "velocity", "dominant-hand", "hand-location"):

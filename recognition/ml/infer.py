@@ -23,7 +23,7 @@ import torch
 
 from landmarks.hands import as_trained
 from landmarks.sequence import LandmarkSequence
-from mlcore.bundle import read_bundle
+from mlcore.bundle import Bundle, read_bundle
 from mlcore.predictors import PREDICTORS
 from recognition.ml.augment import resample_time
 from recognition.ml.config import IsolatedConfig
@@ -65,7 +65,13 @@ class IsolatedPredictor:
         bundle = read_bundle(root)
         if bundle.task != "isolated":
             raise ValueError(f"{root} is a {bundle.task} bundle, not an isolated one")
-        config = IsolatedConfig.from_dict(bundle.config)
+        return cls.from_parts(bundle, IsolatedConfig.from_dict(bundle.config), device)
+
+    @classmethod
+    def from_parts(cls, bundle: Bundle, config: IsolatedConfig,
+                   device: str = "cpu") -> IsolatedPredictor:
+        """The predictor of a read bundle whose config the caller parsed (a bundle of another
+        task that carries an isolated model, e.g. translation.ml.letterspeller's)."""
         if config.model.num_classes != len(bundle.vocabulary):
             raise ValueError("bundle vocabulary and model disagree on the number of classes")
         model = IsolatedSignTransformer(config.model)

@@ -43,7 +43,7 @@ def main(shared_data: Path) -> dict[str, object]:
     seq = LandmarkSequence.from_points(
         spelled_landmarks(shared_data, letters.config.train, "CUBA"), fps=15.0)
     spotted = letters.recognize(seq, top_k=3)
-    speller = TranslationPredictor.from_bundle(REPO / "models" / "fingerspelling-ase-text")
+    speller = TranslationPredictor.from_bundle(REPO / "models" / "fingerspelling-ase-transformer")
     glosser = ContinuousPredictor.from_bundle(REPO / "models" / "ase-continuous-glosses")
     phoenix = TranslationPredictor.from_bundle(REPO / "models" / "phoenix-gloss2text")
     dev = shared_data / "translation" / "phoenix2014T_text" / "phoenix2014T.dev.gloss"

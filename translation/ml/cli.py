@@ -1,5 +1,5 @@
 """`slrweb` subcommands of the translator: train-spm, train-translation, evaluate-translation,
-translate-text. Heavy imports happen inside the handlers so that `slrweb --help` stays fast."""
+ensemble-translation, speller-bundle, translate-text. Heavy imports happen inside the handlers so that `slrweb --help` stays fast."""
 
 from __future__ import annotations
 
@@ -58,6 +58,21 @@ def register(subparsers: Any) -> None:
     p.add_argument("--card-note", default="", help="extra paragraph for the card's Notes")
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(func=cmd_ensemble_translation)
+
+    p = subparsers.add_parser(
+        "speller-bundle",
+        help="a fingerspelling bundle that reads letters by spotting them with an isolated "
+             "letters bundle (translation.ml.letterspeller)")
+    p.add_argument("--letters", required=True, help="isolated letters bundle folder")
+    p.add_argument("--out", required=True, help="bundle folder to write")
+    p.add_argument("--name", required=True, help="bundle name, e.g. fingerspelling-ase-text")
+    p.add_argument("--pause-seconds", type=float, default=None,
+                   help="a gap between letters at least this long is a word space (default: "
+                        "translation.ml.letterspeller.SpellerConfig)")
+    p.add_argument("--measured", action="append", default=[],
+                   help="bench/bench_speller_readers.py --out report for the card (repeatable)")
+    p.add_argument("--card-note", default="", help="extra paragraph for the card's Notes")
+    p.set_defaults(func=cmd_speller_bundle)
 
     p = subparsers.add_parser("translate-text",
                               help="translate gloss lines: one output line per input line")
@@ -228,6 +243,38 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
     if args.hyp_out:
         Path(args.hyp_out).write_text("\n".join(hyps) + "\n")
     print(json.dumps(metrics, indent=2))
+    return 0
+
+
+def cmd_speller_bundle(args: argparse.Namespace) -> int:
+    from mlcore.bundle import BundleError, read_bundle
+    from translation.ml.letterspeller import SpellerConfig, speller_card, write_speller_bundle
+    from translation.ml.pipeline import command_line
+
+    measured = [json.loads(Path(m).read_text()) for m in args.measured]
+    try:
+        source = read_bundle(args.letters)
+    except BundleError as e:
+        print(f"speller-bundle: {e}", file=sys.stderr)
+        return 2
+    pause = {} if args.pause_seconds is None else {"pause_seconds": args.pause_seconds}
+    settings = SpellerConfig.from_dict({**pause, "source": source.name})
+    card = speller_card(args.name, args.letters, settings, measured, command_line(args),
+                        args.card_note)
+    metrics: dict[str, Any] = {"letters_bundle": source.name, "letters_metrics": source.metrics}
+    if measured:
+        metrics["real_clips"] = [
+            {"clips": m["clips"], "pause_frames": m.get("pause_frames", 0),
+             "references": m["references"], "held_out_by": m["letters_held_out_by"],
+             "cer": {reader: {k: v for k, v in r.items() if k != "readings"}
+                     for reader, r in m["readers"].items()}} for m in measured]
+    try:
+        out = write_speller_bundle(args.letters, args.out, settings=settings, name=args.name,
+                                   card=card, metrics=metrics)
+    except BundleError as e:
+        print(f"speller-bundle: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}", file=sys.stderr)
     return 0
 
 

@@ -99,3 +99,27 @@ def test_bundle_round_trip_gives_the_same_probabilities(tmp_path: Path,
         expected = predict_clips(fitted.model, clips)
     np.testing.assert_allclose(predictor.probabilities([c for c, _ in clips]), expected,
                                atol=1e-5)
+
+
+def test_held_out_blocks_are_chosen_on_the_command_line(tmp_path: Path) -> None:
+    """--val-block/--test-block move the held-out blocks (e.g. to the end of each run, where
+    the fingerspeller holds out: bench/bench_speller_readers.py); the config file is the rest."""
+    import argparse
+
+    from recognition.ml.cli import build_config, register
+    from recognition.ml.data import block_split
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    config = Path("recognition/ml/configs/silfa-letters.json")
+    args = parser.parse_args(["train-isolated", "--config", str(config), "--data-format",
+                              "frames", "--data", "x", "--out", str(tmp_path / "b"),
+                              "--val-block", "4", "--test-block", "3"])
+    cfg = build_config(args)
+    assert (cfg.train.val_block, cfg.train.test_block) == (4, 3)
+    assert block_split(50, cfg.train) == {"train": [(0, 10), (10, 20), (20, 29)],
+                                          "val": [(40, 50)], "test": [(30, 40)]}
+    default = build_config(parser.parse_args(["train-isolated", "--config", str(config),
+                                              "--data-format", "frames", "--data", "x",
+                                              "--out", str(tmp_path / "b")]))
+    assert (default.train.val_block, default.train.test_block) == (1, 3)

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="module")
 def speller() -> TranslationPredictor:
-    return TranslationPredictor.from_bundle(REPO / "models" / "fingerspelling-ase-text")
+    return TranslationPredictor.from_bundle(REPO / "models" / "fingerspelling-ase-transformer")
 
 
 @pytest.fixture(scope="module")

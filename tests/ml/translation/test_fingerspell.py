@@ -206,7 +206,7 @@ def test_bundle_reads_short_held_out_spelled_phrases(shared_data: Path) -> None:
     from translation.ml.fingerspell import heldout_phrases
     from translation.ml.infer import TranslationPredictor
 
-    predictor = TranslationPredictor.from_bundle(REPO / "models" / "fingerspelling-ase-text")
+    predictor = TranslationPredictor.from_bundle(REPO / "models" / "fingerspelling-ase-transformer")
     args = argparse.Namespace(isolated_dir=str(shared_data / "isolated"), heldout_fraction=0.15,
                               words=None, dev_sequences=1)
     phrases = heldout_phrases(args, 2, count=12)
@@ -240,7 +240,7 @@ def test_synth_noise_reaches_the_synthesis_and_the_bundle_config(
                                "local", "cabal", "alba", "bolo", "loco", "boca", "labo", "calc"]))
     base = ["train-translation", "--input-kind", "landmarks", "--out", str(tmp_path / "b"),
             "--name", "t", "--isolated-dir", str(tmp_path), "--words", str(words),
-            "--spm-model", str(REPO / "models" / "fingerspelling-ase-text" / "spm.model"),
+            "--spm-model", str(REPO / "models" / "fingerspelling-ase-transformer" / "spm.model"),
             "--dev-sequences", "2", "--sequences-per-epoch", "2", "--heldout-fraction", "0.2"]
     parser = build_parser()
     assert fingerspell.synthesis_config(parser.parse_args(base)) == SynthesisConfig()
