@@ -34,6 +34,7 @@ import torch
 from bench_fingerspelling import SHARED, clip_words  # (sets sys.path)
 from benchlib import extraction_cache
 from fingerspelling_clips import extract_frames, heldout_frames, letter_frames
+from landmarks.sequence import LandmarkSequence
 from mlcore.bundle import read_bundle
 from recognition.ml.config import IsolatedConfig
 from recognition.ml.infer import IsolatedPredictor
@@ -76,6 +77,14 @@ def pause_picture() -> Path:
     return path
 
 
+def every_nth(seq: LandmarkSequence, n: int) -> LandmarkSequence:
+    """Every n-th frame with its own timestamp (and the meta: recovered hands stay marked)."""
+    if n == 1:
+        return seq
+    return LandmarkSequence(points=seq.points[::n], presence=seq.presence[::n],
+                            timestamps=seq.timestamps[::n], fps=seq.fps / n, meta=dict(seq.meta))
+
+
 def spotted(predictor: IsolatedPredictor, seq: Any) -> str:
     return "".join(s["topk"][0]["gloss"] for s in predictor.recognize(seq)["segments"]).lower()
 
@@ -93,6 +102,9 @@ def main() -> None:
                         help="frames of an empty grey picture between words (a pause with the "
                              "signer out of view): the references then have spaces and the "
                              "report adds the CER with spaces")
+    parser.add_argument("--every", type=int, default=1,
+                        help="read every N-th frame (2: the 15 fps a job reads from these 30 fps "
+                             "clips, SLRWEB_EXTRACT_FPS)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -111,7 +123,7 @@ def main() -> None:
     for k in range(args.clips):
         words = clip_words(args.seed + k, test_words)
         paths = [p for w in words for p in [*pause, *(p for c in w.upper() for p in frames[c])]]
-        seq = extract_frames([*paths, *pause], 30.0, 1)
+        seq = every_nth(extract_frames([*paths, *pause], 30.0, 1), args.every)
         refs.append("".join(words).lower())
         spaced.append(" ".join(words).lower())
         for name, reader in readers.items():
@@ -122,7 +134,7 @@ def main() -> None:
                 hyps[name].append(spotted(reader, seq))
         print(refs[-1], *(hyps[n][-1] for n in readers), sep=" | ", flush=True)
     report = {
-        "clips": args.clips, "seed": args.seed, "letters_held_out_by": args.letters[0],
+        "clips": args.clips, "seed": args.seed, "every": args.every, "letters_held_out_by": args.letters[0],
         "frames_per_letter": {c: len(v) for c, v in frames.items()},
         "references": refs,
         "readers": {name: {"letters_only_cer": round(char_error_rate(h, refs), 4),

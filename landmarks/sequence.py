@@ -66,6 +66,29 @@ class LandmarkSequence:
                                 timestamps=self.timestamps[keep], fps=self.fps,
                                 meta=dict(self.meta))
 
+    def upsampled(self, factor: int) -> LandmarkSequence:
+        """The clip at `factor` times its frame rate: `factor - 1` frames between two frames,
+        each point interpolated linearly where both frames have it, else the earlier frame's
+        (a part never blends into NaN); timestamps interpolated, meta kept (recovered hands stay
+        marked on the frames they were found in). For a model whose windows count frames at a
+        higher rate than the clip was read at."""
+        if factor <= 1 or len(self) < 2:
+            return self
+        a, b = self.points[:-1], self.points[1:]
+        both = ~np.isnan(a) & ~np.isnan(b)
+        n = (len(self) - 1) * factor + 1
+        points = np.empty((n, *self.points.shape[1:]), dtype=np.float32)
+        presence = np.empty((n, self.presence.shape[1]), dtype=bool)
+        times = np.empty(n, dtype=np.float64)
+        for j in range(factor):
+            w = j / factor
+            points[j:n - 1:factor] = np.where(both, (1 - w) * a + w * b, a)
+            presence[j:n - 1:factor] = self.presence[:-1]
+            times[j:n - 1:factor] = (1 - w) * self.timestamps[:-1] + w * self.timestamps[1:]
+        points[-1], presence[-1], times[-1] = self.points[-1], self.presence[-1], self.timestamps[-1]
+        return LandmarkSequence(points=points, presence=presence, timestamps=times,
+                                fps=self.fps * factor, meta=dict(self.meta))
+
     def part(self, name: str) -> np.ndarray:
         """(T, n_points, 3) view of one part."""
         return self.points[:, PARTS[name]]

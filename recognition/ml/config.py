@@ -146,6 +146,11 @@ class SpottingConfig(Config):
     # than that gloss, splits the run in two when both sides last min_hold_ratio x the gloss's
     # expected hold: the release and re-forming of a double letter (0 = never).
     dip_prob: float = 0.0
+    # The frame rate the windows were trained at (SILFA's letter videos: 30 fps). A clip read at
+    # a lower rate (jobs and `slrweb recognize` extract 15 fps) is first upsampled by the
+    # nearest whole factor (LandmarkSequence.upsampled), so that a window of `window` frames
+    # spans the time it was trained on. 0: read every clip at its own rate.
+    fps: float = 0.0
 
 
 @dataclass(frozen=True)

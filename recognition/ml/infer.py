@@ -113,6 +113,8 @@ class IsolatedPredictor:
         """Sliding-window sign spotting: segments with start/end seconds and top-k glosses."""
         spot = self.config.spotting
         seq = as_trained(seq, self.config.features.hand_recovery)
+        if spot.fps and seq.fps:  # windows count frames at the rate they were trained at
+            seq = seq.upsampled(round(spot.fps / seq.fps))
         if len(seq) == 0:
             if on_progress is not None:
                 on_progress(100)

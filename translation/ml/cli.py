@@ -69,6 +69,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--pause-seconds", type=float, default=None,
                    help="a gap between letters at least this long is a word space (default: "
                         "translation.ml.letterspeller.SpellerConfig)")
+    p.add_argument("--fps", type=float, default=None,
+                   help="spotting.fps: the rate the letters were trained at, slower clips are "
+                        "upsampled to it (default: the letters bundle's; 0: never)")
     p.add_argument("--measured", action="append", default=[],
                    help="bench/bench_speller_readers.py --out report for the card (repeatable)")
     p.add_argument("--card-note", default="", help="extra paragraph for the card's Notes")
@@ -259,8 +262,9 @@ def cmd_speller_bundle(args: argparse.Namespace) -> int:
         return 2
     pause = {} if args.pause_seconds is None else {"pause_seconds": args.pause_seconds}
     settings = SpellerConfig.from_dict({**pause, "source": source.name})
-    card = speller_card(args.name, args.letters, settings, measured, command_line(args),
-                        args.card_note)
+    fps = args.fps if args.fps is not None else source.config.get("spotting", {}).get("fps", 0)
+    card = speller_card(args.name, args.letters, settings, float(fps or 0), measured,
+                        command_line(args), args.card_note)
     metrics: dict[str, Any] = {"letters_bundle": source.name, "letters_metrics": source.metrics}
     if measured:
         metrics["real_clips"] = [
@@ -270,7 +274,7 @@ def cmd_speller_bundle(args: argparse.Namespace) -> int:
                      for reader, r in m["readers"].items()}} for m in measured]
     try:
         out = write_speller_bundle(args.letters, args.out, settings=settings, name=args.name,
-                                   card=card, metrics=metrics)
+                                   card=card, metrics=metrics, spotting_fps=args.fps)
     except BundleError as e:
         print(f"speller-bundle: {e}", file=sys.stderr)
         return 2

@@ -108,7 +108,7 @@ class LetterSpeller:
         each letter and space in order once the clip is read; `beam_size` is accepted for the
         translator's interface and unused (spotting has no beam)."""
         del beam_size
-        found = self.letters.recognize(seq, top_k=1)["segments"]
+        found = self.letters.recognize(seq, top_k=1)["segments"]  # (spotting.fps: upsampled)
         letters = spelled(found, self.settings.pause_seconds)
         tokens = [{"piece": labels_text([e["label"]]) or " ",
                    "logprob": round(math.log(max(e["prob"], 1e-12)), 4),
@@ -133,20 +133,25 @@ class Fingerspeller:
 
 
 def write_speller_bundle(letters_dir: str | Path, out: str | Path, *, settings: SpellerConfig,
-                         name: str, card: ModelCard, metrics: dict[str, Any]) -> Path:
+                         name: str, card: ModelCard, metrics: dict[str, Any],
+                         spotting_fps: float | None = None) -> Path:
     """A letters-speller bundle from an isolated letters bundle: its weights, vocabulary and
-    config (plus the speller section), under the fingerspelling task."""
+    config (plus the speller section; `spotting_fps` replaces its spotting.fps), under the
+    fingerspelling task."""
     source = read_bundle(letters_dir)
     if source.task != "isolated":
         raise BundleError(f"{letters_dir} is a {source.task} bundle, not an isolated letters one")
-    config = LetterSpellerConfig.from_dict({**source.config, "name": name,
+    spotting = dict(source.config.get("spotting", {}))
+    if spotting_fps is not None:
+        spotting["fps"] = spotting_fps
+    config = LetterSpellerConfig.from_dict({**source.config, "name": name, "spotting": spotting,
                                             "speller": settings.to_dict()})
     return write_bundle(out, task=TASK, language=source.language, name=name,
                         config=config.to_dict(), state_dict=source.load_state_dict(),
                         metrics=metrics, card=card.render(), vocabulary=source.vocabulary)
 
 
-def speller_card(name: str, letters_dir: str | Path, settings: SpellerConfig,
+def speller_card(name: str, letters_dir: str | Path, settings: SpellerConfig, spotting_fps: float,
                  measured: list[dict[str, Any]], command: str, note: str = "") -> ModelCard:
     """The card of a letters speller: what it is, the readings measured against the translator
     (bench/bench_speller_readers.py reports, if given) and the letters bundle's own card."""
@@ -157,16 +162,22 @@ def speller_card(name: str, letters_dir: str | Path, settings: SpellerConfig,
                  "spots letters with their times (as `slrweb recognize` does; no-sign class, "
                  "Viterbi segmentation, double letters from a hold or a dip) and a gap of at "
                  f"least {settings.pause_seconds} s between two letters is a word space. "
+                 + (f"A clip read below {spotting_fps:g} fps (the letter videos' rate) is "
+                    "upsampled to it first (spotting.fps). " if spotting_fps else "") +
                  "Serves the fingerspelling task: `slrweb translate VIDEO --model` and the ase "
                  "chain's spelled spans."),
         commands=[command])
     for report in measured:
-        pause = report.get("pause_frames", 0)
+        pause, every = report.get("pause_frames", 0), report.get("every", 1)
         how = (f"{pause} frames of an empty picture between words (a pause), so CER counts the "
                "spaces too" if pause else "no pause between words, so letters-only CER "
                "(spaces removed) is the score")
-        card.add(f"Results (bench/bench_speller_readers.py, {'pauses' if pause else 'no pauses'})",
-                 f"{report['clips']} real clips of six held-out words in a row, {how}. Each "
+        rate = ("every frame (30 fps)" if every == 1 else
+                f"every {every}th frame ({30 / every:g} fps; a job reads 15 fps)")
+        card.add(f"Results (bench/bench_speller_readers.py, {'pauses' if pause else 'no pauses'}, "
+                 f"{30 / every:g} fps)",
+                 f"{report['clips']} real clips of six held-out words in a row, read at {rate}; "
+                 f"{how}. Each "
                  "letter's frames are cut from the SILFA letter videos where both kinds of "
                  f"reader held them out ({report['letters_held_out_by']}: the letters classifier's "
                  "configuration trained with the blocks at the end of each letter video held "

@@ -4,6 +4,7 @@ kind a bundle holds, and a real clip read with a word space where the signer pau
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -49,7 +50,7 @@ def test_a_gap_of_at_least_the_pause_is_a_word_space() -> None:
 def speller_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("speller") / "fs-letters"
     assert main(["speller-bundle", "--letters", str(LETTERS), "--out", str(out),
-                 "--name", "fs-letters", "--pause-seconds", "0.5"]) == 0
+                 "--name", "fs-letters", "--pause-seconds", "0.5", "--fps", "30"]) == 0
     return out
 
 
@@ -60,7 +61,9 @@ def test_the_bundle_is_the_letters_model_under_the_fingerspelling_task(
     assert bundle.vocabulary == source.vocabulary
     config = LetterSpellerConfig.from_dict(bundle.config)  # strict: unknown keys refused
     assert config.speller == SpellerConfig(pause_seconds=0.5, source="silfa-letters")
-    assert config.spotting == LetterSpellerConfig.from_dict(source.config).spotting
+    source_spotting = LetterSpellerConfig.from_dict(source.config).spotting
+    assert config.spotting == dataclasses.replace(source_spotting, fps=30.0)  # --fps
+    assert "upsampled" in bundle.card
     assert "fs-letters" in bundle.card and "silfa-letters" in bundle.card
     assert "slrweb speller-bundle" in bundle.card
     assert not (speller_bundle / "spm.model").exists()  # it writes no pieces
@@ -116,7 +119,7 @@ def test_a_real_clip_reads_as_the_letters_spotted_with_a_space_at_the_pause(
     speller = LetterSpeller.from_bundle(speller_bundle)
     streamed: list[str] = []
     out = speller.translate(seq, on_token=lambda piece, _lp: streamed.append(piece))
-    spotted = letters.recognize(seq, top_k=1)["segments"]
+    spotted = letters.recognize(seq.upsampled(2), top_k=1)["segments"]  # read at 30 fps
     assert out["text"].replace(" ", "") == "".join(s["topk"][0]["gloss"] for s in spotted).lower()
     words = out["text"].split(" ")
     assert len(words) == 2 and words[0] == "cab"  # (held-out frames: LOW may lose a letter)
@@ -124,6 +127,25 @@ def test_a_real_clip_reads_as_the_letters_spotted_with_a_space_at_the_pause(
     assert [t["piece"] for t in out["tokens"]] == streamed
     pause = out["tokens"][len(words[0])]
     assert pause["piece"] == " " and pause["end"] - pause["start"] >= 0.5
-    # The space is where the signer rested, not anywhere else between letters.
-    assert pause_from - 0.3 <= pause["start"] and pause["end"] <= pause_to + 0.3
+    # The space spans the signer's rest, from the last letter before it to the next one read.
+    assert pause_from - 0.3 <= pause["start"] <= pause_from + 0.3 and pause["end"] >= pause_to
+    assert pause["end"] == out["tokens"][len(words[0]) + 1]["start"]
     json.dumps(out, allow_nan=False)  # what a job stores
+
+
+def test_a_clip_read_below_the_training_rate_is_upsampled_first(speller_bundle: Path,
+                                                                 shared_data: Path) -> None:
+    """A job reads 15 fps; the letters' windows count frames of the 30 fps letter videos."""
+    letters = IsolatedPredictor.from_bundle(LETTERS)
+    runs = load_runs("gislr", shared_data / "isolated" / "silfa_fingerspelling")
+    held = held_out_letters(runs, letters.config.train)
+    rest = hands_out_of_view(held["B"][0], frames=8)
+    seq = LandmarkSequence.from_points(
+        np.concatenate([rest, *(held[c] for c in "CAB"), rest]), fps=15.0)
+    speller = LetterSpeller.from_bundle(speller_bundle)
+    assert speller.letters.config.spotting.fps == 30.0
+    read = speller.translate(seq)["text"]
+    at_30 = letters.recognize(seq.upsampled(2), top_k=1)["segments"]
+    assert read == "".join(s["topk"][0]["gloss"] for s in at_30).lower() and read
+    at_30_clip = speller.translate(seq.upsampled(2))  # a 30 fps clip is read as it comes
+    assert at_30_clip["text"] == read
