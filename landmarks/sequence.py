@@ -67,27 +67,21 @@ class LandmarkSequence:
                                 meta=dict(self.meta))
 
     def upsampled(self, factor: int) -> LandmarkSequence:
-        """The clip at `factor` times its frame rate: `factor - 1` frames between two frames,
-        each point interpolated linearly where both frames have it, else the earlier frame's
-        (a part never blends into NaN); timestamps interpolated, meta kept (recovered hands stay
-        marked on the frames they were found in). For a model whose windows count frames at a
-        higher rate than the clip was read at."""
-        if factor <= 1 or len(self) < 2:
+        """The clip at `factor` times its frame rate, each frame shown `factor` times (at
+        timestamps spread over its frame interval), meta kept (recovered hands stay marked by
+        the frames' own timestamps). Repeated frames, not blended ones: a model trained with
+        speed augmentation by nearest frames (recognition.ml.augment.resample_time) has seen
+        repeats, never blends of two handshapes; on the letters' tuning words blends cost
+        double letters and read real-speed words worse (bench/RESULTS.md, 2026-11-27). For a
+        model whose windows count frames at a higher rate than the clip was read at."""
+        if factor <= 1 or len(self) == 0:
             return self
-        a, b = self.points[:-1], self.points[1:]
-        both = ~np.isnan(a) & ~np.isnan(b)
-        n = (len(self) - 1) * factor + 1
-        points = np.empty((n, *self.points.shape[1:]), dtype=np.float32)
-        presence = np.empty((n, self.presence.shape[1]), dtype=bool)
-        times = np.empty(n, dtype=np.float64)
-        for j in range(factor):
-            w = j / factor
-            points[j:n - 1:factor] = np.where(both, (1 - w) * a + w * b, a)
-            presence[j:n - 1:factor] = self.presence[:-1]
-            times[j:n - 1:factor] = (1 - w) * self.timestamps[:-1] + w * self.timestamps[1:]
-        points[-1], presence[-1], times[-1] = self.points[-1], self.presence[-1], self.timestamps[-1]
-        return LandmarkSequence(points=points, presence=presence, timestamps=times,
-                                fps=self.fps * factor, meta=dict(self.meta))
+        step = np.diff(self.timestamps, append=self.timestamps[-1] + 1.0 / (self.fps or 30.0))
+        offsets = np.arange(factor) / factor
+        times = (self.timestamps[:, None] + step[:, None] * offsets[None, :]).reshape(-1)
+        return LandmarkSequence(points=np.repeat(self.points, factor, axis=0),
+                                presence=np.repeat(self.presence, factor, axis=0),
+                                timestamps=times, fps=self.fps * factor, meta=dict(self.meta))
 
     def part(self, name: str) -> np.ndarray:
         """(T, n_points, 3) view of one part."""
