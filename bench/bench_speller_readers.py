@@ -28,15 +28,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from bench_fingerspelling import SHARED, clip_words  # (sets sys.path)
 from benchlib import extraction_cache
 from fingerspelling_clips import extract_frames, heldout_frames, letter_frames
-from landmarks.sequence import LandmarkSequence
+from fingerspelling_diagnose import cut
 from mlcore.bundle import read_bundle
 from recognition.ml.config import IsolatedConfig
+from recognition.ml.data import block_split
 from recognition.ml.infer import IsolatedPredictor
 from translation.ml.evaluate import char_error_rate
 from translation.ml.fingerspell import heldout_phrases
@@ -46,13 +46,11 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def held_blocks(n: int, train: Any) -> set[int]:
-    """Frame indices of a run of n frames in the letters bundle's validation and test blocks
-    (recognition.ml.data.block_split's edges)."""
+    """Frame indices of a run of n frames in the letters bundle's validation and test blocks."""
     if train.split != "blocks":
         raise SystemExit(f"the first --letters bundle must be block-split, not {train.split!r}")
-    edges = np.rint(np.linspace(0, n, train.n_blocks + 1)).astype(int)
-    return {i for k in (train.val_block, train.test_block) if 0 <= k < train.n_blocks
-            for i in range(int(edges[k]), int(edges[k + 1]))}
+    split = block_split(n, train)
+    return {i for a, b in split["val"] + split["test"] for i in range(a, b)}
 
 
 def held_by_both(letters_bundle: str) -> dict[str, list[Path]]:
@@ -75,14 +73,6 @@ def pause_picture() -> Path:
         size = Image.open(letter_frames(SHARED, "A")[0]).size
         Image.new("RGB", size, (128, 128, 128)).save(path, quality=95)
     return path
-
-
-def every_nth(seq: LandmarkSequence, n: int) -> LandmarkSequence:
-    """Every n-th frame with its own timestamp (and the meta: recovered hands stay marked)."""
-    if n == 1:
-        return seq
-    return LandmarkSequence(points=seq.points[::n], presence=seq.presence[::n],
-                            timestamps=seq.timestamps[::n], fps=seq.fps / n, meta=dict(seq.meta))
 
 
 def spotted(predictor: IsolatedPredictor, seq: Any) -> str:
@@ -123,7 +113,8 @@ def main() -> None:
     for k in range(args.clips):
         words = clip_words(args.seed + k, test_words)
         paths = [p for w in words for p in [*pause, *(p for c in w.upper() for p in frames[c])]]
-        seq = every_nth(extract_frames([*paths, *pause], 30.0, 1), args.every)
+        seq = extract_frames([*paths, *pause], 30.0, 1)
+        seq = cut(seq, 0, len(seq), args.every)
         refs.append("".join(words).lower())
         spaced.append(" ".join(words).lower())
         for name, reader in readers.items():

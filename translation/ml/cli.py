@@ -1,5 +1,6 @@
 """`slrweb` subcommands of the translator: train-spm, train-translation, evaluate-translation,
-ensemble-translation, speller-bundle, translate-text. Heavy imports happen inside the handlers so that `slrweb --help` stays fast."""
+ensemble-translation, speller-bundle, translate-text. Heavy imports happen inside the handlers
+so that `slrweb --help` stays fast."""
 
 from __future__ import annotations
 
@@ -251,20 +252,24 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
 
 def cmd_speller_bundle(args: argparse.Namespace) -> int:
     from mlcore.bundle import BundleError, read_bundle
-    from translation.ml.letterspeller import SpellerConfig, speller_card, write_speller_bundle
+    from translation.ml.letterspeller import (
+        SpellerConfig,
+        speller_card,
+        speller_config,
+        write_speller_bundle,
+    )
     from translation.ml.pipeline import command_line
 
     measured = [json.loads(Path(m).read_text()) for m in args.measured]
+    pause = {} if args.pause_seconds is None else {"pause_seconds": args.pause_seconds}
     try:
         source = read_bundle(args.letters)
+        settings = SpellerConfig.from_dict({**pause, "source": source.name})
+        config = speller_config(source, settings, args.name, args.fps)
     except BundleError as e:
         print(f"speller-bundle: {e}", file=sys.stderr)
         return 2
-    pause = {} if args.pause_seconds is None else {"pause_seconds": args.pause_seconds}
-    settings = SpellerConfig.from_dict({**pause, "source": source.name})
-    fps = args.fps if args.fps is not None else source.config.get("spotting", {}).get("fps", 0)
-    card = speller_card(args.name, args.letters, settings, float(fps or 0), measured,
-                        command_line(args), args.card_note)
+    card = speller_card(source, config, measured, command_line(args), args.card_note)
     metrics: dict[str, Any] = {"letters_bundle": source.name, "letters_metrics": source.metrics}
     if measured:
         metrics["real_clips"] = [
@@ -272,12 +277,7 @@ def cmd_speller_bundle(args: argparse.Namespace) -> int:
              "references": m["references"], "held_out_by": m["letters_held_out_by"],
              "cer": {reader: {k: v for k, v in r.items() if k != "readings"}
                      for reader, r in m["readers"].items()}} for m in measured]
-    try:
-        out = write_speller_bundle(args.letters, args.out, settings=settings, name=args.name,
-                                   card=card, metrics=metrics, spotting_fps=args.fps)
-    except BundleError as e:
-        print(f"speller-bundle: {e}", file=sys.stderr)
-        return 2
+    out = write_speller_bundle(source, args.out, config=config, card=card, metrics=metrics)
     print(f"wrote {out}", file=sys.stderr)
     return 0
 

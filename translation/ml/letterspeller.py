@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from landmarks.sequence import LandmarkSequence
-from mlcore.bundle import BundleError, read_bundle, write_bundle
+from mlcore.bundle import Bundle, BundleError, read_bundle, write_bundle
 from mlcore.card import ModelCard, table
 from mlcore.config import Config
 from mlcore.predictors import PREDICTORS
@@ -132,38 +132,41 @@ class Fingerspeller:
         return TranslationPredictor.from_bundle(path, device)
 
 
-def write_speller_bundle(letters_dir: str | Path, out: str | Path, *, settings: SpellerConfig,
-                         name: str, card: ModelCard, metrics: dict[str, Any],
-                         spotting_fps: float | None = None) -> Path:
-    """A letters-speller bundle from an isolated letters bundle: its weights, vocabulary and
-    config (plus the speller section; `spotting_fps` replaces its spotting.fps), under the
-    fingerspelling task."""
-    source = read_bundle(letters_dir)
+def speller_config(source: Bundle, settings: SpellerConfig, name: str,
+                   spotting_fps: float | None = None) -> LetterSpellerConfig:
+    """The config.json of a speller made from the isolated letters bundle `source`: its config
+    under `name`, plus the speller section (`spotting_fps` replaces its spotting.fps)."""
     if source.task != "isolated":
-        raise BundleError(f"{letters_dir} is a {source.task} bundle, not an isolated letters one")
+        raise BundleError(f"{source.path} is a {source.task} bundle, not an isolated letters one")
     spotting = dict(source.config.get("spotting", {}))
     if spotting_fps is not None:
         spotting["fps"] = spotting_fps
-    config = LetterSpellerConfig.from_dict({**source.config, "name": name, "spotting": spotting,
-                                            "speller": settings.to_dict()})
-    return write_bundle(out, task=TASK, language=source.language, name=name,
+    return LetterSpellerConfig.from_dict({**source.config, "name": name, "spotting": spotting,
+                                          "speller": settings.to_dict()})
+
+
+def write_speller_bundle(source: Bundle, out: str | Path, *, config: LetterSpellerConfig,
+                         card: ModelCard, metrics: dict[str, Any]) -> Path:
+    """A letters-speller bundle: the letters bundle's weights and vocabulary with `config`
+    (speller_config), under the fingerspelling task."""
+    return write_bundle(out, task=TASK, language=source.language, name=config.name,
                         config=config.to_dict(), state_dict=source.load_state_dict(),
                         metrics=metrics, card=card.render(), vocabulary=source.vocabulary)
 
 
-def speller_card(name: str, letters_dir: str | Path, settings: SpellerConfig, spotting_fps: float,
-                 measured: list[dict[str, Any]], command: str, note: str = "") -> ModelCard:
+def speller_card(source: Bundle, config: LetterSpellerConfig, measured: list[dict[str, Any]],
+                 command: str, note: str = "") -> ModelCard:
     """The card of a letters speller: what it is, the readings measured against the translator
     (bench/bench_speller_readers.py reports, if given) and the letters bundle's own card."""
-    source = read_bundle(letters_dir)
+    fps = config.spotting.fps
     card = ModelCard(
-        title=f"{name} (fingerspelling: letters spotted by {source.name})",
+        title=f"{config.name} (fingerspelling: letters spotted by {source.name})",
         summary=(f"Reads fingerspelling as text: the isolated letters classifier {source.name} "
                  "spots letters with their times (as `slrweb recognize` does; no-sign class, "
                  "Viterbi segmentation, double letters from a hold or a dip) and a gap of at "
-                 f"least {settings.pause_seconds} s between two letters is a word space. "
-                 + (f"A clip read below {spotting_fps:g} fps (the letter videos' rate) is "
-                    "upsampled to it first (spotting.fps). " if spotting_fps else "") +
+                 f"least {config.speller.pause_seconds} s between two letters is a word space. "
+                 + (f"A clip read below {fps:g} fps (the letter videos' rate) is "
+                    "upsampled to it first (spotting.fps). " if fps else "") +
                  "Serves the fingerspelling task: `slrweb translate VIDEO --model` and the ase "
                  "chain's spelled spans."),
         commands=[command])
