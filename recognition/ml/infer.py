@@ -23,7 +23,7 @@ import torch
 
 from landmarks.hands import as_trained
 from landmarks.sequence import LandmarkSequence
-from mlcore.bundle import Bundle, read_bundle
+from mlcore.bundle import Bundle
 from mlcore.predictors import PREDICTORS
 from recognition.ml.augment import resample_time
 from recognition.ml.config import IsolatedConfig
@@ -58,13 +58,10 @@ class IsolatedPredictor:
     @classmethod
     def from_bundle(cls, path: str | Path, device: str = "cpu") -> IsolatedPredictor:
         """Load (once per process: cached by folder, device and manifest time) a bundle."""
-        return PREDICTORS.get(path, device, cls._load)
+        return PREDICTORS.bundle(path, device, "isolated", cls._build)
 
     @classmethod
-    def _load(cls, root: Path, device: str) -> IsolatedPredictor:
-        bundle = read_bundle(root)
-        if bundle.task != "isolated":
-            raise ValueError(f"{root} is a {bundle.task} bundle, not an isolated one")
+    def _build(cls, bundle: Bundle, device: str) -> IsolatedPredictor:
         return cls.from_parts(bundle, IsolatedConfig.from_dict(bundle.config), device)
 
     @classmethod

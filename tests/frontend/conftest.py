@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 from registry.models import ModelVersion, SignLanguage
+from tests.users import alice, alice_client, bob, bob_client  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -17,32 +16,6 @@ def media(settings, tmp_path: Path) -> Path:
     settings.SLRWEB_LANDMARK_CACHE = tmp_path / "media" / "landmarks"
     settings.SLRWEB_ALLOW_ANONYMOUS = False
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def alice(db):  # noqa: ANN001
-    return get_user_model().objects.create_user("alice", password="a-long-password-1")
-
-
-@pytest.fixture
-def bob(db):  # noqa: ANN001
-    return get_user_model().objects.create_user("bob", password="a-long-password-2")
-
-
-def logged_in(user) -> Client:  # noqa: ANN001
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def alice_client(alice) -> Client:  # noqa: ANN001
-    return logged_in(alice)
-
-
-@pytest.fixture
-def bob_client(bob) -> Client:  # noqa: ANN001
-    return logged_in(bob)
 
 
 def add_language(code: str, name: str, active: bool = True) -> SignLanguage:

@@ -50,7 +50,7 @@ def test_language_choice_is_remembered_per_user(alice, alice_client, languages):
     )
     assert response.status_code == 200 and response.json() == {"language": "gsg"}
     assert Preference.objects.get(user=alice).language == "gsg"
-    from tests.frontend.conftest import logged_in
+    from tests.users import logged_in
 
     fresh = logged_in(alice)  # another browser: the choice comes from the user's row
     assert re.search(r'<option value="gsg" selected>', fresh.get("/").content.decode())

@@ -89,14 +89,13 @@ class LetterSpeller:
 
     @classmethod
     def from_bundle(cls, path: str | Path, device: str = "cpu") -> LetterSpeller:
-        return PREDICTORS.get(path, device, cls._load)
+        return PREDICTORS.bundle(path, device, TASK, cls._build)
 
     @classmethod
-    def _load(cls, root: Path, device: str) -> LetterSpeller:
-        bundle = read_bundle(root)
-        if bundle.task != TASK or not is_letter_speller(bundle.config):
-            raise ValueError(f"{root} is not a letters-speller bundle (a {bundle.task} bundle "
-                             "without a speller section)")
+    def _build(cls, bundle: Bundle, device: str) -> LetterSpeller:
+        if not is_letter_speller(bundle.config):
+            raise BundleError(f"{bundle.path} is a {TASK} bundle without a speller section: "
+                              "not a letters speller")
         config = LetterSpellerConfig.from_dict(bundle.config)
         return cls(IsolatedPredictor.from_parts(bundle, config, device), config.speller,
                    bundle.name)

@@ -22,7 +22,7 @@ import torch
 
 from landmarks.hands import as_trained
 from landmarks.sequence import LandmarkSequence
-from mlcore.bundle import BundleError, read_bundle
+from mlcore.bundle import Bundle, BundleError
 from mlcore.predictors import PREDICTORS
 from translation.ml.continuous.ctc import BeamSettings, align, beam_ids, greedy_ids
 from translation.ml.continuous.features import FEATURE_SET, TRAIN_FPS, sequence_features
@@ -47,19 +47,16 @@ class ContinuousPredictor:
     @classmethod
     def from_bundle(cls, path: str | Path, device: str = "cpu") -> ContinuousPredictor:
         """Load a bundle (once per process: cached by folder, device and manifest time)."""
-        return PREDICTORS.get(path, device, cls._load)
+        return PREDICTORS.bundle(path, device, "continuous", cls._build)
 
     @classmethod
-    def _load(cls, root: Path, device: str) -> ContinuousPredictor:
-        bundle = read_bundle(root)
-        if bundle.task != "continuous":
-            raise BundleError(f"{root} is a {bundle.task!r} bundle, not a continuous one")
+    def _build(cls, bundle: Bundle, device: str) -> ContinuousPredictor:
         cfg = ContinuousBundleConfig.from_dict(bundle.config).model  # strict: unknown keys fail
         if cfg.vocab_size != len(bundle.vocabulary):
             raise BundleError("glosses.txt and the model disagree on the number of outputs")
         model = CTCRecognizer(cfg)
         model.load_state_dict(bundle.load_state_dict("cpu"))
-        lm_path = root / LM_FILE
+        lm_path = bundle.path / LM_FILE
         lm = BigramLM(json.loads(lm_path.read_text())) if lm_path.is_file() else None
         return cls(model, bundle.vocabulary, bundle.name, bundle.config, lm, device)
 
