@@ -95,6 +95,11 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1,
                         help="read every N-th frame (2: the 15 fps a job reads from these 30 fps "
                              "clips, SLRWEB_EXTRACT_FPS)")
+    parser.add_argument("--min-frames", type=int, default=0,
+                        help="only words whose every letter keeps at least N held-out frames "
+                             "and is in the first --letters bundle's vocabulary (J and Z are not): "
+                             "the readers on letters as long as real spelling holds them, not on "
+                             "letters the split starved")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -102,6 +107,10 @@ def main() -> None:
                             words=None, dev_sequences=40)
     test_words = sorted({w for p in heldout_phrases(ns, 1) for w in p.text.split()})
     frames = held_by_both(args.letters[0])
+    if args.min_frames:
+        known = set(read_bundle(args.letters[0]).vocabulary)
+        test_words = [w for w in test_words
+                      if all(c in known and len(frames[c]) >= args.min_frames for c in w.upper())]
     spellers = args.speller or ["models/fingerspelling-ase-transformer"]
     readers: dict[str, Any] = {b: Fingerspeller.from_bundle(b) for b in spellers}
     readers.update({b: IsolatedPredictor.from_bundle(b) for b in args.letters})
@@ -125,7 +134,7 @@ def main() -> None:
                 hyps[name].append(spotted(reader, seq))
         print(refs[-1], *(hyps[n][-1] for n in readers), sep=" | ", flush=True)
     report = {
-        "clips": args.clips, "seed": args.seed, "every": args.every, "letters_held_out_by": args.letters[0],
+        "clips": args.clips, "seed": args.seed, "every": args.every, "min_frames": args.min_frames, "letters_held_out_by": args.letters[0],
         "frames_per_letter": {c: len(v) for c, v in frames.items()},
         "references": refs,
         "readers": {name: {"letters_only_cer": round(char_error_rate(h, refs), 4),
