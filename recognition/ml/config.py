@@ -114,6 +114,8 @@ class TrainConfig(Config):
     # Train the no-sign class `_` (transition frames + synthetic ones, recognition.ml.transitions)
     # and keep only these labels of the data (empty: all), e.g. static letters without J and Z.
     no_sign: bool = False
+    # Synthetic `_` transitions (interpolated between two letters' frames) per letter.
+    synthetic_transitions: int = 2
     labels: tuple[str, ...] = ()
     # Whole-sign clips: trim hand-less frames at both ends, resample to at most model.max_frames
     # (at loading, for training and evaluation alike; recognition.ml.participants.prepare_runs).

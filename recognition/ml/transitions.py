@@ -44,7 +44,6 @@ from recognition.ml.spotting import NO_SIGN
 MOTION_THRESHOLD = 0.4  # palm sizes per frame (63 coordinates, L2); holds move ~0.1-0.2
 MAX_FRACTION = 0.25
 SETTLED = 2  # consecutive calm frames that mark the hold
-SYNTHETIC_PER_LETTER = 2  # interpolated transitions per letter and split
 # The pose's points of each hand (wrist, pinky, index, thumb), [left, right] like the hands.
 POSE_HAND_POINTS = tuple([POSE_POINT_NAMES.index(f"{side}_{p}")
                           for p in ("WRIST", "PINKY", "INDEX", "THUMB")]
@@ -117,8 +116,9 @@ def rest_hand(frame: np.ndarray, rng: np.random.Generator, rest_margin: float,
 
 
 def synthetic_no_sign(runs: list[Run], rng: np.random.Generator, rest_margin: float,
-                      tag: str) -> list[Run]:
-    """Synthetic `_` runs from the frames of `runs` (one split's letters only)."""
+                      tag: str, per_letter: int = 2) -> list[Run]:
+    """Synthetic `_` runs from the frames of `runs` (one split's letters only): `per_letter`
+    interpolated transitions from each letter, and resting / hand-less frames."""
     by_label: dict[str, list[np.ndarray]] = defaultdict(list)
     for run in runs:
         if run.label != NO_SIGN:
@@ -127,7 +127,7 @@ def synthetic_no_sign(runs: list[Run], rng: np.random.Generator, rest_margin: fl
     out: list[Run] = []
     if len(labels) < 2:
         return out
-    for n, label in enumerate(labels * SYNTHETIC_PER_LETTER):
+    for n, label in enumerate(labels * per_letter):
         other = labels[(labels.index(label) + 1 + rng.integers(len(labels) - 1)) % len(labels)]
         a = by_label[label][rng.integers(len(by_label[label]))]
         b = by_label[other][rng.integers(len(by_label[other]))]
@@ -168,7 +168,8 @@ def with_no_sign(cfg: IsolatedConfig, runs: list[Run], splits: dict[str, list[Ru
     out: dict[str, list[Run]] = {}
     for name, pieces in splits.items():
         cut = [part for piece in pieces for part in cut_transitions(piece, moving)]
-        extra = synthetic_no_sign(cut, rng, cfg.spotting.rest_margin, name)
+        extra = synthetic_no_sign(cut, rng, cfg.spotting.rest_margin, name,
+                                  cfg.train.synthetic_transitions)
         out[name] = cut + (extra if name == "train" else [])
     vocab = sorted({*vocab, NO_SIGN})
     spotting = dataclasses.replace(cfg.spotting, hold_seconds=measured_holds(runs, vocab))

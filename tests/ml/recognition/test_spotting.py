@@ -215,3 +215,12 @@ def test_synthetic_no_sign_never_shows_a_raised_arm_without_its_hand(
                                              "train") if "/nohands" in r.ids[0]]
     assert no_hands and all(np.isnan(r.points[:, LEFT_HAND]).all()
                             and np.isnan(r.points[:, RIGHT_HAND]).all() for r in no_hands)
+
+
+def test_synthetic_transitions_per_letter_follow_the_config(silfa_runs: list[Run]) -> None:
+    from recognition.ml.transitions import synthetic_no_sign
+
+    runs = [r for r in silfa_runs if r.label in ("A", "B", "C", "D")]
+    for per_letter in (2, 5):
+        made = synthetic_no_sign(runs, np.random.default_rng(0), 1.0, "train", per_letter)
+        assert sum("/lerp" in r.ids[0] for r in made) == 4 * per_letter
