@@ -36,7 +36,7 @@ from landmarks.layout import (
     RIGHT_SHOULDER,
 )
 from landmarks.normalize import normalize_hand
-from recognition.ml.config import IsolatedConfig
+from recognition.ml.config import IsolatedConfig, TrainConfig
 from recognition.ml.data import Run
 from recognition.ml.features import dominant_hand
 from recognition.ml.spotting import NO_SIGN
@@ -116,7 +116,8 @@ def rest_hand(frame: np.ndarray, rng: np.random.Generator, rest_margin: float,
 
 
 def synthetic_no_sign(runs: list[Run], rng: np.random.Generator, rest_margin: float,
-                      tag: str, per_letter: int = 2) -> list[Run]:
+                      tag: str, per_letter: int = TrainConfig.synthetic_transitions
+                      ) -> list[Run]:
     """Synthetic `_` runs from the frames of `runs` (one split's letters only): `per_letter`
     interpolated transitions from each letter, and resting / hand-less frames."""
     by_label: dict[str, list[np.ndarray]] = defaultdict(list)
