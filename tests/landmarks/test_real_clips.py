@@ -35,6 +35,14 @@ def test_assembled_silfa_word_has_hands_on_most_frames(shared_data: Path, tmp_pa
     assert np.allclose(np.diff(seq.timestamps), 1 / 30, atol=1e-3)
 
 
+def test_a_built_clip_is_the_same_bytes_every_time(shared_data: Path, tmp_path: Path) -> None:
+    # The real-MediaPipe tests above read clips built in each run: the same frames must give the
+    # same pixels, or their landmarks change from run to run (libx264's default did not).
+    first = make_silfa_video(shared_data, "CAB", tmp_path / "1.mp4", frames_per_letter=15)
+    second = make_silfa_video(shared_data, "CAB", tmp_path / "2.mp4", frames_per_letter=15)
+    assert first.read_bytes() == second.read_bytes()
+
+
 def test_y4m_for_the_fake_camera(shared_data: Path, tmp_path: Path) -> None:
     path = make_y4m(shared_data, "AB", tmp_path / "ab.y4m", frames_per_letter=3)
     data = path.read_bytes()

@@ -5,7 +5,9 @@
 - `make_y4m`: the same frames as a .y4m file (C420), the input of Chromium's fake camera
   (--use-file-for-fake-video-capture).
 - `write_video`: frames -> any codec/container PyAV writes, with optional real (variable) timestamps
-  and container options, e.g. {"live": "1"} for a MediaRecorder-like webm without duration.
+  and container options, e.g. {"live": "1"} for a MediaRecorder-like webm without duration. The same
+  frames give the same bytes every time (REPEATABLE_OPTIONS), so real-MediaPipe tests on built
+  clips read the same pixels in every run.
 - `set_mp4_rotation`: patch an mp4's track matrix as a phone recording in portrait does.
 """
 
@@ -47,6 +49,12 @@ def read_rgb(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
+# libx264's macroblock tree (on by default with CRF) made different pixels from the same frames
+# in every run here (up to 75 grey levels apart; threads=1 did not help), and Holistic then found
+# hands on 40-44 of the 45 frames of one test clip. Without it the bytes are the same every time.
+REPEATABLE_OPTIONS = {"libx264": {"x264-params": "mbtree=0"}}
+
+
 def write_video(
     frames: Iterable[np.ndarray],
     out_path: Path,
@@ -56,8 +64,10 @@ def write_video(
     pix_fmt: str = "yuv420p",
     timestamps: Sequence[float] | None = None,
     container_options: dict[str, str] | None = None,
+    codec_options: dict[str, str] | None = None,
 ) -> Path:
-    """Encode RGB frames; `timestamps` (seconds) gives each frame its real pts (VFR)."""
+    """Encode RGB frames; `timestamps` (seconds) gives each frame its real pts (VFR).
+    codec_options are added to (and override) the codec's REPEATABLE_OPTIONS."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     time_base = Fraction(1, 1000) if timestamps is not None else Fraction(1, int(round(fps)))
@@ -65,7 +75,9 @@ def write_video(
         stream = None
         for index, image in enumerate(frames):
             if stream is None:
-                stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
+                options = {**REPEATABLE_OPTIONS.get(codec, {}), **(codec_options or {})}
+                stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001),
+                                              options=options)
                 stream.width, stream.height = image.shape[1], image.shape[0]
                 stream.pix_fmt = pix_fmt
                 stream.codec_context.time_base = time_base
