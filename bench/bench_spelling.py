@@ -18,6 +18,11 @@ baseline trains on the same training blocks, and use --full for the all-frame wo
 
 Letter accuracy = 1 - CER (Levenshtein distance / reference length, summed over the words).
 
+--encoding NAME (repeatable; ENCODINGS) writes every word in each of those encodings and scores
+each one: the same frames reach MediaPipe as different pixels after different encoders, so a
+reading that holds on one encoding only is not a reading to count on (the kept-back clips'
+encoder is not known). With several, a last table gives each decoder's lowest and mean accuracy.
+
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/bench_spelling.py \
         --model models/silfa-letters [--model var/bench/silfa-letters-old] [--cli-check]
 """
@@ -29,6 +34,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +59,41 @@ FRAMES = SHARED / "video" / "silfa_frames"
 TUNING_WORDS = ("BELL", "MOSS", "TEEN", "GRASS", "DOOR", "FUNNY", "QUICK", "APPLY", "WHEEL")
 WORDS = ("HELLO", "BALL", "PASS", "PERU", "MAPA", "FIN", "CUB", "COFFEE", "BOOK", "GYM",
          "WAX", "QUIT", "DRESS", "KNEE")
+
+
+# name -> (file suffix, codec, codec options): write_video's repeatable H.264 at four qualities,
+# the VP8/VP9 WebM that a browser's MediaRecorder writes, MPEG-4 part 2 as OpenCV's VideoWriter
+# writes it with the "mp4v" fourcc (how frames are often put together into an mp4 in Python;
+# codec "cv2:FOURCC"), and MPEG-4 part 2 at FFmpeg's default bit rate (a low-rate stress case).
+ENCODINGS = {
+    "h264": (".mp4", "libx264", {}),
+    "h264-crf18": (".mp4", "libx264", {"crf": "18"}),
+    "h264-crf30": (".mp4", "libx264", {"crf": "30"}),
+    "h264-crf36": (".mp4", "libx264", {"crf": "36"}),
+    "vp8": (".webm", "libvpx", {"b": "1M"}),
+    "vp9": (".webm", "libvpx-vp9", {"crf": "32", "b": "0"}),
+    "cv2-mp4v": (".mp4", "cv2:mp4v", {}),
+    "mpeg4-lowrate": (".mp4", "mpeg4", {}),
+}
+
+
+def encode(frames: Iterable[np.ndarray], path: Path, fps: float, encoding: str) -> Path:
+    """RGB frames -> a video file in one of ENCODINGS."""
+    _, codec, options = ENCODINGS[encoding]
+    if not codec.startswith("cv2:"):
+        return write_video(frames, path, fps=fps, codec=codec, codec_options=options)
+    import cv2
+
+    writer = None
+    for image in frames:
+        if writer is None:
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec[4:]), fps,
+                                     (image.shape[1], image.shape[0]))
+        writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if writer is None:
+        raise ValueError("no frames to write")
+    writer.release()
+    return path
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -94,11 +135,19 @@ def word_frames(word: str, held: dict[str, dict[str, list[Path]]], full: bool,
     return paths
 
 
+def video_name(word: str, tag: str, repeat: int, fps: float, encoding: str) -> str:
+    """The cached video's file name (the default encoding keeps the names earlier runs used)."""
+    suffix = ENCODINGS[encoding][0]
+    coded = "" if encoding == "h264" else f"_{encoding}"
+    return f"{word}_{tag}_r{repeat}_f{int(fps)}{coded}{suffix}"
+
+
 def word_landmarks(word: str, paths: list[Path], fps: float, repeat: int, cache: Path,
-                   tag: str, sample_fps: float | None = None, hand_recovery: bool = False):
-    video = cache / f"{word}_{tag}_r{repeat}_f{int(fps)}.mp4"
+                   tag: str, sample_fps: float | None = None, hand_recovery: bool = False,
+                   encoding: str = "h264"):
+    video = cache / video_name(word, tag, repeat, fps, encoding)
     if not video.exists():
-        write_video((read_rgb(p) for p in paths for _ in range(repeat)), video, fps=fps)
+        encode((read_rgb(p) for p in paths for _ in range(repeat)), video, fps, encoding)
     # extraction is the slow part; the video and the extraction rate are the key
     # The project's .npz keeps the meta: which hands were recovered (landmarks.hands), so that
     # a bundle trained without them reads exactly Holistic alone from the same extraction.
@@ -176,6 +225,8 @@ def main() -> None:
                         help="also decode with landed main's threshold rule, this bundle")
     parser.add_argument("--cli-check", action="store_true",
                         help="also run `slrweb recognize --json` on the first word's video")
+    parser.add_argument("--encoding", action="append", choices=sorted(ENCODINGS),
+                        help="encode the words this way (repeatable; default h264)")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument("--segment-seconds", type=float, default=None,
                         help="tracking restarts every this many seconds (landmarks.extract."
@@ -202,31 +253,50 @@ def main() -> None:
     baseline = LogisticBaseline(cfg.features, vocab, cfg.train.seed).fit(splits["train"])
     results: dict = {"baseline_train_seconds": round(time.perf_counter() - started, 1)}
     cache = extraction_cache("spelling", recovery)  # one folder per extractor settings
-    read: dict[str, dict[str, str]] = {str(m): {} for m in args.model}
-    read["baseline"] = {}
-    if args.legacy:
-        read["legacy"] = {}
-    for word in args.words:
-        tag = "full" if args.full else "held" if args.blocks == "test" else "val"
-        paths = word_frames(word, held, args.full, args.blocks)
-        video, seq = word_landmarks(word, paths, args.fps, args.repeat, cache, tag,
-                                    args.sample_fps, recovery)
-        for model in args.model:
-            out = IsolatedPredictor.from_bundle(model).recognize(seq)
-            read[str(model)][word] = "".join(s["topk"][0]["gloss"] for s in out["segments"])
-        read["baseline"][word] = baseline_spell(baseline, seq, vocab, args.min_run)
+    encodings = args.encoding or ["h264"]
+    tag = "full" if args.full else "held" if args.blocks == "test" else "val"
+    for encoding in encodings:
+        read: dict[str, dict[str, str]] = {str(m): {} for m in args.model}
+        read["baseline"] = {}
         if args.legacy:
-            read["legacy"][word] = legacy_spell(IsolatedPredictor.from_bundle(args.legacy), seq)
-        print(word, {k: v[word] for k, v in read.items()}, flush=True)
-    results.update({name: score(rows) for name, rows in read.items()})
+            read["legacy"] = {}
+        for word in args.words:
+            paths = word_frames(word, held, args.full, args.blocks)
+            video, seq = word_landmarks(word, paths, args.fps, args.repeat, cache, tag,
+                                        args.sample_fps, recovery, encoding)
+            for model in args.model:
+                out = IsolatedPredictor.from_bundle(model).recognize(seq)
+                read[str(model)][word] = "".join(s["topk"][0]["gloss"] for s in out["segments"])
+            read["baseline"][word] = baseline_spell(baseline, seq, vocab, args.min_run)
+            if args.legacy:
+                read["legacy"][word] = legacy_spell(IsolatedPredictor.from_bundle(args.legacy),
+                                                    seq)
+            print(encoding, word, {k: v[word] for k, v in read.items()}, flush=True)
+        scored = {name: score(rows) for name, rows in read.items()}
+        if len(encodings) == 1:
+            results.update(scored)
+        else:
+            results.setdefault("encodings", {})[encoding] = scored
+    if len(encodings) > 1:
+        by_encoding = results["encodings"]
+        for name in by_encoding[encodings[0]]:
+            accuracies = [by_encoding[e][name]["letter_accuracy"] for e in encodings]
+            results.setdefault("across_encodings", {})[name] = {
+                "lowest": min(accuracies), "mean": round(sum(accuracies) / len(accuracies), 4),
+                "per_encoding": dict(zip(encodings, accuracies))}
     if args.cli_check:
-        video = cache / f"{args.words[0]}_{tag}_r{args.repeat}_f{int(args.fps)}.mp4"
+        video = cache / video_name(args.words[0], tag, args.repeat, args.fps, encodings[0])
         printed = subprocess.run([str(ROOT / ".venv" / "bin" / "slrweb"), "recognize", str(video),
                                   "--json", "--model", str(args.model[0])], check=True,
                                  capture_output=True, text=True).stdout
         results["cli_check"] = {"word": args.words[0], "segments": json.loads(printed)["segments"]}
     summary = {k: {m: v[m] for m in ("letter_accuracy", "words_exact")}
                for k, v in results.items() if isinstance(v, dict) and "letter_accuracy" in v}
+    summary.update({f"{k} ({e})": {m: v[m] for m in ("letter_accuracy", "words_exact")}
+                    for e, scored in results.get("encodings", {}).items()
+                    for k, v in scored.items()})
+    summary.update({f"{k} across encodings": v
+                    for k, v in results.get("across_encodings", {}).items()})
     print(json.dumps(summary, indent=2))
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
