@@ -81,7 +81,7 @@ def encode(frames: Iterable[np.ndarray], path: Path, fps: float, encoding: str) 
     """RGB frames -> a video file in one of ENCODINGS."""
     _, codec, options = ENCODINGS[encoding]
     if not codec.startswith("cv2:"):
-        return write_video(frames, path, fps=fps, codec=codec, codec_options=options)
+        return write_video(frames, path, fps=fps, codec=codec, extra_options=options)
     import cv2
 
     writer = None

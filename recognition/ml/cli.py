@@ -122,12 +122,13 @@ def build_config(args: argparse.Namespace) -> Any:
     return IsolatedConfig.from_dict(data)
 
 
-def _load(args: argparse.Namespace, hand_recovery: bool = False) -> list:
+def _load(args: argparse.Namespace, hand_recovery: bool = False,
+          recoded: tuple[str, ...] = ()) -> list:
     from recognition.ml.data import load_asl_npz, load_runs
 
     if args.data_format == "asl-npz":
         return load_asl_npz(args.data, mirror=args.source_mirror)
-    return load_runs(args.data_format, args.data, hand_recovery=hand_recovery)
+    return load_runs(args.data_format, args.data, hand_recovery=hand_recovery, recoded=recoded)
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -142,7 +143,7 @@ def train_command(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = build_config(args)
-    runs = _load(args, cfg.features.hand_recovery)
+    runs = _load(args, cfg.features.hand_recovery, cfg.train.recoded)
     if args.add_data:
         from recognition.ml.participants import load_sources
 
@@ -159,8 +160,11 @@ def train_command(args: argparse.Namespace) -> int:
         cross_validation=args.cv)
     command = command_line(args)
     paths = [args.data, *(Path(s.partition(":")[2]) for s in args.add_data or [])]
+    originals = [r for r in runs if not r.augmented]
     data_info = {"format": args.data_format, "path": ", ".join(map(_display_path, paths)),
-                 "runs": len(runs), "frames": int(sum(len(r) for r in runs))}
+                 "runs": len(originals), "frames": int(sum(len(r) for r in originals))}
+    if cfg.train.recoded:
+        data_info["recoded"] = list(cfg.train.recoded)
     metrics["data"] = data_info
     metrics["command"] = command
     notes = args.card_notes.read_text() if args.card_notes else ""

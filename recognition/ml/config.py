@@ -111,6 +111,9 @@ class TrainConfig(Config):
     val_block: int = 1
     test_block: int = 3
     gap: int = 1  # frames dropped from training on each side of a held-out block
+    # landmarks.recode presets: video-frame data (format "frames") is also read through each of
+    # these lossy codecs, and those copies train where their frames train (Run.augmented).
+    recoded: tuple[str, ...] = ()
     # Train the no-sign class `_` (transition frames + synthetic ones, recognition.ml.transitions)
     # and keep only these labels of the data (empty: all), e.g. static letters without J and Z.
     no_sign: bool = False

@@ -55,6 +55,10 @@ class Run:
     # Draw weight per frame in training (TrainClips draws a class's runs by length x weight):
     # a retrain raises it for a few corrections, which base data would otherwise drown.
     weight: float = 1.0
+    # A training-only copy of another run's frames (the same ids; e.g. re-encoded by a lossy
+    # codec, train.recoded): split_runs splits it as its original and keeps its training pieces
+    # alone, so no copy of a held-out frame trains and no copy is scored.
+    augmented: bool = False
 
     def __len__(self) -> int:
         return len(self.points)
@@ -65,15 +69,18 @@ class Run:
 
 
 def load_runs(fmt: str, path: str | Path, *, merge_frames: bool = True,
-              hand_recovery: bool | None = None) -> list[Run]:
+              hand_recovery: bool | None = None, recoded: tuple[str, ...] = ()) -> list[Run]:
     """Read a data set into runs; merge_frames joins consecutive single-frame samples;
-    hand_recovery: how `frames` (video frames, extracted here) are read (landmarks.hands)."""
+    hand_recovery: how `frames` (video frames, extracted here) are read (landmarks.hands);
+    recoded: landmarks.recode presets whose copies of `frames` are added (Run.augmented)."""
+    if recoded and fmt != "frames":
+        raise ValueError(f"recoded copies need video frames (format 'frames'), not {fmt!r}")
     loaders: dict[str, Callable[[Path, bool], list[Run]]] = {
         "asl-npz": load_asl_npz,
         "gislr": load_gislr,
         "pose": lambda p, m: _load_files(p, ".pose"),
         "npz-dir": lambda p, m: _load_files(p, ".npz"),
-        "frames": lambda p, m: _load_frame_folders(p, m, hand_recovery),
+        "frames": lambda p, m: _load_frame_folders(p, m, hand_recovery, recoded),
     }
     if fmt not in loaders:
         raise ValueError(f"unknown data format {fmt!r}; use one of {FORMATS}")
@@ -83,11 +90,11 @@ def load_runs(fmt: str, path: str | Path, *, merge_frames: bool = True,
     return runs
 
 
-def _load_frame_folders(root: Path, merge_frames: bool,
-                        hand_recovery: bool | None = None) -> list[Run]:
+def _load_frame_folders(root: Path, merge_frames: bool, hand_recovery: bool | None = None,
+                        recoded: tuple[str, ...] = ()) -> list[Run]:
     from recognition.ml.frames import load_frame_folders  # runs MediaPipe (cached)
 
-    return load_frame_folders(root, merge_frames, hand_recovery=hand_recovery)
+    return load_frame_folders(root, merge_frames, hand_recovery=hand_recovery, recoded=recoded)
 
 
 def hands_only_points(hand: np.ndarray, slot: slice = RIGHT_HAND) -> np.ndarray:
@@ -200,12 +207,30 @@ def lexicon_pairs(root: Path) -> list[tuple[Path, str]] | None:
 
 def split_runs(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Run]]:
     """Deterministic train/val/test split by contiguous blocks of runs, or by whole runs; a
-    run whose source fixed its split (Run.split) goes whole to that split."""
-    out = _split_free([r for r in runs if not r.split], cfg)
-    for run in runs:
+    run whose source fixed its split (Run.split) goes whole to that split. Augmented copies
+    (Run.augmented) keep only their frames whose originals train (by id), in contiguous pieces."""
+    originals = [r for r in runs if not r.augmented]
+    out = _split_free([r for r in originals if not r.split], cfg)
+    for run in originals:
         if run.split:
             out.setdefault(run.split, []).append(run)
+    copies = [r for r in runs if r.augmented]
+    if copies:
+        trained = {i for piece in out["train"] for i in piece.ids}
+        out["train"] += [piece for run in copies for piece in _pieces_among(run, trained)]
     return out
+
+
+def _pieces_among(run: Run, ids: set[str]) -> list[Run]:
+    """The maximal contiguous pieces of `run` whose frame ids are all in `ids`."""
+    pieces, start = [], None
+    for k, frame_id in enumerate((*run.ids, None)):
+        if frame_id is not None and frame_id in ids:
+            start = k if start is None else start
+        elif start is not None:
+            pieces.append(run.piece(start, k))
+            start = None
+    return pieces
 
 
 def _split_free(runs: list[Run], cfg: TrainConfig) -> dict[str, list[Run]]:

@@ -144,7 +144,8 @@ def train_isolated(cfg: IsolatedConfig, runs: list[Run], *, device: str = "auto"
     if cfg.train.no_sign:
         from recognition.ml.transitions import with_no_sign
 
-        cfg, vocab, splits = with_no_sign(cfg, runs, splits, vocab)
+        originals = [r for r in runs if not r.augmented]  # whose frames decide transitions
+        cfg, vocab, splits = with_no_sign(cfg, originals, splits, vocab)
     sizes = {k: {"runs": len(v), "frames": int(sum(len(r) for r in v))} for k, v in splits.items()}
     log(f"vocabulary {len(vocab)}; split {sizes}; device {device}")
     ckpt = checkpoint_dir / "last.pt" if checkpoint_dir else None

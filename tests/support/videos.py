@@ -6,7 +6,7 @@
   (--use-file-for-fake-video-capture).
 - `write_video`: frames -> any codec/container PyAV writes, with optional real (variable) timestamps
   and container options, e.g. {"live": "1"} for a MediaRecorder-like webm without duration. The same
-  frames give the same bytes every time (REPEATABLE_OPTIONS), so real-MediaPipe tests on built
+  frames give the same pixels every time (landmarks.recode.REPEATABLE_OPTIONS), so real-MediaPipe tests on built
   clips read the same pixels in every run.
 - `set_mp4_rotation`: patch an mp4's track matrix as a phone recording in portrait does.
 """
@@ -21,6 +21,8 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+
+from landmarks.recode import codec_options
 
 
 def silfa_frame_paths(
@@ -49,12 +51,6 @@ def read_rgb(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-# libx264's macroblock tree (on by default with CRF) made different pixels from the same frames
-# in every run here (up to 75 grey levels apart; threads=1 did not help), and Holistic then found
-# hands on 40-44 of the 45 frames of one test clip. Without it the bytes are the same every time.
-REPEATABLE_OPTIONS = {"libx264": {"x264-params": "mbtree=0"}}
-
-
 def write_video(
     frames: Iterable[np.ndarray],
     out_path: Path,
@@ -64,10 +60,11 @@ def write_video(
     pix_fmt: str = "yuv420p",
     timestamps: Sequence[float] | None = None,
     container_options: dict[str, str] | None = None,
-    codec_options: dict[str, str] | None = None,
+    extra_options: dict[str, str] | None = None,
 ) -> Path:
     """Encode RGB frames; `timestamps` (seconds) gives each frame its real pts (VFR).
-    codec_options are added to (and override) the codec's REPEATABLE_OPTIONS."""
+    extra_options are added to (and override) what the codec needs to be repeatable
+    (landmarks.recode.codec_options)."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     time_base = Fraction(1, 1000) if timestamps is not None else Fraction(1, int(round(fps)))
@@ -75,9 +72,8 @@ def write_video(
         stream = None
         for index, image in enumerate(frames):
             if stream is None:
-                options = {**REPEATABLE_OPTIONS.get(codec, {}), **(codec_options or {})}
                 stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001),
-                                              options=options)
+                                              options=codec_options(codec, extra_options))
                 stream.width, stream.height = image.shape[1], image.shape[0]
                 stream.pix_fmt = pix_fmt
                 stream.codec_context.time_base = time_base

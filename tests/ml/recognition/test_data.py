@@ -123,6 +123,41 @@ def test_a_run_with_a_fixed_split_stays_whole_in_it(silfa_runs: list[Run]) -> No
         k: len([r for r in v if not r.split]) for k, v in out.items()}
 
 
+@pytest.mark.parametrize("split", ["blocks", "sequences", "none"])
+def test_augmented_copies_train_only_where_their_frames_train(silfa_runs: list[Run],
+                                                              split: str) -> None:
+    cfg = TrainConfig(split=split, n_blocks=5, val_block=1, test_block=3, gap=1)
+    copies = [dataclasses.replace(r, points=r.points + 0.01, augmented=True)
+              for r in reversed(silfa_runs)]  # another order: copies go by id, not position
+    out = split_runs([*silfa_runs, *copies], cfg)
+    plain = split_runs(silfa_runs, cfg)
+    for name in ("val", "test"):  # no copy is ever scored
+        assert [r.ids for r in out.get(name, [])] == [r.ids for r in plain.get(name, [])]
+    trained = sorted(i for r in plain["train"] for i in r.ids)
+    copied = [r for r in out["train"] if r.augmented]
+    assert sorted(i for r in copied for i in r.ids) == trained  # each training frame once more
+    for piece in copied:  # contiguous pieces of the copy, with the copy's own points
+        (original,) = [r for r in silfa_runs if piece.ids[0] in r.ids]
+        start = original.ids.index(piece.ids[0])
+        assert original.ids[start:start + len(piece)] == piece.ids
+        np.testing.assert_allclose(piece.points, original.points[start:start + len(piece)] + 0.01)
+
+
+def test_recoded_frames_come_as_augmented_copies(shared_data: Path, tmp_path: Path) -> None:
+    from recognition.ml.frames import load_frame_folders
+
+    (tmp_path / "B").mkdir()
+    for source in sorted((shared_data / "video" / "silfa_frames" / "B").glob("frame_*.jpg"))[:6]:
+        shutil.copy(source, tmp_path / "B" / source.name)
+    runs = load_frame_folders(tmp_path, cache_dir=None, recoded=("mpeg4-300k",))
+    assert [(r.label, r.augmented) for r in runs] == [("B", False), ("B", True)]
+    assert runs[0].ids == runs[1].ids
+    both = ~np.isnan(runs[0].points) & ~np.isnan(runs[1].points)
+    assert both.any() and not np.array_equal(runs[0].points[both], runs[1].points[both])
+    with pytest.raises(ValueError, match="video frames"):
+        load_runs("gislr", tmp_path, recoded=("mpeg4-300k",))
+
+
 def test_added_runs_get_their_share_of_a_class_draws(silfa_runs: list[Run]) -> None:
     """A few added clips (a retrain's corrections) beside a long base run of the same class:
     drawn by frames alone they would be a few percent of the class's clips; weighed, `share`."""
