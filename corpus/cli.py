@@ -163,16 +163,16 @@ class BaseDataMissing(Exception):
 
 
 def _base_runs(args: argparse.Namespace, base: Any) -> list[Any]:
-    from recognition.ml.data import load_runs
-    from corpus.retrain import recorded_base_data
+    from corpus.retrain import load_base_runs, recorded_base_data
+    from registry.compat import stored_config
 
     if args.no_base_data:
         return []
     if args.base_data:
-        return load_runs(args.base_format, args.base_data)
+        return load_base_runs(stored_config(base), args.base_format, args.base_data)
     recorded = recorded_base_data(base)
     if recorded is None:
         raise BaseDataMissing(
             f"the base data of {base.label} is not recorded or not on this machine; pass "
             "--base-data PATH --base-format FORMAT, or --no-base-data")
-    return load_runs(*recorded)
+    return load_base_runs(stored_config(base), *recorded)

@@ -104,6 +104,17 @@ def recorded_base_data(version: ModelVersion) -> tuple[str, Path] | None:
     return (str(data["format"]), path) if path.exists() else None
 
 
+def load_base_runs(config: dict[str, Any], fmt: str, path: str | Path) -> list[Any]:
+    """A version's base data read as it was trained on it: with the hands its config recovers
+    (features.hand_recovery) and, for video frames, its compressed copies (train.recoded)."""
+    from recognition.ml.config import IsolatedConfig
+    from recognition.ml.data import load_runs
+
+    cfg = IsolatedConfig.from_dict(config)
+    return load_runs(fmt, path, hand_recovery=cfg.features.hand_recovery,
+                     recoded=cfg.train.recoded if fmt == "frames" else ())
+
+
 def retrain_command(language: SignLanguage, task: str, base: ModelVersion,
                     since: datetime | None, *options: str) -> str:
     """The `slrweb retrain` line that repeats a retrain with the parameters it ran with, for
@@ -212,7 +223,7 @@ def run_retrain(row: Any, report: Callable[[str, int], None]) -> dict[str, Any]:
     it): the same retrains as `slrweb retrain`, progress in the task row."""
     import re
 
-    from recognition.ml.data import load_runs
+    from registry.compat import stored_config
 
     params, language = row.params, row.language
     base = base_version(language, row.task, params.get("from_version") or None)
@@ -237,7 +248,7 @@ def run_retrain(row: Any, report: Callable[[str, int], None]) -> dict[str, Any]:
             on_epoch=lambda e, n: report(f"fine-tuning: epoch {e + 1} of {n}", 10 + 80 * e // n))
     else:
         recorded = recorded_base_data(base) if params.get("base_data", True) else None
-        runs = load_runs(*recorded) if recorded else []
+        runs = load_base_runs(stored_config(base), *recorded) if recorded else []
         overrides = {"epochs": epochs} if epochs else {}
         version = retrain_isolated(language, base, runs, train_overrides=overrides, log=log,
                                    from_scratch=from_scratch,

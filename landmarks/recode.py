@@ -48,8 +48,9 @@ def recode(frames: Sequence[np.ndarray], preset: str, fps: float = 30.0) -> list
     height, width = frames[0].shape[:2]
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as container:
-        stream: Any = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001),
-                                      options=codec_options(codec, options))
+        stream: Any = container.add_stream(
+            codec, rate=Fraction(fps).limit_denominator(1001),
+            options=codec_options(codec, options))
         stream.width, stream.height = width - width % 2, height - height % 2
         stream.pix_fmt = "yuv420p"
         if bit_rate:

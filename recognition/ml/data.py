@@ -56,8 +56,8 @@ class Run:
     # a retrain raises it for a few corrections, which base data would otherwise drown.
     weight: float = 1.0
     # A training-only copy of another run's frames (the same ids; e.g. re-encoded by a lossy
-    # codec, train.recoded): split_runs splits it as its original and keeps its training pieces
-    # alone, so no copy of a held-out frame trains and no copy is scored.
+    # codec, train.recoded): split_runs keeps only its frames whose originals train, so no copy
+    # of a held-out frame trains and no copy is scored.
     augmented: bool = False
 
     def __len__(self) -> int:

@@ -34,3 +34,21 @@ def test_retrain_needs_a_version_to_start_from(ase):
         base_version(ase, "isolated", None)
     with pytest.raises(ValueError, match="no isolated version 'x@3'"):
         base_version(ase, "isolated", "x@3")
+
+
+def test_base_frames_are_read_as_the_version_was_trained(shared_data, tmp_path):
+    """A retrain reads its base video frames with the base config's compressed copies (and hand
+    recovery), as train-isolated did, not as plain Holistic frames."""
+    import shutil
+
+    from corpus.retrain import load_base_runs
+    from recognition.ml.config import IsolatedConfig, TrainConfig
+
+    (tmp_path / "B").mkdir()
+    for source in sorted((shared_data / "video" / "silfa_frames" / "B").glob("frame_*.jpg"))[:4]:
+        shutil.copy(source, tmp_path / "B" / source.name)
+    config = IsolatedConfig(train=TrainConfig(recoded=("mpeg4-300k",))).to_dict()
+    runs = load_base_runs(config, "frames", tmp_path)
+    assert [r.augmented for r in runs] == [False, True]
+    plain = load_base_runs(IsolatedConfig().to_dict(), "frames", tmp_path)
+    assert [r.augmented for r in plain] == [False]
