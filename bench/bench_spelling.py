@@ -65,6 +65,8 @@ WORDS = ("HELLO", "BALL", "PASS", "PERU", "MAPA", "FIN", "CUB", "COFFEE", "BOOK"
 # the VP8/VP9 WebM that a browser's MediaRecorder writes, MPEG-4 part 2 as OpenCV's VideoWriter
 # writes it with the "mp4v" fourcc (how frames are often put together into an mp4 in Python;
 # codec "cv2:FOURCC"), and MPEG-4 part 2 at FFmpeg's default bit rate (a low-rate stress case).
+# SIZES: encodings that first shrink the picture to (width, height), as a small upload is.
+SIZES = {"h264-240p": (426, 240), "h264-360p": (640, 360)}
 ENCODINGS = {
     "h264": (".mp4", "libx264", {}),
     "h264-crf18": (".mp4", "libx264", {"crf": "18"}),
@@ -74,12 +76,18 @@ ENCODINGS = {
     "vp9": (".webm", "libvpx-vp9", {"crf": "32", "b": "0"}),
     "cv2-mp4v": (".mp4", "cv2:mp4v", {}),
     "mpeg4-lowrate": (".mp4", "mpeg4", {}),
+    "h264-240p": (".mp4", "libx264", {}),
+    "h264-360p": (".mp4", "libx264", {}),
 }
 
 
 def encode(frames: Iterable[np.ndarray], path: Path, fps: float, encoding: str) -> Path:
     """RGB frames -> a video file in one of ENCODINGS."""
     _, codec, options = ENCODINGS[encoding]
+    if encoding in SIZES:
+        import cv2
+
+        frames = (cv2.resize(f, SIZES[encoding], interpolation=cv2.INTER_AREA) for f in frames)
     if not codec.startswith("cv2:"):
         return write_video(frames, path, fps=fps, codec=codec, extra_options=options)
     import cv2
