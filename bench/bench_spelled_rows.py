@@ -28,12 +28,13 @@ import json
 from pathlib import Path
 
 import torch
-from bench_spelling import ENCODINGS, FRAMES, edit_distance, word_landmarks  # (sets sys.path)
+from bench_spelling import ENCODINGS, SHARED, edit_distance, word_landmarks  # (sets sys.path)
 from benchlib import extraction_cache
 
 from landmarks import JOB_SAMPLE_FPS
 from recognition.ml.infer import IsolatedPredictor
 from translation.cli import bundle_chain
+from tests.support.videos import silfa_frame_paths
 from translation.ml.chain import run_chain, wants_hand_recovery
 from translation.ml.evaluate import char_error_rate
 
@@ -43,16 +44,6 @@ ROWS = (
     ("FIN", "CUB", "COFFEE", "BOOK", "GYM"),
     ("WAX", "QUIT", "DRESS", "KNEE"),
 )
-
-
-def letter_paths(letter: str, frames_per_letter: int) -> list[Path]:
-    paths = sorted((FRAMES / letter).glob("frame_*.jpg"), key=lambda p: int(p.stem.split("_")[-1]))
-    return paths[:frames_per_letter] if frames_per_letter else paths
-
-
-def row_paths(words: tuple[str, ...], frames_per_letter: int) -> list[Path]:
-    """Each letter's frames in order; a double letter is its frames twice (release, then form)."""
-    return [p for word in words for letter in word for p in letter_paths(letter, frames_per_letter)]
 
 
 def letters_only(text: str) -> str:
@@ -93,8 +84,10 @@ def main() -> None:
             hyps, refs = [], []
             for words in rows:
                 label = "-".join(words)
-                _, seq = word_landmarks(label, row_paths(words, args.frames_per_letter), 30.0, 1,
-                                        cache, tag, sample_fps, recovery, encoding)
+                # each letter's frames in order; a double letter is its frames twice
+                paths = silfa_frame_paths(SHARED, "".join(words), args.frames_per_letter)
+                _, seq = word_landmarks(label, paths, 30.0, 1, cache, tag, sample_fps, recovery,
+                                        encoding)
                 text = read(seq)
                 hyps.append(text)
                 refs.append(" ".join(words))

@@ -37,6 +37,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,13 +86,9 @@ def encode(frames: Iterable[np.ndarray], path: Path, fps: float, encoding: str) 
     """RGB frames -> a video file in one of ENCODINGS."""
     _, codec, options = ENCODINGS[encoding]
     if encoding in SIZES:
-        import cv2
-
         frames = (cv2.resize(f, SIZES[encoding], interpolation=cv2.INTER_AREA) for f in frames)
     if not codec.startswith("cv2:"):
         return write_video(frames, path, fps=fps, codec=codec, extra_options=options)
-    import cv2
-
     writer = None
     for image in frames:
         if writer is None:

@@ -5,9 +5,9 @@
 - `make_y4m`: the same frames as a .y4m file (C420), the input of Chromium's fake camera
   (--use-file-for-fake-video-capture).
 - `write_video`: frames -> any codec/container PyAV writes, with optional real (variable) timestamps
-  and container options, e.g. {"live": "1"} for a MediaRecorder-like webm without duration. The same
-  frames give the same pixels every time (landmarks.recode.REPEATABLE_OPTIONS), so real-MediaPipe tests on built
-  clips read the same pixels in every run.
+  and container options, e.g. {"live": "1"} for a MediaRecorder-like webm without duration. The
+  same frames give the same pixels every time (landmarks.recode.REPEATABLE_OPTIONS), so
+  real-MediaPipe tests on built clips see the same landmarks in every run.
 - `set_mp4_rotation`: patch an mp4's track matrix as a phone recording in portrait does.
 """
 
