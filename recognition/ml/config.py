@@ -34,11 +34,6 @@ class FeatureConfig(Config):
     face_points: tuple[int, ...] = FACE_SUBSET
     # Append each wrist's position relative to the shoulders (needs pose; 0 when absent).
     hand_location: bool = True
-    # Append each hand's shape as measures that no rotation, mirror or hand size changes
-    # (features.hand_shape: the bend of every finger joint, the thumb tip's distance to every
-    # finger point, the fingertips' distances to one another), so that letters told apart by
-    # where the thumb rests (M, N, S, T, A, E) need not be learnt from coordinates alone.
-    hand_shape: bool = False
     # Keep only the signing hand, mirrored into the right-hand slot (hands-only models trained
     # on one-handed data, e.g. the ASL alphabet images).
     dominant_hand: bool = False

@@ -19,28 +19,20 @@ from landmarks.normalize import mirror_points, normalize_by_shoulders, normalize
 from recognition.ml.config import FeatureConfig
 
 __all__ = ["active_hand_mask", "build_features", "canonical_handedness", "dominant_hand",
-           "feature_widths", "hand_shape", "keep_dominant_hand", "mirror_points"]
+           "feature_widths", "keep_dominant_hand", "mirror_points"]
 
 HAND_POINTS = 21
-# Finger chains from the wrist (MediaPipe hand points): thumb, index, middle, ring, little.
-FINGERS = tuple((0, a, a + 1, a + 2, a + 3) for a in (1, 5, 9, 13, 17))
-TIPS = (8, 12, 16, 20)
-THUMB_TIP = 4
-TIP_PAIRS = tuple((a, b) for i, a in enumerate(TIPS) for b in TIPS[i + 1 :])
-SHAPE_WIDTH = 3 * len(FINGERS) + (HAND_POINTS - 5) + len(TIP_PAIRS)  # 15 + 16 + 6 = 37
 EYE_OUTER = (33, 263)  # face-mesh outer eye corners
 EPS = 1e-6
 
 
 def feature_widths(cfg: FeatureConfig) -> tuple[int, ...]:
     """Number of static features of each part, in cfg.parts order."""
-    hand = HAND_POINTS * 3 + (2 if cfg.hand_location else 0) + (SHAPE_WIDTH if cfg.hand_shape
-                                                                 else 0)
     widths = {
         "pose": len(cfg.pose_points) * 3,
         "face": len(cfg.face_points) * 3,
-        "left_hand": hand,
-        "right_hand": hand,
+        "left_hand": HAND_POINTS * 3 + (2 if cfg.hand_location else 0),
+        "right_hand": HAND_POINTS * 3 + (2 if cfg.hand_location else 0),
     }
     unknown = set(cfg.parts) - set(widths)
     if unknown:
@@ -65,33 +57,14 @@ def build_features(points: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
             blocks.append(_face_features(points[:, FACE], cfg.face_points))
         else:
             sl = LEFT_HAND if part == "left_hand" else RIGHT_HAND
-            hand = normalize_hand(points[:, sl])  # (T, 21, 3)
-            shape = hand.reshape(len(points), -1)  # (T, 63)
+            shape = normalize_hand(points[:, sl]).reshape(len(points), -1)  # (T, 63)
             if cfg.hand_location:
                 # Without any pose the place is unknown, not absent: 0 keeps the hand usable.
                 where = body[:, sl.start, :2] if has_shoulders else np.zeros((len(points), 2))
                 where = np.where(np.isnan(shape[:, :1]), np.nan, np.nan_to_num(where))
                 shape = np.concatenate([shape, where], axis=1)
-            if cfg.hand_shape:
-                shape = np.concatenate([shape, hand_shape(hand)], axis=1)
             blocks.append(shape)
     return np.concatenate(blocks, axis=1).astype(np.float32)
-
-
-def hand_shape(hand: np.ndarray) -> np.ndarray:
-    """(T, 21, 3) wrist-centred, palm-scaled hands -> (T, 37): the cosine of the bend at each
-    finger joint (15: 1 straight, -1 folded back), the thumb tip's distance to each point of the
-    four fingers (16) and the fingertips' distances to one another (6), in palm lengths. None
-    changes with the hand's rotation, a mirror image or its size; NaN where the hand is absent."""
-    bends = []
-    for chain in FINGERS:
-        bones = np.diff(hand[:, list(chain)], axis=1)  # (T, 4, 3) wrist->base ... -> tip
-        a, b = bones[:, :-1], bones[:, 1:]
-        norms = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
-        bends.append((a * b).sum(-1) / np.maximum(norms, EPS))  # (T, 3)
-    thumb = np.linalg.norm(hand[:, 5:] - hand[:, THUMB_TIP : THUMB_TIP + 1], axis=-1)  # (T, 16)
-    tips = np.stack([np.linalg.norm(hand[:, a] - hand[:, b], axis=-1) for a, b in TIP_PAIRS], 1)
-    return np.concatenate([*bends, thumb, tips], axis=1).astype(np.float32)
 
 
 def _relative(pts: np.ndarray, centre: np.ndarray, scale: np.ndarray) -> np.ndarray:

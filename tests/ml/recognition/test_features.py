@@ -119,36 +119,3 @@ def test_mirrored_asl_hands_match_silfa_signers_hands(asl_path: Path,
 
     mirrored, stored = accuracy(True), accuracy(False)
     assert mirrored > 0.3 and mirrored > stored + 0.15, (mirrored, stored)
-
-
-def test_hand_shape_ignores_rotation_mirror_and_size_but_tells_letters_apart(
-        silfa_runs: list[Run]) -> None:
-    """A real hand turned in 3-D, mirrored and shrunk has the same shape measures; M and N
-    (told apart by where the thumb rests) do not."""
-    from landmarks.normalize import normalize_hand
-    from recognition.ml.features import SHAPE_WIDTH, hand_shape
-
-    hand = normalize_hand(frame(silfa_runs, "M")[:, RIGHT_HAND])  # (1, 21, 3)
-    a, b = np.radians(40), np.radians(70)
-    yaw = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
-    roll = np.array([[np.cos(b), -np.sin(b), 0], [np.sin(b), np.cos(b), 0], [0, 0, 1]])
-    turned = hand[0] @ (roll @ yaw).T
-    moved = (0.6 * turned * np.array([-1.0, 1.0, 1.0]))[None].astype(np.float32)
-    measures = hand_shape(hand)
-    assert measures.shape == (1, SHAPE_WIDTH) and not np.isnan(measures).any()
-    bends, distances = slice(0, 15), slice(15, None)
-    np.testing.assert_allclose(hand_shape(moved)[:, bends], measures[:, bends], atol=1e-5)
-    np.testing.assert_allclose(hand_shape(moved)[:, distances], 0.6 * measures[:, distances],
-                               atol=1e-5)  # in the hand's own units: normalize_hand rescales
-    other = hand_shape(normalize_hand(frame(silfa_runs, "N")[:, RIGHT_HAND]))
-    assert np.abs(other - measures).max() > 0.1
-
-    cfg = FeatureConfig(hand_shape=True)
-    points = np.concatenate([frame(silfa_runs, "M")] * 2)
-    points[1, RIGHT_HAND] = np.nan
-    feats = build_features(points, cfg)
-    assert feats.shape[1] == sum(feature_widths(cfg)) == sum(feature_widths(FeatureConfig())) \
-        + 2 * SHAPE_WIDTH
-    right = feats[:, -(63 + 2 + SHAPE_WIDTH):]
-    assert np.isnan(right[1]).all() and not np.isnan(right[0]).any()
-    np.testing.assert_allclose(right[0, -SHAPE_WIDTH:], measures[0], atol=1e-6)
