@@ -1,0 +1,124 @@
+"""Noisy-channel reranking of a gloss->text bundle's beam n-best on a dev set (issue 13 item 6).
+
+Each candidate text y of the forward model's beam (its n-best, as bench_mbr.py reads it) for the
+glosses x is scored again by a *reverse* model, text -> glosses, trained on the same training
+pairs the other way round: how well does y explain x, log P(x | y)? The pick is the candidate
+with the best
+
+    log P(y | x) / |y|^a   +   lambda * log P(x | y) / |x|   +   mu * words(y)
+
+(the forward score as the beam ranks it, the reverse log-probability per gloss piece, a word
+bonus), after Yee et al. 2019, "Simple and effective noisy channel modeling for neural machine
+translation", without their language model (no German text beyond PHOENIX's own is at hand).
+lambda = mu = 0 is the beam's own choice (MAP).
+
+Every choice is made on dev, so the weights are picked twice, each time on one half of dev and
+scored on the other (the "held-out half" row), besides the best weights on all of dev
+(optimistic). The test split is never read.
+
+    OMP_NUM_THREADS=2 .venv/bin/python bench/bench_noisy_channel.py --model models/phoenix-gloss2text \\
+        --reverse REVERSE_BUNDLE --src DEV.gloss --ref DEV.de [--beam 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_mbr import nbest_lists  # noqa: E402
+
+from translation.ml.data import Example, collate, encode_gloss_pairs, load_parallel  # noqa: E402
+from translation.ml.evaluate import text_metrics  # noqa: E402
+from translation.ml.infer import TranslationPredictor  # noqa: E402
+from translation.ml.tokenizer import PAD_ID, UNK_ID  # noqa: E402
+
+LAMBDAS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
+MUS = (0.0, 0.05, 0.1, 0.2, 0.3)
+
+
+@torch.no_grad()
+def reverse_logprobs(reverse: TranslationPredictor, pairs: list[tuple[str, str]],
+                     batch: int = 64) -> list[float]:
+    """Per (text, gloss line): mean log P(gloss pieces + eos | text) under the reverse model."""
+    model = reverse.model.eval()
+    out: list[float] = []
+    for a in range(0, len(pairs), batch):
+        examples = [Example(src=reverse.vocab.encode(text) or [UNK_ID], ctc=[],
+                            tgt=reverse.tokenizer.encode(gloss))
+                    for text, gloss in pairs[a : a + batch]]
+        b = collate(examples)
+        memory = model.encode(b.src, b.src_mask)
+        logp = torch.log_softmax(model.decode(b.tgt_in, memory, b.src_mask).float(), -1)
+        picked = logp.gather(-1, b.targets.unsqueeze(-1)).squeeze(-1)
+        real = b.targets != PAD_ID
+        out += ((picked * real).sum(1) / real.sum(1)).tolist()
+    return out
+
+
+def choose(nbest: list[list[dict]], lam: float, mu: float) -> list[str]:
+    return [max(cands, key=lambda c: c["score"] + lam * c["reverse"] + mu * c["words"])["text"]
+            for cands in nbest]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--reverse", required=True)
+    parser.add_argument("--src", required=True)
+    parser.add_argument("--ref", required=True)
+    parser.add_argument("--beam", type=int, default=8)
+    parser.add_argument("--cache", type=Path, help="n-best JSON kept here between runs")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    forward = TranslationPredictor.from_bundle(args.model)
+    if args.cache and args.cache.is_file():
+        saved = json.loads(args.cache.read_text())
+        nbest_raw, refs, texts = saved["nbest"], saved["refs"], saved["map"]
+    else:
+        nbest_raw, refs, texts = nbest_lists(forward, args.src, args.ref, args.beam)
+        if args.cache:
+            args.cache.write_text(json.dumps({"nbest": nbest_raw, "refs": refs, "map": texts}))
+    sources = [e.source for e in encode_gloss_pairs(load_parallel(args.src, args.ref),
+                                                    forward.vocab, forward.tokenizer, 10_000,
+                                                    forward.normalize)]
+    reverse = TranslationPredictor.from_bundle(args.reverse)
+    flat = [(text, src) for src, cands in zip(sources, nbest_raw, strict=True) for text, _, _ in cands]
+    scores = iter(reverse_logprobs(reverse, flat))
+    nbest = [[{"text": t, "score": s, "reverse": next(scores), "words": len(t.split())}
+              for t, s, _ in cands] for cands in nbest_raw]
+    half = len(refs) // 2
+    halves = (slice(0, half), slice(half, None))
+
+    def bleu(hyps: list[str], part: slice = slice(None)) -> float:
+        return float(text_metrics(hyps[part], refs[part])["bleu4"])
+
+    grid = {(lam, mu): choose(nbest, lam, mu) for lam, mu in itertools.product(LAMBDAS, MUS)}
+    table = {key: (bleu(h), bleu(h, halves[0]), bleu(h, halves[1])) for key, h in grid.items()}
+    print("| lambda (reverse) | mu (word bonus) | BLEU-4 dev | first half | second half |")
+    print("|---|---|---|---|---|")
+    for (lam, mu), (full, a, b) in table.items():
+        print(f"| {lam} | {mu} | {full} | {a} | {b} |")
+    # Weights picked on one half, scored on the other.
+    crossed = []
+    for pick, score in ((1, 2), (2, 1)):
+        best = max(table, key=lambda k: (table[k][pick], -k[0], -k[1]))
+        crossed.append((best, table[best][score]))
+    best_all = max(table, key=lambda k: (table[k][0], -k[0], -k[1]))
+    print(json.dumps({
+        "map": {"bleu4": bleu(texts), "first_half": bleu(texts, halves[0]),
+                "second_half": bleu(texts, halves[1]), "check_grid_0_0": table[(0.0, 0.0)][0]},
+        "picked_on_first_scored_on_second": {"weights": crossed[0][0], "bleu4": crossed[0][1]},
+        "picked_on_second_scored_on_first": {"weights": crossed[1][0], "bleu4": crossed[1][1]},
+        "best_on_all_dev": {"weights": best_all, "bleu4": table[best_all][0],
+                            "chrf": text_metrics(grid[best_all], refs)["chrf"]},
+    }, indent=1))
+
+
+if __name__ == "__main__":
+    main()
