@@ -32,8 +32,9 @@ WEIGHTINGS = (("uniform", 0.0), ("score", 1.0), ("logprob", 1.0), ("logprob", 0.
 
 
 def nbest_lists(predictor: TranslationPredictor, src: str, ref: str, beam: int
-                ) -> tuple[list[list[tuple[str, float, float]]], list[str], list[str]]:
-    """(candidates per sentence: (text, normalised score, total log-prob)), refs, MAP texts."""
+                ) -> tuple[list[list[tuple[str, float, float]]], list[str], list[str], list[str]]:
+    """(candidates per sentence: (text, normalised score, total log-prob)), refs, MAP texts and
+    the gloss lines they translate (pairs with an empty side are left out, as evaluation does)."""
     captured: list[list[tuple[list[int], float, float]]] = []
     best = decode_module._best
 
@@ -64,7 +65,7 @@ def nbest_lists(predictor: TranslationPredictor, src: str, ref: str, beam: int
     nbest: list[list[tuple[str, float, float]]] = [[] for _ in examples]
     for i, cands in zip(order, captured, strict=True):
         nbest[i] = [(predictor.tokenizer.decode(t), s, lp) for t, s, lp in cands]
-    return nbest, [e.text for e in examples], texts
+    return nbest, [e.text for e in examples], texts, [e.source for e in examples]
 
 
 def mbr(nbest: list[list[tuple[str, float, float]]], utility: Any, weighting: str,
@@ -99,7 +100,7 @@ def main() -> None:
     from sacrebleu.metrics import BLEU, CHRF
 
     torch.set_num_threads(2)
-    nbest, refs, texts = nbest_lists(TranslationPredictor.from_bundle(args.model), args.src,
+    nbest, refs, texts, _ = nbest_lists(TranslationPredictor.from_bundle(args.model), args.src,
                                      args.ref, args.beam)
     bleu, chrf = BLEU(effective_order=True), CHRF()
     utilities = {"bleu": lambda h, r: bleu.sentence_score(h, [r]).score,

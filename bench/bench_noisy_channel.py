@@ -33,7 +33,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_mbr import nbest_lists  # noqa: E402
 
-from translation.ml.data import Example, collate, encode_gloss_pairs, load_parallel  # noqa: E402
+from translation.ml.data import Example, collate  # noqa: E402
 from translation.ml.evaluate import text_metrics  # noqa: E402
 from translation.ml.infer import TranslationPredictor  # noqa: E402
 from translation.ml.tokenizer import PAD_ID, UNK_ID  # noqa: E402
@@ -76,17 +76,15 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="n-best JSON kept here between runs")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    forward = TranslationPredictor.from_bundle(args.model)
     if args.cache and args.cache.is_file():
         saved = json.loads(args.cache.read_text())
-        nbest_raw, refs, texts = saved["nbest"], saved["refs"], saved["map"]
+        nbest_raw, refs, texts, sources = (saved[k] for k in ("nbest", "refs", "map", "sources"))
     else:
-        nbest_raw, refs, texts = nbest_lists(forward, args.src, args.ref, args.beam)
+        nbest_raw, refs, texts, sources = nbest_lists(
+            TranslationPredictor.from_bundle(args.model), args.src, args.ref, args.beam)
         if args.cache:
-            args.cache.write_text(json.dumps({"nbest": nbest_raw, "refs": refs, "map": texts}))
-    sources = [e.source for e in encode_gloss_pairs(load_parallel(args.src, args.ref),
-                                                    forward.vocab, forward.tokenizer, 10_000,
-                                                    forward.normalize)]
+            args.cache.write_text(json.dumps({"nbest": nbest_raw, "refs": refs, "map": texts,
+                                              "sources": sources}))
     reverse = TranslationPredictor.from_bundle(args.reverse)
     flat = [(text, src) for src, cands in zip(sources, nbest_raw, strict=True) for text, _, _ in cands]
     scores = iter(reverse_logprobs(reverse, flat))
