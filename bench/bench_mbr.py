@@ -3,9 +3,9 @@ item 6's "every choice made on dev"): does picking the candidate that agrees mos
 candidates (expected sentence BLEU or chrF, candidates weighted uniformly, by their length-
 normalised score or by their total log-probability) beat the beam's own choice (MAP)?
 
-The n-best is read from translation.ml.decode's finished hypotheses, which beam_search keeps
-internally: this probe wraps its private `_best` to keep them too (decoding itself is unchanged:
-the MAP row is exactly what evaluate-translation scores). Both dev halves are reported so that a
+The n-best is the beam's finished hypotheses, which decode_batch hands to a reranker: this probe
+gives it one that keeps them and picks the beam's own choice (so the MAP row is exactly what
+evaluate-translation scores without reranking). Both dev halves are reported so that a
 gain can be told from noise.
 
     OMP_NUM_THREADS=2 .venv/bin/python bench/bench_mbr.py --model models/phoenix-gloss2text \\
@@ -21,8 +21,7 @@ from typing import Any
 
 import torch
 
-import translation.ml.decode as decode_module
-import translation.ml.evaluate as evaluate_module
+from translation.ml.decode import Hypothesis
 from translation.ml.data import bucket_batches, encode_gloss_pairs, load_parallel
 from translation.ml.evaluate import decode_examples, text_metrics
 from translation.ml.infer import TranslationPredictor
@@ -31,40 +30,35 @@ WEIGHTINGS = (("uniform", 0.0), ("score", 1.0), ("logprob", 1.0), ("logprob", 0.
               ("logprob", 0.25))
 
 
+class _KeepAll:
+    """A reranker that keeps every row's n-best and picks the beam's own choice."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[Hypothesis]] = []
+
+    def pick(self, src: torch.Tensor, src_mask: torch.Tensor, nbest: list[list[Hypothesis]],
+             weight: float) -> list[Hypothesis]:
+        self.rows.extend(nbest)
+        return [cands[0] for cands in nbest]
+
+
 def nbest_lists(predictor: TranslationPredictor, src: str, ref: str, beam: int
                 ) -> tuple[list[list[tuple[str, float, float]]], list[str], list[str], list[str]]:
     """(candidates per sentence: (text, normalised score, total log-prob)), refs, MAP texts and
     the gloss lines they translate (pairs with an empty side are left out, as evaluation does)."""
-    captured: list[list[tuple[list[int], float, float]]] = []
-    best = decode_module._best
-
-    def keep_all(finished: list[Any], *args: Any) -> Any:
-        hyp = best(finished, *args)
-        hyp.extra["nbest"] = [(f.tokens, f.score, sum(f.logprobs) + f.extra["eos_logprob"])
-                              for f in finished] or [(hyp.tokens, hyp.score, sum(hyp.logprobs))]
-        return hyp
-
-    decode_batch = evaluate_module.decode_batch
-
-    def capture(*args: Any, **kwargs: Any) -> Any:
-        hyps = decode_batch(*args, **kwargs)
-        captured.extend(h.extra["nbest"] for h in hyps)
-        return hyps
-
+    keep = _KeepAll()
     examples = encode_gloss_pairs(load_parallel(src, ref), predictor.vocab, predictor.tokenizer,
                                   10_000, predictor.normalize)
-    settings = replace(predictor.decode_settings(), beam_size=beam)
-    decode_module._best, evaluate_module.decode_batch = keep_all, capture
-    try:
-        texts, _ = decode_examples(predictor.model, examples, predictor.tokenizer, settings,
-                                   None, progress=True)
-    finally:
-        decode_module._best, evaluate_module.decode_batch = best, decode_batch
+    # rerank_weight > 0 hands every n-best to the reranker, which keeps it and picks the first
+    settings = replace(predictor.decode_settings(), beam_size=beam, rerank_weight=1.0)
+    texts, _ = decode_examples(predictor.model, examples, predictor.tokenizer, settings, None,
+                               progress=True, reranker=keep)
     order = [i for idx in bucket_batches([e.src_len for e in examples], 64, shuffle=False)
              for i in idx]
     nbest: list[list[tuple[str, float, float]]] = [[] for _ in examples]
-    for i, cands in zip(order, captured, strict=True):
-        nbest[i] = [(predictor.tokenizer.decode(t), s, lp) for t, s, lp in cands]
+    for i, cands in zip(order, keep.rows, strict=True):
+        nbest[i] = [(predictor.tokenizer.decode(h.tokens), h.score,
+                     sum(h.logprobs) + h.extra.get("eos_logprob", 0.0)) for h in cands]
     return nbest, [e.text for e in examples], texts, [e.source for e in examples]
 
 

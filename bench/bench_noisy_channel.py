@@ -33,32 +33,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_mbr import nbest_lists  # noqa: E402
 
-from translation.ml.data import Example, collate  # noqa: E402
 from translation.ml.evaluate import text_metrics  # noqa: E402
 from translation.ml.infer import TranslationPredictor  # noqa: E402
-from translation.ml.tokenizer import PAD_ID, UNK_ID  # noqa: E402
+from translation.ml.rerank import channel_logprobs, known_glosses  # noqa: E402
 
 LAMBDAS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
 MUS = (0.0, 0.05, 0.1, 0.2, 0.3)
-
-
-@torch.no_grad()
-def reverse_logprobs(reverse: TranslationPredictor, pairs: list[tuple[str, str]],
-                     batch: int = 64) -> list[float]:
-    """Per (text, gloss line): mean log P(gloss pieces + eos | text) under the reverse model."""
-    model = reverse.model.eval()
-    out: list[float] = []
-    for a in range(0, len(pairs), batch):
-        examples = [Example(src=reverse.vocab.encode(text) or [UNK_ID], ctc=[],
-                            tgt=reverse.tokenizer.encode(gloss))
-                    for text, gloss in pairs[a : a + batch]]
-        b = collate(examples)
-        memory = model.encode(b.src, b.src_mask)
-        logp = torch.log_softmax(model.decode(b.tgt_in, memory, b.src_mask).float(), -1)
-        picked = logp.gather(-1, b.targets.unsqueeze(-1)).squeeze(-1)
-        real = b.targets != PAD_ID
-        out += ((picked * real).sum(1) / real.sum(1)).tolist()
-    return out
 
 
 def choose(nbest: list[list[dict]], lam: float, mu: float) -> list[str]:
@@ -76,18 +56,21 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="n-best JSON kept here between runs")
     args = parser.parse_args()
     torch.set_num_threads(2)
+    forward = TranslationPredictor.from_bundle(args.model)
     if args.cache and args.cache.is_file():
         saved = json.loads(args.cache.read_text())
         nbest_raw, refs, texts, sources = (saved[k] for k in ("nbest", "refs", "map", "sources"))
     else:
-        nbest_raw, refs, texts, sources = nbest_lists(
-            TranslationPredictor.from_bundle(args.model), args.src, args.ref, args.beam)
+        nbest_raw, refs, texts, sources = nbest_lists(forward, args.src, args.ref, args.beam)
         if args.cache:
             args.cache.write_text(json.dumps({"nbest": nbest_raw, "refs": refs, "map": texts,
                                               "sources": sources}))
     reverse = TranslationPredictor.from_bundle(args.reverse)
-    flat = [(text, src) for src, cands in zip(sources, nbest_raw, strict=True) for text, _, _ in cands]
-    scores = iter(reverse_logprobs(reverse, flat))
+    # the glosses as the served reranker reads them (translation.ml.rerank.NoisyChannel.pick)
+    glosses = [known_glosses(forward.vocab, forward.encode_glosses(line))
+               for line in sources]
+    flat = [(text, g) for g, cands in zip(glosses, nbest_raw, strict=True) for text, _, _ in cands]
+    scores = iter(channel_logprobs(reverse.model, reverse.vocab, reverse.tokenizer, flat))
     nbest = [[{"text": t, "score": s, "reverse": next(scores), "words": len(t.split())}
               for t, s, _ in cands] for cands in nbest_raw]
     half = len(refs) // 2

@@ -85,8 +85,10 @@ def write_bundle(
     card: str,
     vocabulary: list[str] | None = None,
     spm_model: str | Path | None = None,
+    extra_files: dict[str, bytes] | None = None,
 ) -> Path:
-    """Write a complete bundle folder and return its path."""
+    """Write a complete bundle folder and return its path; `extra_files` (name -> contents)
+    are written beside the others and listed in the manifest."""
     from safetensors.torch import save_file
 
     if task not in TASKS:
@@ -109,6 +111,11 @@ def write_bundle(
         if Path(spm_model).resolve() != (out / SPM).resolve():
             shutil.copyfile(spm_model, out / SPM)
         files.append(SPM)
+    for extra, contents in (extra_files or {}).items():
+        if "/" in extra or extra in files:
+            raise BundleError(f"extra bundle file {extra!r} is not a free top-level name")
+        (out / extra).write_bytes(contents)
+        files.append(extra)
     manifest = {
         "format": BUNDLE_FORMAT,
         "task": task,

@@ -39,6 +39,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--alpha", type=float, default=None, help="length penalty (bundle's default)")
     p.add_argument("--min-len-a", type=float, default=None,
                    help="no eos before A x source length pieces (bundle's default)")
+    p.add_argument("--rerank-weight", type=float, default=None,
+                   help="weight of the bundle's reverse model in reranking the beam (bundle's "
+                        "default; 0 = the beam's own choice)")
     p.add_argument("--hyp-out", help="also write the hypotheses here")
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(func=cmd_evaluate_translation)
@@ -59,6 +62,22 @@ def register(subparsers: Any) -> None:
     p.add_argument("--card-note", default="", help="extra paragraph for the card's Notes")
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(func=cmd_ensemble_translation)
+
+    p = subparsers.add_parser(
+        "rerank-translation",
+        help="a gloss->text bundle that reranks its beam with a text->gloss bundle inside it "
+             "(noisy channel, translation.ml.rerank)")
+    p.add_argument("--model", required=True, help="the gloss->text bundle")
+    p.add_argument("--reverse", required=True,
+                   help="a text->gloss bundle trained on the same pairs the other way round")
+    p.add_argument("--weight", type=float, required=True,
+                   help="weight of the reverse log-probability per gloss piece")
+    p.add_argument("--out", required=True, help="bundle folder to write")
+    p.add_argument("--dev-src", help="gloss file to score on, with and without reranking")
+    p.add_argument("--dev-ref", help="reference text, line-aligned with --dev-src")
+    p.add_argument("--card-note", default="", help="extra paragraph for the card")
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(func=cmd_rerank_translation)
 
     p = subparsers.add_parser(
         "speller-bundle",
@@ -222,7 +241,8 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     predictor = TranslationPredictor.from_bundle(args.model)
-    settings = predictor.decode_settings(args.beam, args.alpha, args.min_len_a)
+    settings = predictor.decode_settings(args.beam, args.alpha, args.min_len_a,
+                                         args.rerank_weight)
     if predictor.input_kind == "gloss":
         if not (args.src and args.ref):
             print("a gloss bundle needs --src and --ref", file=sys.stderr)
@@ -243,7 +263,8 @@ def cmd_evaluate_translation(args: argparse.Namespace) -> int:
                              indent=2))
             return 0
         metrics, hyps = evaluate_examples(predictor.model, examples, predictor.tokenizer,
-                                          predictor.vocab, decode=settings, progress=True)
+                                          predictor.vocab, decode=settings, progress=True,
+                                          reranker=predictor.reranker)
     if args.hyp_out:
         Path(args.hyp_out).write_text("\n".join(hyps) + "\n")
     print(json.dumps(metrics, indent=2))
@@ -319,6 +340,41 @@ def cmd_ensemble_translation(args: argparse.Namespace) -> int:
         language=args.language or first.language, metrics=metrics, card=card,
         extra_config=extra, task=first.task,
         weights_dtype=torch.float16 if args.weights_dtype == "float16" else None)
+    print(json.dumps({k: v for k, v in metrics.items() if "detail" not in k}, indent=2))
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_rerank_translation(args: argparse.Namespace) -> int:
+    import torch
+
+    from mlcore.bundle import BundleError, read_bundle
+    from translation.ml.infer import TranslationPredictor
+    from translation.ml.pipeline import command_line
+    from translation.ml.rerank import attach, joined, rerank_card
+
+    torch.set_num_threads(args.threads)
+    try:
+        forward = TranslationPredictor.from_bundle(args.model)
+        reverse = TranslationPredictor.from_bundle(args.reverse)
+        predictor = joined(forward, reverse, args.weight)
+    except BundleError as e:
+        print(f"rerank-translation: {e}", file=sys.stderr)
+        return 2
+    metrics: dict[str, Any] = {"reverse": {"bundle": args.reverse, "name": reverse.name,
+                                           "dev_bleu4": read_bundle(args.reverse).metrics.get(
+                                               "bleu4")}}
+    if args.dev_src and args.dev_ref:
+        from translation.ml.evaluate import evaluate_gloss_files
+
+        scored, _ = evaluate_gloss_files(predictor, args.dev_src, args.dev_ref)
+        plain, _ = evaluate_gloss_files(predictor, args.dev_src, args.dev_ref,
+                                        predictor.decode_settings(rerank_weight=0.0))
+        metrics.update(scored, split="dev", without_reranking={
+            k: plain[k] for k in ("bleu4", "chrf", "bleu_signature", "chrf_signature")})
+    source = read_bundle(args.model)
+    card = rerank_card(source.card, metrics, predictor.decode, command_line(args), args.card_note)
+    out = attach(predictor, args.out, language=source.language, metrics=metrics, card=card)
     print(json.dumps({k: v for k, v in metrics.items() if "detail" not in k}, indent=2))
     print(f"wrote {out}", file=sys.stderr)
     return 0

@@ -92,6 +92,9 @@ class DecodeConfig(Config):
     # per-row floor: no eos before floor(a * source length) pieces (a=0: none); a length prior
     # for corpora whose text is much longer than its glosses (NCSLGR: ~1.85 words per gloss)
     min_len_a: float = 0.0
+    # >0: the beam's finished candidates are reranked by forward score + this x the bundle's
+    # reverse model's log-probability of the glosses per piece (translation.ml.rerank)
+    rerank_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ class TranslationBundleConfig(Config):
     synthesis: dict[str, Any] | None = None
     # members decoded together (translation.ml.ensemble); 1 = one model
     ensemble: int = 1
+    # a text->gloss model inside the bundle that reranks the beam (translation.ml.rerank)
+    reverse: ModelConfig | None = None
 
 
 def tiny_model_config(**overrides: Any) -> ModelConfig:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -31,6 +31,13 @@ class Hypothesis:
     score: float  # length-normalised total log-probability (incl. eos when emitted)
     finished: bool = True  # False when max_len cut it before eos
     extra: dict[str, float] = field(default_factory=dict)
+
+
+class Reranker(Protocol):
+    """Picks each row's output among the beam's finished candidates (translation.ml.rerank)."""
+
+    def pick(self, src: torch.Tensor, src_mask: torch.Tensor, nbest: list[list[Hypothesis]],
+             weight: float) -> list[Hypothesis]: ...
 
 
 @contextmanager
@@ -175,7 +182,29 @@ def beam_search(
     max_len_b: int = 0,
     min_len_a: float = 0.0,
 ) -> list[Hypothesis]:
-    """Batched beam search; returns the best hypothesis of each row by length-normalised score.
+    """Batched beam search; returns the best hypothesis of each row by length-normalised score
+    (the first of `beam_search_nbest`'s lists)."""
+    return [cands[0] for cands in beam_search_nbest(
+        model, src, src_mask, beam_size=beam_size, alpha=alpha, max_len=max_len,
+        min_len=min_len, use_cache=use_cache, max_len_a=max_len_a, max_len_b=max_len_b,
+        min_len_a=min_len_a)]
+
+
+def beam_search_nbest(
+    model: Seq2Seq,
+    src: torch.Tensor,
+    src_mask: torch.Tensor,
+    beam_size: int = 4,
+    alpha: float = 1.0,
+    max_len: int | None = None,
+    min_len: int = 0,
+    use_cache: bool = True,
+    max_len_a: float = 0.0,
+    max_len_b: int = 0,
+    min_len_a: float = 0.0,
+) -> list[list[Hypothesis]]:
+    """Batched beam search; each row's finished hypotheses, best length-normalised score first
+    (ties in the order they finished), or its best unfinished beam alone if none finished.
 
     Each step keeps the 2k best extensions per row: those ending in eos among the top k are
     finished, the k best others continue (as in fairseq), so beam_size=1 equals greedy search.
@@ -214,7 +243,7 @@ def beam_search(
             token_lp = torch.cat([token_lp[pick], step_lp.gather(1, keep).reshape(-1, 1)], dim=1)
             if all(len(f) >= k for f in finals):
                 break
-        return [_best(finals[i], prefix, token_lp, scores, i, k, alpha) for i in range(b)]
+        return [_ranked(finals[i], prefix, token_lp, scores, i, k, alpha) for i in range(b)]
 
 
 def _continuing(tok: torch.Tensor, k: int) -> torch.Tensor:
@@ -244,18 +273,18 @@ def _collect_finished(
         ))
 
 
-def _best(
+def _ranked(
     finished: list[Hypothesis], prefix: torch.Tensor, token_lp: torch.Tensor,
     scores: torch.Tensor, i: int, k: int, alpha: float,
-) -> Hypothesis:
-    """Best finished hypothesis of row i, or the best unfinished beam if none finished."""
+) -> list[Hypothesis]:
+    """Finished hypotheses of row i, best first, or the best unfinished beam if none finished."""
     if finished:
-        return max(finished, key=lambda h: h.score)
+        return sorted(finished, key=lambda h: h.score, reverse=True)  # stable: ties keep order
     r = i * k + int(scores[i].argmax())
     tokens = prefix[r, 1:].tolist()
-    return Hypothesis(tokens=tokens, logprobs=token_lp[r].tolist(),
-                      score=float(scores[i].max()) / length_penalty(len(tokens), alpha),
-                      finished=False)
+    return [Hypothesis(tokens=tokens, logprobs=token_lp[r].tolist(),
+                       score=float(scores[i].max()) / length_penalty(len(tokens), alpha),
+                       finished=False)]
 
 
 def decode_batch(
@@ -264,20 +293,30 @@ def decode_batch(
     src_mask: torch.Tensor,
     settings: DecodeConfig,
     on_token: TokenCallback | None = None,
+    reranker: Reranker | None = None,
 ) -> list[Hypothesis]:
     """Decode a batch the way `settings` says: the one entry point of jobs, translate-text and
     evaluate-translation, so that served and evaluated outputs cannot drift apart.
 
     Greedy search (beam 1) streams each token as it is decoded; beam search calls `on_token`
-    for the final pieces of each row once the search has ended.
+    for the final pieces of each row once the search (and the reranking, when the settings'
+    rerank_weight is above 0: the bundle's `reranker` picks among the finished candidates) has
+    ended. Settings that rerank without a reranker are refused, never silently ignored.
     """
+    if settings.rerank_weight > 0 and reranker is None:
+        raise ValueError("these decoding settings rerank the beam (rerank_weight "
+                         f"{settings.rerank_weight}) but no reranker was given")
     cap_a, cap_b, floor_a = settings.max_len_a, settings.max_len_b, settings.min_len_a
     if settings.beam_size <= 1:
         return greedy_decode(model, src, src_mask, on_token=on_token, max_len_a=cap_a,
                              max_len_b=cap_b, min_len_a=floor_a)
-    hyps = beam_search(model, src, src_mask, beam_size=settings.beam_size,
-                       alpha=settings.length_penalty, max_len_a=cap_a, max_len_b=cap_b,
-                       min_len_a=floor_a)
+    nbest = beam_search_nbest(model, src, src_mask, beam_size=settings.beam_size,
+                              alpha=settings.length_penalty, max_len_a=cap_a, max_len_b=cap_b,
+                              min_len_a=floor_a)
+    if settings.rerank_weight > 0 and reranker is not None:
+        hyps = reranker.pick(src, src_mask, nbest, settings.rerank_weight)
+    else:
+        hyps = [cands[0] for cands in nbest]
     if on_token is not None:
         for row, hyp in enumerate(hyps):
             for tok, lp in zip(hyp.tokens, hyp.logprobs, strict=True):

@@ -142,6 +142,9 @@ def assemble(paths: list[str] | list[Path]) -> Assembled:
             raise BundleError(f"{path} differs from {paths[0]} in {', '.join(differ)}")
         if bundle.config.get("reader"):
             raise BundleError(f"{path} reads letters in windows: it cannot join an ensemble")
+        if bundle.config.get("reverse"):
+            raise BundleError(f"{path} reranks with a reverse model: join the plain bundles, "
+                              "then add the reranker (slrweb rerank-translation)")
     ensemble = Ensemble(first_model.cfg, len(loaded))
     ensemble.load_state_dict(stack_members([m.state_dict() for m, _ in loaded]))
     return Assembled(ensemble.eval(), first, [b for _, b in loaded])

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from translation.ml.data import Example, bucket_batches, collate
 from translation.ml.config import DecodeConfig
-from translation.ml.decode import decode_batch
+from translation.ml.decode import Reranker, decode_batch
 from translation.ml.ensemble import Seq2Seq
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
@@ -93,15 +93,17 @@ def decode_examples(
     batch_size: int = 64,
     device: str | torch.device = "cpu",
     progress: bool = False,
+    reranker: Reranker | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """Translate every example (in input order) with `settings` (beam, length penalty, output
-    cap, through `decode_batch`); also CTC glosses when the model has a head."""
+    cap, reranking with the bundle's `reranker`, through `decode_batch`); also CTC glosses when
+    the model has a head."""
     texts: list[str] = [""] * len(examples)
     glosses: list[list[str]] = [[] for _ in examples]
     batches = bucket_batches([e.src_len for e in examples], batch_size, shuffle=False)
     for idx in tqdm(batches, desc="decode", disable=not progress, leave=False):
         batch = collate([examples[i] for i in idx]).to(device)
-        hyps = decode_batch(model, batch.src, batch.src_mask, settings)
+        hyps = decode_batch(model, batch.src, batch.src_mask, settings, reranker=reranker)
         for i, h in zip(idx, hyps, strict=True):
             texts[i] = tokenizer.decode(h.tokens)
         if model.ctc_head is not None and gloss_vocab is not None:
@@ -126,6 +128,7 @@ def evaluate_examples(
     progress: bool = False,
     max_len: tuple[float, int] = (0.0, 0),
     decode: DecodeConfig | None = None,
+    reranker: Reranker | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Metrics of `model` on `examples` (refs = example.text, gloss refs = example.ctc).
 
@@ -134,7 +137,7 @@ def evaluate_examples(
     settings = decode or DecodeConfig(beam_size=beam_size, length_penalty=alpha,
                                       max_len_a=max_len[0], max_len_b=max_len[1])
     texts, glosses = decode_examples(model, examples, tokenizer, settings, gloss_vocab,
-                                     batch_size, device, progress)
+                                     batch_size, device, progress, reranker)
     refs = [e.text for e in examples]
     metrics = text_metrics(texts, refs)
     metrics["cer"] = round(char_error_rate(texts, refs), 4)
@@ -142,6 +145,7 @@ def evaluate_examples(
     metrics["length_penalty"] = settings.length_penalty
     metrics["max_len"] = [settings.max_len_a, settings.max_len_b]
     metrics["min_len_a"] = settings.min_len_a
+    metrics["rerank_weight"] = settings.rerank_weight
     if model.ctc_head is not None and gloss_vocab is not None:
         gloss_refs = [" ".join(gloss_vocab.decode(e.ctc)) for e in examples]
         metrics["ctc_gloss_wer"] = round(word_error_rate([" ".join(g) for g in glosses],
@@ -162,6 +166,7 @@ def evaluate_gloss_files(predictor: TranslationPredictor, src: str, ref: str,
                                   10_000, predictor.normalize)
     metrics, hyps = evaluate_examples(predictor.model, examples, predictor.tokenizer,
                                       predictor.vocab, progress=True,
-                                      decode=decode or predictor.decode_settings())
+                                      decode=decode or predictor.decode_settings(),
+                                      reranker=predictor.reranker)
     metrics["copy_baseline"] = copy_baseline_metrics(examples)
     return metrics, hyps

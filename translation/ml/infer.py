@@ -25,6 +25,7 @@ from translation.ml.glossnorm import gloss_normalizer
 from translation.ml.features import FEATURE_SET, sequence_features
 from translation.ml.ensemble import Ensemble, Seq2Seq, member_prefixes
 from translation.ml.model import Translator
+from translation.ml.rerank import NoisyChannel, load_channel, split_state
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
 OnToken = Callable[[str, float], None]
@@ -32,7 +33,14 @@ OnToken = Callable[[str, float], None]
 
 def load_translator(bundle_path: str | Path, device: str = "cpu") -> tuple[Seq2Seq, Any]:
     """Read a translation bundle and build its model in eval mode: (model, Bundle); a bundle
-    with `ensemble: N` in config.json gives an Ensemble of its N members."""
+    with `ensemble: N` in config.json gives an Ensemble of its N members. A reranker's reverse
+    model (translation.ml.rerank) is left out: TranslationPredictor.from_bundle loads it."""
+    model, bundle, _ = _load(bundle_path, device)
+    return model, bundle
+
+
+def _load(bundle_path: str | Path, device: str) -> tuple[Seq2Seq, Any, dict[str, torch.Tensor]]:
+    """(model, Bundle, the reverse model's weights: empty without a reranker)."""
     from mlcore.bundle import TEXT_TASKS, BundleError, read_bundle
 
     bundle = read_bundle(bundle_path)
@@ -43,7 +51,7 @@ def load_translator(bundle_path: str | Path, device: str = "cpu") -> tuple[Seq2S
     model: Seq2Seq = Translator(cfg) if n == 1 else Ensemble(cfg, n)
     if n > 1 and config.reader is not None:
         raise BundleError(f"{bundle_path}: an ensemble cannot read letters in windows (reader)")
-    state = bundle.load_state_dict(device="cpu")
+    state, reverse_state = split_state(bundle.load_state_dict(device="cpu"))
     if cfg.tie_embeddings:  # safetensors stores the shared matrix once
         for prefix in member_prefixes(n):
             if prefix + "tgt_embed.weight" in state:
@@ -52,15 +60,17 @@ def load_translator(bundle_path: str | Path, device: str = "cpu") -> tuple[Seq2S
         model.load_state_dict(state)
     except RuntimeError as e:  # missing or unexpected tensors, wrong shapes
         raise BundleError(f"{bundle_path}: weights do not match config.json ({e})") from e
-    return model.to(device).eval(), bundle
+    return model.to(device).eval(), bundle, reverse_state
 
 
 class TranslationPredictor:
     """Translate landmark sequences (landmarks bundles) or gloss lines (gloss bundles)."""
 
     def __init__(self, model: Seq2Seq, tokenizer: TextTokenizer, vocab: GlossVocab,
-                 name: str, config: dict[str, Any], device: str = "cpu") -> None:
+                 name: str, config: dict[str, Any], device: str = "cpu",
+                 reranker: NoisyChannel | None = None) -> None:
         self.model, self.tokenizer, self.vocab = model, tokenizer, vocab
+        self.reranker = reranker  # the bundle's noisy-channel reranker (decode.rerank_weight)
         self.name, self.config, self.device = name, config, device
         self.input_kind = model.cfg.input_kind
         # Trained on landmarks with the hands Holistic lost recovered (landmarks.hands).
@@ -71,10 +81,10 @@ class TranslationPredictor:
     @classmethod
     def from_bundle(cls, path: str | Path, device: str = "cpu") -> TranslationPredictor:
         """Load a bundle folder once (call this per worker process, not per job)."""
-        model, bundle = load_translator(path, device)
-        tokenizer = TextTokenizer(bundle.spm_path)
-        return cls(model, tokenizer, GlossVocab(bundle.vocabulary), bundle.name, bundle.config,
-                   device)
+        model, bundle, reverse_state = _load(path, device)
+        tokenizer, vocab = TextTokenizer(bundle.spm_path), GlossVocab(bundle.vocabulary)
+        reranker = load_channel(bundle, reverse_state, vocab, tokenizer, device)
+        return cls(model, tokenizer, vocab, bundle.name, bundle.config, device, reranker)
 
     @property
     def single_model(self) -> Translator:
@@ -85,7 +95,8 @@ class TranslationPredictor:
 
     def decode_settings(self, beam_size: int | None = None,
                         length_penalty: float | None = None,
-                        min_len_a: float | None = None) -> DecodeConfig:
+                        min_len_a: float | None = None,
+                        rerank_weight: float | None = None) -> DecodeConfig:
         """The bundle's decoding (config.json "decode": beam, length penalty, output cap), with
         explicit overrides. Jobs, translate-text and evaluate-translation all decode with this,
         so a served translation is the one the bundle's metrics were measured with."""
@@ -96,6 +107,8 @@ class TranslationPredictor:
             overrides["length_penalty"] = length_penalty
         if min_len_a is not None:
             overrides["min_len_a"] = min_len_a
+        if rerank_weight is not None:
+            overrides["rerank_weight"] = rerank_weight
         return replace(self.decode, **overrides)
 
     def encode_glosses(self, line: str) -> list[int]:
@@ -151,7 +164,8 @@ class TranslationPredictor:
             if on_token is not None:
                 on_token(self.tokenizer.piece(tok), round(lp, 4))
 
-        hyp = decode_batch(self.model, src, mask, settings, stream if on_token else None)[0]
+        hyp = decode_batch(self.model, src, mask, settings, stream if on_token else None,
+                           self.reranker)[0]
         tokens = [{"piece": self.tokenizer.piece(t), "logprob": round(lp, 4)}
                   for t, lp in zip(hyp.tokens, hyp.logprobs, strict=True)]
         return {"text": self.tokenizer.decode(hyp.tokens), "tokens": tokens}
@@ -196,7 +210,8 @@ class TranslationPredictor:
         batches = bucket_batches([e.src_len for e in examples], batch_size, shuffle=False)
         for idx in tqdm(batches, desc="translate", file=sys.stderr, disable=not progress):
             batch = collate([examples[i] for i in idx]).to(self.device)
-            hyps = decode_batch(self.model, batch.src, batch.src_mask, settings)
+            hyps = decode_batch(self.model, batch.src, batch.src_mask, settings,
+                                reranker=self.reranker)
             for j, hyp in zip(idx, hyps, strict=True):
                 out[todo[j][0]] = self.tokenizer.decode(hyp.tokens)
         return out

@@ -239,11 +239,15 @@ def write_translation_bundle(
     name: str, language: str, metrics: dict[str, Any], card: str,
     extra_config: dict[str, Any] | None = None, task: str = "translation",
     weights_dtype: torch.dtype | None = None,
+    extra_weights: dict[str, torch.Tensor] | None = None,
+    extra_files: dict[str, bytes] | None = None,
 ) -> Path:
     """Write `model` as a translation (or fingerspelling) bundle (config, safetensors,
     spm.model, glosses.txt); an Ensemble is written with `ensemble: N` and its members'
     weights under `members.I.`. `weights_dtype` (e.g. torch.float16) stores the floating-point
-    weights narrower; they are widened to the model's float32 when loaded."""
+    weights narrower; they are widened to the model's float32 when loaded.
+    `extra_weights` and `extra_files` travel with it (a reranker's reverse model:
+    translation.ml.rerank)."""
     from mlcore.bundle import write_bundle
 
     config = {"model": model.cfg.to_dict(), **(extra_config or {})}
@@ -254,13 +258,14 @@ def write_translation_bundle(
     tied = {prefix + "out_proj.weight" for prefix in member_prefixes(members)}
     state_dict = {k: v for k, v in model.state_dict().items()
                   if not (k in tied and model.cfg.tie_embeddings)}
+    state_dict.update(extra_weights or {})
     if weights_dtype is not None:
         state_dict = {k: v.to(weights_dtype) if v.is_floating_point() else v
                       for k, v in state_dict.items()}
     return write_bundle(
         out, task=task, language=language, name=name, config=config,
         state_dict=state_dict, metrics=metrics, card=card, vocabulary=vocab.glosses,
-        spm_model=tokenizer.model_path,
+        spm_model=tokenizer.model_path, extra_files=extra_files,
     )
 
 
