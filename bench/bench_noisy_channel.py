@@ -17,7 +17,7 @@ scored on the other (the "held-out half" row), besides the best weights on all o
 (optimistic). The test split is never read.
 
     OMP_NUM_THREADS=2 .venv/bin/python bench/bench_noisy_channel.py --model models/phoenix-gloss2text \\
-        --reverse REVERSE_BUNDLE --src DEV.gloss --ref DEV.de [--beam 8]
+        --reverse REVERSE_BUNDLE [REVERSE_BUNDLE ...] --src DEV.gloss --ref DEV.de [--beam 8]
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def choose(nbest: list[list[dict]], lam: float, mu: float) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
-    parser.add_argument("--reverse", required=True)
+    parser.add_argument("--reverse", required=True, nargs="+",
+                        help="reverse bundles; with several, the mean of their scores")
     parser.add_argument("--src", required=True)
     parser.add_argument("--ref", required=True)
     parser.add_argument("--beam", type=int, default=8)
@@ -65,12 +66,15 @@ def main() -> None:
         if args.cache:
             args.cache.write_text(json.dumps({"nbest": nbest_raw, "refs": refs, "map": texts,
                                               "sources": sources}))
-    reverse = TranslationPredictor.from_bundle(args.reverse)
     # the glosses as the served reranker reads them (translation.ml.rerank.NoisyChannel.pick)
     glosses = [known_glosses(forward.vocab, forward.encode_glosses(line))
                for line in sources]
     flat = [(text, g) for g, cands in zip(glosses, nbest_raw, strict=True) for text, _, _ in cands]
-    scores = iter(channel_logprobs(reverse.model, reverse.vocab, reverse.tokenizer, flat))
+    per_model = []
+    for path in args.reverse:
+        reverse = TranslationPredictor.from_bundle(path)
+        per_model.append(channel_logprobs(reverse.model, reverse.vocab, reverse.tokenizer, flat))
+    scores = iter([sum(col) / len(col) for col in zip(*per_model, strict=True)])
     nbest = [[{"text": t, "score": s, "reverse": next(scores), "words": len(t.split())}
               for t, s, _ in cands] for cands in nbest_raw]
     half = len(refs) // 2
