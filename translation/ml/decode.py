@@ -169,25 +169,11 @@ def length_penalty(length: int, alpha: float) -> float:
     return ((5.0 + length) / 6.0) ** alpha
 
 
-def beam_search(
-    model: Seq2Seq,
-    src: torch.Tensor,
-    src_mask: torch.Tensor,
-    beam_size: int = 4,
-    alpha: float = 1.0,
-    max_len: int | None = None,
-    min_len: int = 0,
-    use_cache: bool = True,
-    max_len_a: float = 0.0,
-    max_len_b: int = 0,
-    min_len_a: float = 0.0,
-) -> list[Hypothesis]:
-    """Batched beam search; returns the best hypothesis of each row by length-normalised score
-    (the first of `beam_search_nbest`'s lists)."""
-    return [cands[0] for cands in beam_search_nbest(
-        model, src, src_mask, beam_size=beam_size, alpha=alpha, max_len=max_len,
-        min_len=min_len, use_cache=use_cache, max_len_a=max_len_a, max_len_b=max_len_b,
-        min_len_a=min_len_a)]
+def beam_search(model: Seq2Seq, src: torch.Tensor, src_mask: torch.Tensor,
+                **options: Any) -> list[Hypothesis]:
+    """Batched beam search; the best hypothesis of each row by length-normalised score (the
+    first of `beam_search_nbest`'s lists, which takes the same options)."""
+    return [cands[0] for cands in beam_search_nbest(model, src, src_mask, **options)]
 
 
 def beam_search_nbest(
