@@ -8,14 +8,9 @@ from translation.ml.infer import TranslationPredictor
 torch.set_num_threads(1)
 p = TranslationPredictor.from_bundle("models/phoenix-gloss2text")
 lines = open("../shared/data/translation/phoenix2014T_text/phoenix2014T.dev.gloss").read().splitlines()[:40]
-reranker = p.reranker
 for rep in range(2):
     for name in ("with reranker", "without (weight 0)"):
-        p.reranker = reranker
-        if name.startswith("without"):
-            p.decode = p.decode_settings(rerank_weight=0.0)
-        else:
-            p.decode = p.decode_settings(rerank_weight=0.1)
+        p.decode = p.decode_settings(rerank_weight=0.0 if name.startswith("without") else 0.1)
         t = time.perf_counter()
         for line in lines:
             p.translate_glosses(line.split())

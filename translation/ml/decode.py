@@ -41,7 +41,7 @@ class Reranker(Protocol):
 
 
 @contextmanager
-def _eval_mode(model: Seq2Seq) -> Iterator[None]:
+def eval_mode(model: Seq2Seq) -> Iterator[None]:
     """Dropout off while decoding; the caller's train/eval mode is restored afterwards."""
     was_training = model.training
     model.eval()
@@ -129,7 +129,7 @@ def greedy_decode(
     min_len_a: float = 0.0,
 ) -> list[Hypothesis]:
     """Pick the most likely piece at every step for each row of the batch."""
-    with _eval_mode(model):
+    with eval_mode(model):
         memory = model.encode(src, src_mask)
         b = src.shape[0]
         stepper = _Stepper(model, memory, src_mask, use_cache)
@@ -196,7 +196,7 @@ def beam_search_nbest(
     finished, the k best others continue (as in fairseq), so beam_size=1 equals greedy search.
     A row stops once it has `beam_size` finished hypotheses.
     """
-    with _eval_mode(model):
+    with eval_mode(model):
         memory = model.encode(src, src_mask)
         b, k, device = src.shape[0], beam_size, memory.device
         stepper = _Stepper(model, memory.repeat_interleave(k, 0), src_mask.repeat_interleave(k, 0),

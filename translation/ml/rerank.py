@@ -28,6 +28,7 @@ import torch
 
 from translation.ml.config import DecodeConfig
 from translation.ml.data import Example, collate
+from translation.ml.decode import eval_mode
 from translation.ml.model import Translator
 from translation.ml.tokenizer import PAD_ID, UNK_ID, GlossVocab, TextTokenizer
 
@@ -36,14 +37,11 @@ SPM_FILE = "reverse.spm.model"  # its target pieces (glosses)
 VOCAB_FILE = "reverse.glosses.txt"  # its source vocabulary (words of the text)
 
 
-@torch.no_grad()
 def channel_logprobs(model: Translator, vocab: GlossVocab, tokenizer: TextTokenizer,
                      pairs: list[tuple[str, str]], batch_size: int = 64) -> list[float]:
     """Per (text, gloss line): mean log P(gloss pieces + eos | text) under the reverse model."""
-    was_training = model.training
-    model.eval()
     out: list[float] = []
-    try:
+    with eval_mode(model):
         for a in range(0, len(pairs), batch_size):
             examples = [Example(src=vocab.encode(text) or [UNK_ID], ctc=[],
                                 tgt=tokenizer.encode(glosses))
@@ -54,8 +52,6 @@ def channel_logprobs(model: Translator, vocab: GlossVocab, tokenizer: TextTokeni
             picked = logp.gather(-1, batch.targets.unsqueeze(-1)).squeeze(-1)
             real = batch.targets != PAD_ID
             out += ((picked * real).sum(1) / real.sum(1)).tolist()
-    finally:
-        model.train(was_training)
     return out
 
 
