@@ -44,7 +44,7 @@ def translation_bundle(
     """A landmarks->text (or gloss->text) translator with a CTC gloss head, at toy size."""
     from translation.ml.config import ModelConfig
     from translation.ml.features import FEATURE_DIM, FEATURE_SET
-    from translation.ml.model import Translator
+    from translation.ml.model import Translator, stored_state
     from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
     glosses = LETTERS if glosses is None else glosses
@@ -56,7 +56,7 @@ def translation_bundle(
                       max_tgt_len=8, **extra)
     torch.manual_seed(seed)
     model = Translator(cfg)
-    state = {k: v for k, v in model.state_dict().items() if k != "out_proj.weight"}
+    state = stored_state(model.state_dict(), cfg.tie_embeddings)
     return write_bundle(
         out, task="translation", language=language, name=name,
         config={"model": cfg.to_dict(), "features": {"set": FEATURE_SET}},

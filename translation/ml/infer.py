@@ -24,7 +24,7 @@ from translation.ml.evaluate import ctc_greedy_glosses
 from translation.ml.glossnorm import gloss_normalizer
 from translation.ml.features import FEATURE_SET, sequence_features
 from translation.ml.ensemble import Ensemble, Seq2Seq, member_prefixes
-from translation.ml.model import Translator
+from translation.ml.model import Translator, loaded_state
 from translation.ml.rerank import NoisyChannel, load_channel, split_state
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 
@@ -52,10 +52,7 @@ def _load(bundle_path: str | Path, device: str) -> tuple[Seq2Seq, Any, dict[str,
     if n > 1 and config.reader is not None:
         raise BundleError(f"{bundle_path}: an ensemble cannot read letters in windows (reader)")
     state, reverse_state = split_state(bundle.load_state_dict(device="cpu"))
-    if cfg.tie_embeddings:  # safetensors stores the shared matrix once
-        for prefix in member_prefixes(n):
-            if prefix + "tgt_embed.weight" in state:
-                state.setdefault(prefix + "out_proj.weight", state[prefix + "tgt_embed.weight"])
+    state = loaded_state(state, cfg.tie_embeddings, member_prefixes(n))
     try:  # fp16-stored weights are widened to the model's float32 here
         model.load_state_dict(state)
     except RuntimeError as e:  # missing or unexpected tensors, wrong shapes

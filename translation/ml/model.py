@@ -9,6 +9,7 @@ Masks are boolean with True = "real position / may attend".
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -279,6 +280,28 @@ def _step_layer(x: torch.Tensor, w: StepWeights, buf: torch.Tensor, memory: Cros
         h = F.layer_norm(x, dims, n3, b3, eps)
     x = x + torch.addmm(w.fc2[1], F.gelu(torch.addmm(w.fc1[1], h, w.fc1[0])), w.fc2[0])
     return x if pre else F.layer_norm(x, dims, n3, b3, eps)
+
+
+TIED_KEY, SHARED_KEY = "out_proj.weight", "tgt_embed.weight"
+
+
+def stored_state(state: dict[str, torch.Tensor], tied: bool, prefixes: Sequence[str] = ("",)
+                 ) -> dict[str, torch.Tensor]:
+    """`state` as a bundle stores it: safetensors refuses shared tensors, so a tied output
+    matrix (the target embedding) is kept once, under `tgt_embed` (each model's key `prefix`)."""
+    drop = {prefix + TIED_KEY for prefix in prefixes} if tied else set()
+    return {k: v for k, v in state.items() if k not in drop}
+
+
+def loaded_state(state: dict[str, torch.Tensor], tied: bool, prefixes: Sequence[str] = ("",)
+                 ) -> dict[str, torch.Tensor]:
+    """A stored state (`stored_state`) with each tied output matrix back, ready for
+    load_state_dict."""
+    out = dict(state)
+    for prefix in prefixes if tied else ():
+        if prefix + SHARED_KEY in out:
+            out.setdefault(prefix + TIED_KEY, out[prefix + SHARED_KEY])
+    return out
 
 
 class Translator(nn.Module):

@@ -31,7 +31,7 @@ from translation.ml.data import (
 from translation.ml.evaluate import copy_baseline_metrics, evaluate_examples
 from translation.ml.glossnorm import gloss_normalizer, pseudo_glosses
 from translation.ml.ensemble import Ensemble, Seq2Seq, member_prefixes
-from translation.ml.model import Translator
+from translation.ml.model import Translator, stored_state
 from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map, train_spm
 from translation.ml.train import EpochData, epoch_weight_files, fit, keep_epoch_weights
 
@@ -254,10 +254,8 @@ def write_translation_bundle(
     members = len(model.members) if isinstance(model, Ensemble) else 1
     if members > 1:
         config["ensemble"] = members
-    # safetensors refuses shared tensors: the tied output matrix is stored once (tgt_embed).
-    tied = {prefix + "out_proj.weight" for prefix in member_prefixes(members)}
-    state_dict = {k: v for k, v in model.state_dict().items()
-                  if not (k in tied and model.cfg.tie_embeddings)}
+    state_dict = stored_state(model.state_dict(), model.cfg.tie_embeddings,
+                              member_prefixes(members))
     state_dict.update(extra_weights or {})
     if weights_dtype is not None:
         state_dict = {k: v.to(weights_dtype) if v.is_floating_point() else v

@@ -29,7 +29,7 @@ import torch
 from translation.ml.config import DecodeConfig
 from translation.ml.data import Example, collate
 from translation.ml.decode import eval_mode
-from translation.ml.model import Translator
+from translation.ml.model import Translator, loaded_state, stored_state
 from translation.ml.tokenizer import PAD_ID, UNK_ID, GlossVocab, TextTokenizer
 
 PREFIX = "reverse."  # the reverse model's keys in model.safetensors
@@ -116,10 +116,8 @@ def load_channel(bundle: Any, reverse_state: dict[str, torch.Tensor], source_voc
     if missing:
         raise BundleError(f"{bundle.path}: its reverse model needs {', '.join(missing)}")
     reverse = Translator(ModelConfig.from_dict(spec))
-    if reverse.cfg.tie_embeddings and "tgt_embed.weight" in reverse_state:
-        reverse_state.setdefault("out_proj.weight", reverse_state["tgt_embed.weight"])
     try:
-        reverse.load_state_dict(reverse_state)
+        reverse.load_state_dict(loaded_state(reverse_state, reverse.cfg.tie_embeddings))
     except RuntimeError as e:
         raise BundleError(f"{bundle.path}: reverse weights do not match config.json ({e})") from e
     vocab = GlossVocab((bundle.path / VOCAB_FILE).read_text().split())
@@ -162,9 +160,7 @@ def attach(predictor: Any, out: str | Path, *, language: str, metrics: dict[str,
     from translation.ml.pipeline import write_translation_bundle
 
     channel = predictor.reranker
-    state = channel.reverse.state_dict()
-    if channel.reverse.cfg.tie_embeddings:  # stored once, as in every bundle
-        state.pop("out_proj.weight")
+    state = stored_state(channel.reverse.state_dict(), channel.reverse.cfg.tie_embeddings)
     files = {SPM_FILE: Path(channel.reverse_tokenizer.model_path).read_bytes(),
              VOCAB_FILE: ("\n".join(channel.reverse_vocab.glosses) + "\n").encode()}
     extra = {k: v for k, v in predictor.config.items() if k not in ("model", "ensemble")}
