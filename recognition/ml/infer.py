@@ -15,6 +15,7 @@ longer than that letter's measured hold.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,15 @@ __all__ = ["IsolatedPredictor", "ownership_bounds", "window_starts"]
 
 ProgressFn = Callable[[int], None]
 BATCH = 64  # windows per forward pass
+
+
+@dataclass
+class Windows:
+    """A clip's sliding windows as spotting reads them."""
+
+    probs: np.ndarray  # (W, V) class posteriors
+    busy: np.ndarray  # (W,) a hand is in signing space for enough of the window
+    times: np.ndarray  # (W + 1,) start of each window's owned frames, then the clip's end
 
 
 class IsolatedPredictor:
@@ -108,6 +118,18 @@ class IsolatedPredictor:
     def recognize(self, seq: LandmarkSequence, top_k: int = 5,
                   on_progress: ProgressFn | None = None) -> dict[str, Any]:
         """Sliding-window sign spotting: segments with start/end seconds and top-k glosses."""
+        windows = self.windows(seq, on_progress)
+        if windows is None:
+            return {"model": self.name, "segments": []}
+        found = decode(windows.probs, windows.busy, self.vocabulary, self.config.spotting,
+                       windows.times)
+        return {"model": self.name, "segments": [
+            self._segment(s, windows.times, windows.probs, top_k) for s in found]}
+
+    def windows(self, seq: LandmarkSequence, on_progress: ProgressFn | None = None
+                ) -> Windows | None:
+        """What spotting decodes: each sliding window's class posteriors, whether a hand is
+        busy in it, and the times its frames own (None for a clip without frames)."""
         spot = self.config.spotting
         seq = as_trained(seq, self.config.features.hand_recovery)
         if spot.fps and seq.fps:  # windows count frames at the rate they were trained at
@@ -115,7 +137,7 @@ class IsolatedPredictor:
         if len(seq) == 0:
             if on_progress is not None:
                 on_progress(100)
-            return {"model": self.name, "segments": []}
+            return None
         starts = window_starts(len(seq), spot.window, spot.stride)
         feats = build_features(seq.points, self.config.features)  # (T, F), once per clip
         active = signing_mask(seq.points, spot.rest_margin)  # (T,)
@@ -131,10 +153,7 @@ class IsolatedPredictor:
                          * len(active[s : s + spot.window]) for s in starts])
         bounds = ownership_bounds(starts, spot.window, len(seq))
         frame_times = np.append(seq.timestamps, seq.duration)  # (T + 1,) frame starts, then end
-        times = frame_times[bounds]  # (W + 1,) start of each window's owned frames, then end
-        found = decode(probs, busy, self.vocabulary, spot, times)
-        return {"model": self.name, "segments": [self._segment(s, times, probs, top_k)
-                                                 for s in found]}
+        return Windows(probs, busy, frame_times[bounds])
 
     def _segment(self, seg: Segment, times: np.ndarray, probs: np.ndarray,
                  top_k: int) -> dict[str, Any]:
