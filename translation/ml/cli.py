@@ -121,7 +121,8 @@ def _add_fingerspelling_arguments(p: argparse.ArgumentParser) -> None:
                    help="training phrases of 1..N words spelled in a row with pauses")
     g.add_argument("--long-sequences", type=int, default=100,
                    help="held-out phrases of six words (long-input CER, windowed reader)")
-    g.add_argument("--init-from", help="start from this bundle's weights (where shapes agree)")
+    g.add_argument("--init-from", help="start from this bundle's weights (gloss and piece rows "
+                   "by their gloss or piece, other tensors where shapes agree)")
     g.add_argument("--letter-video",
                    help="npz of the SILFA letter videos as MediaPipe reads them "
                         "(bench/fingerspelling_clips.py --write-letters): one more recording")

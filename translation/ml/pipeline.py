@@ -165,18 +165,42 @@ def model_card(args: argparse.Namespace, data: PreparedData, model: Seq2Seq,
     return card.render()
 
 
-def warm_start(model: Translator, bundle_path: str | Path) -> list[str]:
-    """Copy a bundle's weights into `model` where the shapes agree; a grown tensor (e.g. a CTC
-    head with one more label) gets the bundle's values in its leading rows. Returns the names
-    not copied whole (those keep their fresh initialisation, at least in part)."""
+def warm_start(model: Translator, bundle_path: str | Path, vocab: GlossVocab,
+               tokenizer: TextTokenizer) -> list[str]:
+    """Copy a bundle's weights into `model`, whose run has `vocab` and `tokenizer`. Rows that
+    belong to a gloss (the gloss embedding, a CTC head) or to a piece (target embedding, output
+    projection) are carried over by that gloss or piece, so a vocabulary rebuilt from other
+    training lines (another frequency order, new glosses) keeps each known gloss's row; other
+    tensors are copied where the shapes agree, and a grown one gets the bundle's values in its
+    leading rows. Returns the names not copied whole (those keep their fresh initialisation,
+    at least in part)."""
+    from mlcore.bundle import read_bundle
     from translation.ml.infer import load_translator
 
     source, _ = load_translator(bundle_path)
+    bundle = read_bundle(bundle_path)
     old_state = source.state_dict()
+    glosses = _row_map(GlossVocab(bundle.vocabulary).itos, vocab.itos)
+    pieces = (_row_map(_pieces(TextTokenizer(bundle.spm_path)), _pieces(tokenizer))
+              if bundle.spm_path.is_file() else None)
+    by_token = {"tgt_embed.weight": pieces, "out_proj.weight": pieces,
+                "ctc_head.weight": glosses, "ctc_head.bias": glosses}
+    if model.cfg.input_kind == "gloss":
+        by_token["src_embed.weight"] = glosses
     partial = []
     with torch.no_grad():
         for name, param in model.state_dict().items():
             old = old_state.get(name)
+            if name == "gloss_to_piece":  # derived from this run's vocabularies: kept
+                continue
+            rows = by_token.get(name)
+            if (old is not None and rows is not None and old.shape[1:] == param.shape[1:]
+                    and (old.shape[0], param.shape[0]) == rows[2]):
+                new_rows, old_rows, _ = rows
+                param[new_rows] = old[old_rows]
+                if len(new_rows) < param.shape[0]:
+                    partial.append(name)
+                continue
             if old is not None and old.shape == param.shape:
                 param.copy_(old)
                 continue
@@ -185,6 +209,22 @@ def warm_start(model: Translator, bundle_path: str | Path) -> list[str]:
                     o <= n for o, n in zip(old.shape, param.shape, strict=True)):
                 param[tuple(slice(0, o) for o in old.shape)].copy_(old)
     return partial
+
+
+def _pieces(tokenizer: TextTokenizer) -> list[str]:
+    return [tokenizer.piece(i) for i in range(len(tokenizer))]
+
+
+RowMap = tuple[torch.Tensor, torch.Tensor, tuple[int, int]]
+
+
+def _row_map(old: list[str], new: list[str]) -> RowMap:
+    """(rows in `new`, their rows in `old`) of the tokens both vocabularies hold, and the two
+    vocabularies' sizes (a tensor with other row counts is not indexed by them)."""
+    where = {token: i for i, token in enumerate(old)}
+    pairs = [(i, where[token]) for i, token in enumerate(new) if token in where]
+    return (torch.tensor([i for i, _ in pairs], dtype=torch.long),
+            torch.tensor([j for _, j in pairs], dtype=torch.long), (len(old), len(new)))
 
 
 def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
@@ -199,7 +239,7 @@ def run_training(args: argparse.Namespace, data: PreparedData) -> Path:
         model.gloss_to_piece.copy_(torch.tensor(mapping))
     ckpt_dir = Path(args.checkpoint_dir or Path("tmp") / "translation-runs" / args.name)
     if getattr(args, "init_from", None):
-        warm_start(model, args.init_from)
+        warm_start(model, args.init_from, data.vocab, data.tokenizer)
         if train_cfg.average_last and not (args.resume and (ckpt_dir / "last.pt").is_file()):
             # the trained weights a continued run starts from are its epoch 0 in the average
             keep_epoch_weights(model, ckpt_dir, 0, train_cfg.average_last)

@@ -16,7 +16,7 @@ from translation.ml.decode import greedy_decode
 from translation.ml.infer import TranslationPredictor, load_translator
 from translation.ml.model import Translator
 from translation.ml.pipeline import write_translation_bundle
-from translation.ml.tokenizer import GlossVocab, TextTokenizer
+from translation.ml.tokenizer import GlossVocab, TextTokenizer, gloss_piece_map
 from translation.ml.train import fit
 
 from .conftest import TINY_PAIRS
@@ -152,3 +152,34 @@ def test_average_last_of_a_warm_started_run_counts_the_start_as_epoch_0(
     start, _ = load_translator(tiny_bundle)
     epoch0 = torch.load(tmp_path / "ckpt" / "epoch-000.pt", weights_only=True)
     assert all(torch.equal(epoch0[k], v) for k, v in start.state_dict().items())
+
+
+def test_warm_start_carries_each_gloss_row_to_its_gloss_in_a_rebuilt_vocabulary(
+        tiny_bundle: Path, tmp_path: Path) -> None:
+    # other training lines: WIND becomes the most frequent gloss and a new gloss appears, so
+    # the rebuilt vocabulary orders the glosses differently from the bundle's
+    pairs = TINY_PAIRS + [("SUED WIND", "im süden weht wind .")] * 4 + [("NEBEL", "nebel .")]
+    gloss, text = tmp_path / "c.gloss", tmp_path / "c.de"
+    gloss.write_text("\n".join(g for g, _ in pairs) + "\n")
+    text.write_text("\n".join(t for _, t in pairs) + "\n")
+    code = main(["train-translation", "--out", str(tmp_path / "b"), "--name", "tiny",
+                 "--train-src", str(gloss), "--train-tgt", str(text), "--dev-src", str(gloss),
+                 "--dev-tgt", str(text), "--epochs", "1", "--share-gloss-text", "--init-from",
+                 str(tiny_bundle), "--spm-model", str(read_bundle(tiny_bundle).spm_path),
+                 "--average-last", "2", "--checkpoint-dir", str(tmp_path / "ckpt"), *TINY_ARGS])
+    assert code == 0
+    old_vocab = GlossVocab(read_bundle(tiny_bundle).vocabulary)
+    new_vocab = GlossVocab(read_bundle(tmp_path / "b").vocabulary)
+    assert new_vocab.itos != old_vocab.itos and "NEBEL" in new_vocab.stoi
+    start, _ = load_translator(tiny_bundle)
+    epoch0 = torch.load(tmp_path / "ckpt" / "epoch-000.pt", weights_only=True)
+    old_rows = start.state_dict()["src_embed.weight"]
+    for g in old_vocab.itos:
+        assert torch.equal(epoch0["src_embed.weight"][new_vocab.stoi[g]],
+                           old_rows[old_vocab.stoi[g]]), g
+    # the new gloss keeps its fresh row, and the gloss -> piece map follows the new vocabulary
+    assert not any(torch.equal(epoch0["src_embed.weight"][new_vocab.stoi["NEBEL"]], row)
+                   for row in old_rows)
+    tokenizer = TextTokenizer(read_bundle(tiny_bundle).spm_path)
+    assert epoch0["gloss_to_piece"].tolist() == gloss_piece_map(new_vocab, tokenizer)
+    assert torch.equal(epoch0["tgt_embed.weight"], start.state_dict()["tgt_embed.weight"])
