@@ -68,8 +68,12 @@ def register(subparsers: Any) -> None:
         help="a gloss->text bundle that reranks its beam with a text->gloss bundle inside it "
              "(noisy channel, translation.ml.rerank)")
     p.add_argument("--model", required=True, help="the gloss->text bundle")
-    p.add_argument("--reverse", required=True,
-                   help="a text->gloss bundle trained on the same pairs the other way round")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--reverse",
+                       help="a text->gloss bundle trained on the same pairs the other way round")
+    which.add_argument("--reverse-of",
+                       help="a reranked gloss->text bundle whose reverse model is reused (e.g. "
+                            "the one --model was trained further from)")
     p.add_argument("--weight", type=float, required=True,
                    help="weight of the reverse log-probability per gloss piece")
     p.add_argument("--out", required=True, help="bundle folder to write")
@@ -352,19 +356,24 @@ def cmd_rerank_translation(args: argparse.Namespace) -> int:
     from mlcore.bundle import BundleError, read_bundle
     from translation.ml.infer import TranslationPredictor
     from translation.ml.pipeline import command_line
-    from translation.ml.rerank import attach, joined, rerank_card
+    from translation.ml.rerank import attach, carried_reverse, joined, rerank_card
 
     torch.set_num_threads(args.threads)
     try:
         forward = TranslationPredictor.from_bundle(args.model)
-        reverse = TranslationPredictor.from_bundle(args.reverse)
+        if args.reverse:
+            reverse = TranslationPredictor.from_bundle(args.reverse)
+            about = {"bundle": args.reverse, "name": reverse.name,
+                     "dev_bleu4": read_bundle(args.reverse).metrics.get("bleu4")}
+        else:
+            reverse = carried_reverse(TranslationPredictor.from_bundle(args.reverse_of))
+            about = {**read_bundle(args.reverse_of).metrics.get("reverse", {}),
+                     "carried_by": args.reverse_of}
         predictor = joined(forward, reverse, args.weight)
     except BundleError as e:
         print(f"rerank-translation: {e}", file=sys.stderr)
         return 2
-    metrics: dict[str, Any] = {"reverse": {"bundle": args.reverse, "name": reverse.name,
-                                           "dev_bleu4": read_bundle(args.reverse).metrics.get(
-                                               "bleu4")}}
+    metrics: dict[str, Any] = {"reverse": about}
     if args.dev_src and args.dev_ref:
         from translation.ml.evaluate import evaluate_gloss_files
 

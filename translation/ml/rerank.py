@@ -153,6 +153,21 @@ def joined(forward: Any, reverse: Any, weight: float) -> Any:
                                 config, forward.device, channel)
 
 
+def carried_reverse(predictor: Any) -> Any:
+    """The reverse model a reranked bundle's predictor carries, as a predictor of its own
+    (text -> glosses), so that `joined` can give it to another forward model; BundleError if
+    it carries none."""
+    from mlcore.bundle import BundleError
+    from translation.ml.infer import TranslationPredictor
+
+    channel = predictor.reranker
+    if channel is None:
+        raise BundleError(f"{predictor.name} carries no reverse model")
+    return TranslationPredictor(channel.reverse, channel.reverse_tokenizer, channel.reverse_vocab,
+                                f"{predictor.name} (its reverse model)",
+                                {"model": channel.reverse.cfg.to_dict()}, predictor.device)
+
+
 def attach(predictor: Any, out: str | Path, *, language: str, metrics: dict[str, Any],
            card: str) -> Path:
     """Write a `joined` predictor as one bundle: the forward model as it was, its reverse

@@ -210,3 +210,32 @@ def test_bundles_whose_reranker_does_not_fit_are_refused(
     (out / "reverse.spm.model").unlink()
     with pytest.raises(BundleError, match="reverse.spm.model"):
         TranslationPredictor.from_bundle(out)
+
+
+def test_a_reranked_bundles_reverse_model_reranks_another_forward_model(
+        tiny_vocab: GlossVocab, tiny_spm: TextTokenizer, word_vocab: GlossVocab,
+        gloss_spm: TextTokenizer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fwd, rev = _bundles(tmp_path, tiny_vocab, tiny_spm, word_vocab, gloss_spm)
+    first, other = tmp_path / "first", tmp_path / "other"
+    assert main(["rerank-translation", "--model", str(fwd), "--reverse", str(rev), "--weight",
+                 "5", "--out", str(first), "--threads", "1"]) == 0
+    # a successor of the forward model (other weights, same vocabularies) takes it over
+    successor = write_translation_bundle(
+        tmp_path / "successor", model=_forward(tiny_vocab, tiny_spm, seed=9), tokenizer=tiny_spm,
+        vocab=tiny_vocab, name="fwd2", language="gsg", metrics={}, card="# b\n",
+        extra_config={"decode": DECODE.to_dict()})
+    assert main(["rerank-translation", "--model", str(successor), "--reverse-of", str(first),
+                 "--weight", "2", "--out", str(other), "--threads", "1"]) == 0
+    capsys.readouterr()
+    carried = TranslationPredictor.from_bundle(other)
+    assert carried.reranker is not None and carried.decode.rerank_weight == 2.0
+    for key, value in _reverse(word_vocab, gloss_spm).state_dict().items():
+        assert torch.equal(value, carried.reranker.reverse.state_dict()[key]), key
+    successor_state = TranslationPredictor.from_bundle(successor).model.state_dict()
+    assert all(torch.equal(v, carried.model.state_dict()[k]) for k, v in successor_state.items())
+    assert read_bundle(other).metrics["reverse"] == {"bundle": str(rev), "name": "rev",
+                                                     "dev_bleu4": 1.5, "carried_by": str(first)}
+    # a bundle without a reverse model has none to give
+    assert main(["rerank-translation", "--model", str(successor), "--reverse-of", str(fwd),
+                 "--weight", "2", "--out", str(tmp_path / "none"), "--threads", "1"]) == 2
+    assert "carries no reverse model" in capsys.readouterr().err
