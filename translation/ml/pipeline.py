@@ -174,11 +174,9 @@ def warm_start(model: Translator, bundle_path: str | Path, vocab: GlossVocab,
     tensors are copied where the shapes agree, and a grown one gets the bundle's values in its
     leading rows. Returns the names not copied whole (those keep their fresh initialisation,
     at least in part)."""
-    from mlcore.bundle import read_bundle
     from translation.ml.infer import load_translator
 
-    source, _ = load_translator(bundle_path)
-    bundle = read_bundle(bundle_path)
+    source, bundle = load_translator(bundle_path)
     old_state = source.state_dict()
     glosses = _row_map(GlossVocab(bundle.vocabulary).itos, vocab.itos)
     pieces = (_row_map(_pieces(TextTokenizer(bundle.spm_path)), _pieces(tokenizer))
