@@ -35,15 +35,65 @@ from bench_mbr import nbest_lists  # noqa: E402
 
 from translation.ml.evaluate import text_metrics  # noqa: E402
 from translation.ml.infer import TranslationPredictor  # noqa: E402
+from translation.ml.model import Translator  # noqa: E402
 from translation.ml.rerank import channel_logprobs, known_glosses  # noqa: E402
+from translation.ml.tokenizer import GlossVocab, TextTokenizer  # noqa: E402
 
+PHOENIX = "../shared/data/translation/phoenix2014T_text/phoenix2014T."
 LAMBDAS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
 MUS = (0.0, 0.05, 0.1, 0.2, 0.3)
 
 
-def choose(nbest: list[list[dict]], lam: float, mu: float) -> list[str]:
-    return [max(cands, key=lambda c: c["score"] + lam * c["reverse"] + mu * c["words"])["text"]
-            for cands in nbest]
+def choose(nbest: list[list[dict]], weights: dict[str, float]) -> list[str]:
+    """Each sentence's candidate with the best forward score + sum of weight x its feature
+    (a candidate is {"text", "score", feature: value ...}); no weights: the beam's own pick."""
+    return [max(cands, key=lambda c: c["score"] + sum(w * c[k] for k, w in weights.items())
+                )["text"] for cands in nbest]
+
+
+def load_nbest(forward: TranslationPredictor, src: str, ref: str, beam: int,
+               cache: Path | None) -> tuple[list[list[tuple[str, float, float]]], list[str],
+                                            list[str], list[str]]:
+    """bench_mbr.nbest_lists, kept in (and read back from) the JSON file `cache` if given."""
+    if cache and cache.is_file():
+        saved = json.loads(cache.read_text())
+        return saved["nbest"], saved["refs"], saved["map"], saved["sources"]
+    nbest, refs, texts, sources = nbest_lists(forward, src, ref, beam)
+    if cache:
+        cache.write_text(json.dumps({"nbest": nbest, "refs": refs, "map": texts,
+                                     "sources": sources}))
+    return nbest, refs, texts, sources
+
+
+def with_reverse(forward: TranslationPredictor, nbest: list[list[tuple[str, float, float]]],
+                 sources: list[str], reverses: list[tuple[Translator, GlossVocab, TextTokenizer]]
+                 ) -> list[list[dict]]:
+    """The n-best as candidates for `choose`: forward score, reverse log-probability per gloss
+    piece (the mean over `reverses`; glosses read as the served reranker reads them,
+    translation.ml.rerank.NoisyChannel.pick) and word count."""
+    glosses = [known_glosses(forward.vocab, forward.encode_glosses(line)) for line in sources]
+    flat = [(text, g) for g, cands in zip(glosses, nbest, strict=True) for text, _, _ in cands]
+    per_model = [channel_logprobs(model, vocab, tokenizer, flat)
+                 for model, vocab, tokenizer in reverses]
+    scores = iter([sum(col) / len(col) for col in zip(*per_model, strict=True)])
+    return [[{"text": t, "score": s, "reverse": next(scores), "words": len(t.split())}
+             for t, s, _ in cands] for cands in nbest]
+
+
+def carried_nbest(model: str, cache: Path | None, beam: int = 8
+                  ) -> tuple[TranslationPredictor, list[list[dict]], list[str], list[str],
+                             list[str]]:
+    """A reranked bundle, its beam n-best of PHOENIX dev scored by the reverse model it carries
+    (`with_reverse`), the references, the beam's own picks and the gloss lines."""
+    forward = TranslationPredictor.from_bundle(model)
+    channel = forward.reranker
+    if channel is None:
+        raise SystemExit(f"{model} carries no reverse model")
+    nbest, refs, beam_texts, sources = load_nbest(forward, PHOENIX + "dev.gloss",
+                                                  PHOENIX + "dev.de", beam, cache)
+    scored = with_reverse(forward, nbest, sources, [
+        (channel.reverse, channel.reverse_vocab, channel.reverse_tokenizer)])
+    return forward, scored, refs, beam_texts, sources
 
 
 def main() -> None:
@@ -58,32 +108,19 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(2)
     forward = TranslationPredictor.from_bundle(args.model)
-    if args.cache and args.cache.is_file():
-        saved = json.loads(args.cache.read_text())
-        nbest_raw, refs, texts, sources = (saved[k] for k in ("nbest", "refs", "map", "sources"))
-    else:
-        nbest_raw, refs, texts, sources = nbest_lists(forward, args.src, args.ref, args.beam)
-        if args.cache:
-            args.cache.write_text(json.dumps({"nbest": nbest_raw, "refs": refs, "map": texts,
-                                              "sources": sources}))
-    # the glosses as the served reranker reads them (translation.ml.rerank.NoisyChannel.pick)
-    glosses = [known_glosses(forward.vocab, forward.encode_glosses(line))
-               for line in sources]
-    flat = [(text, g) for g, cands in zip(glosses, nbest_raw, strict=True) for text, _, _ in cands]
-    per_model = []
-    for path in args.reverse:
-        reverse = TranslationPredictor.from_bundle(path)
-        per_model.append(channel_logprobs(reverse.model, reverse.vocab, reverse.tokenizer, flat))
-    scores = iter([sum(col) / len(col) for col in zip(*per_model, strict=True)])
-    nbest = [[{"text": t, "score": s, "reverse": next(scores), "words": len(t.split())}
-              for t, s, _ in cands] for cands in nbest_raw]
+    nbest_raw, refs, texts, sources = load_nbest(forward, args.src, args.ref, args.beam,
+                                                 args.cache)
+    reverses = [(p.model, p.vocab, p.tokenizer)
+                for p in map(TranslationPredictor.from_bundle, args.reverse)]
+    nbest = with_reverse(forward, nbest_raw, sources, reverses)
     half = len(refs) // 2
     halves = (slice(0, half), slice(half, None))
 
     def bleu(hyps: list[str], part: slice = slice(None)) -> float:
         return float(text_metrics(hyps[part], refs[part])["bleu4"])
 
-    grid = {(lam, mu): choose(nbest, lam, mu) for lam, mu in itertools.product(LAMBDAS, MUS)}
+    grid = {(lam, mu): choose(nbest, {"reverse": lam, "words": mu})
+            for lam, mu in itertools.product(LAMBDAS, MUS)}
     table = {key: (bleu(h), bleu(h, halves[0]), bleu(h, halves[1])) for key, h in grid.items()}
     print("| lambda (reverse) | mu (word bonus) | BLEU-4 dev | first half | second half |")
     print("|---|---|---|---|---|")

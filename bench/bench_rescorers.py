@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import math
 import sys
 from collections import Counter, defaultdict
@@ -38,7 +37,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_mbr import nbest_lists  # noqa: E402
+from bench_noisy_channel import PHOENIX, carried_nbest, choose  # noqa: E402
 
 from translation.ml.evaluate import text_metrics  # noqa: E402
 from translation.ml.infer import TranslationPredictor  # noqa: E402
@@ -47,7 +46,6 @@ from translation.ml.rerank import channel_logprobs, known_glosses  # noqa: E402
 from translation.ml.tokenizer import TextTokenizer  # noqa: E402
 from translation.ml.train import average_weights  # noqa: E402
 
-PHOENIX = "../shared/data/translation/phoenix2014T_text/phoenix2014T."
 LAMBDAS = (0.0, 0.1, 0.2, 0.3)
 NUS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 
@@ -127,22 +125,10 @@ def main() -> None:
     parser.add_argument("--r2l", nargs="*", default=[], help="CK_DIR:A-B epoch ranges")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    forward = TranslationPredictor.from_bundle(args.model)
-    if not args.cache.is_file():
-        nbest, refs, texts, sources = nbest_lists(forward, PHOENIX + "dev.gloss",
-                                                  PHOENIX + "dev.de", 8)
-        args.cache.write_text(json.dumps({"nbest": nbest, "refs": refs, "map": texts,
-                                          "sources": sources}))
-    saved = json.loads(args.cache.read_text())
-    nbest, refs, sources = saved["nbest"], saved["refs"], saved["sources"]
-    channel = forward.reranker
-    if channel is None:
-        raise SystemExit(f"{args.model} carries no reverse model")
+    forward, nbest, refs, _, sources = carried_nbest(args.model, args.cache)
+    texts = [c["text"] for cands in nbest for c in cands]
     glosses = [known_glosses(forward.vocab, forward.encode_glosses(line)) for line in sources]
-    texts = [t for cands in nbest for t, _, _ in cands]
     flat_glosses = [g for g, cands in zip(glosses, nbest, strict=True) for _ in cands]
-    reverse = channel_logprobs(channel.reverse, channel.reverse_vocab, channel.reverse_tokenizer,
-                               list(zip(texts, flat_glosses, strict=True)))
     half = len(refs) // 2
     parts = (slice(None), slice(0, half), slice(half, None))
 
@@ -151,14 +137,10 @@ def main() -> None:
 
     def report(name: str, extra: list[float]) -> None:
         table = {}
+        values = iter(extra)
+        scored = [[dict(c, extra=next(values)) for c in cands] for cands in nbest]
         for lam, nu in itertools.product(LAMBDAS, NUS):
-            scores = iter(zip(reverse, extra, strict=True))
-            picks = []
-            for cands in nbest:
-                rows = [(s + lam * r + nu * x, t) for (t, s, _), (r, x) in zip(
-                    cands, [next(scores) for _ in cands], strict=True)]
-                picks.append(max(rows, key=lambda row: row[0])[1])
-            table[(lam, nu)] = bleu(picks)
+            table[(lam, nu)] = bleu(choose(scored, {"reverse": lam, "extra": nu}))
         best = max(table, key=lambda k: table[k][0])
         crossed = [(k, table[k][score]) for pick, score in ((1, 2), (2, 1))
                    for k in [max(table, key=lambda k, p=pick: table[k][p])]]

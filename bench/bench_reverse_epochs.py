@@ -13,12 +13,11 @@ import sys
 sys.path.insert(0, "bench")
 
 import torch
-from bench_noisy_channel import choose
+from bench_noisy_channel import choose, with_reverse
 from translation.ml.config import ModelConfig
 from translation.ml.evaluate import text_metrics
 from translation.ml.infer import TranslationPredictor
 from translation.ml.model import Translator
-from translation.ml.rerank import channel_logprobs, known_glosses
 from translation.ml.tokenizer import GlossVocab, TextTokenizer
 from translation.ml.train import average_weights
 torch.set_num_threads(1)
@@ -26,8 +25,6 @@ cache, run, ck, specs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 saved = json.load(open(cache))
 nb, refs, sources = saved["nbest"], saved["refs"], saved["sources"]
 fwd = TranslationPredictor.from_bundle("models/phoenix-gloss2text")
-glosses = [known_glosses(fwd.vocab, fwd.encode_glosses(line)) for line in sources]
-flat = [(t, g) for g, c in zip(glosses, nb) for t, _, _ in c]
 cfg = ModelConfig.from_dict(json.load(open(f"{run}/config.json"))["model"])
 vocab = GlossVocab(open(f"{run}/glosses.txt").read().split())
 tok = TextTokenizer(f"{ck}/spm.model")
@@ -39,10 +36,9 @@ for spec in specs:
     m = Translator(cfg)
     m.load_state_dict(average_weights([f"{ck}/epoch-{e:03d}.pt" for e in eps]))
     m.eval()
-    sc = iter(channel_logprobs(m, vocab, tok, flat))
-    cands = [[{"text": t, "score": s, "reverse": next(sc), "words": 0} for t, s, _ in c] for c in nb]
+    cands = with_reverse(fwd, nb, sources, [(m, vocab, tok)])
     row = []
     for lam in (0.1, 0.2, 0.3, 0.5):
-        h = choose(cands, lam, 0.0)
+        h = choose(cands, {"reverse": lam})
         row.append(f"l{lam}: {b(h)} ({b(h, slice(0, half))}/{b(h, slice(half, None))})")
     print(ck, spec, " | ".join(row), flush=True)

@@ -10,25 +10,23 @@ bundle with the shipped decoding and no reranker (score it with `slrweb rerank-t
 """
 import sys
 from dataclasses import replace
-import torch
 from translation.ml.infer import TranslationPredictor
-from translation.ml.pipeline import write_translation_bundle
+from translation.ml.model import Translator
+from translation.ml.pipeline import warm_start, write_translation_bundle
 out, runs = sys.argv[1], sys.argv[2:]
 ship = TranslationPredictor.from_bundle("models/phoenix-gloss2text")
 ref = ship.vocab
 states = []
 for r in runs:
-    p = TranslationPredictor.from_bundle(r)
-    if p.tokenizer.model_path.read_bytes() != ship.tokenizer.model_path.read_bytes():
-        raise SystemExit(f"{r} has another SentencePiece model")
-    perm = torch.tensor([p.vocab.stoi[g] for g in ref.itos])
-    st = {k: v.clone() for k, v in p.model.state_dict().items()}
-    st["src_embed.weight"] = st["src_embed.weight"][perm]
-    st["gloss_to_piece"] = st["gloss_to_piece"][perm]
-    states.append(st)
+    # the run's weights with its gloss and piece rows in the shipped vocabularies' order
+    # (translation.ml.pipeline.warm_start, as --init-from carries them)
+    model = Translator(ship.model.cfg)
+    if warm_start(model, r, ref, ship.tokenizer):
+        raise SystemExit(f"{r} does not cover the shipped vocabularies")
+    states.append(model.state_dict())
 soup = {k: (sum(s[k].double() for s in states) / len(states)).to(v.dtype) if v.is_floating_point() else v
         for k, v in states[0].items()}
-assert torch.equal(soup["gloss_to_piece"], ship.model.state_dict()["gloss_to_piece"])
+soup["gloss_to_piece"] = ship.model.state_dict()["gloss_to_piece"]  # the shipped vocabularies'
 model = ship.model
 model.load_state_dict(soup)
 cfg = {k: v for k, v in ship.config.items() if k not in ("model", "reverse")}
