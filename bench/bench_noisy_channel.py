@@ -65,14 +65,19 @@ def load_nbest(forward: TranslationPredictor, src: str, ref: str, beam: int,
     return nbest, refs, texts, sources
 
 
+def served_glosses(forward: TranslationPredictor, sources: list[str]) -> list[str]:
+    """Each gloss line as the served reranker hands it to a reverse model
+    (translation.ml.rerank.NoisyChannel.pick: the forward vocabulary's known glosses)."""
+    return [known_glosses(forward.vocab, forward.encode_glosses(line)) for line in sources]
+
+
 def with_reverse(forward: TranslationPredictor, nbest: list[list[tuple[str, float, float]]],
                  sources: list[str], reverses: list[tuple[Translator, GlossVocab, TextTokenizer]]
                  ) -> list[list[dict]]:
     """The n-best as candidates for `choose`: forward score, reverse log-probability per gloss
-    piece (the mean over `reverses`; glosses read as the served reranker reads them,
-    translation.ml.rerank.NoisyChannel.pick) and word count."""
-    glosses = [known_glosses(forward.vocab, forward.encode_glosses(line)) for line in sources]
-    flat = [(text, g) for g, cands in zip(glosses, nbest, strict=True) for text, _, _ in cands]
+    piece (the mean over `reverses`, of the `served_glosses`) and word count."""
+    flat = [(text, g) for g, cands in zip(served_glosses(forward, sources), nbest, strict=True)
+            for text, _, _ in cands]
     per_model = [channel_logprobs(model, vocab, tokenizer, flat)
                  for model, vocab, tokenizer in reverses]
     scores = iter([sum(col) / len(col) for col in zip(*per_model, strict=True)])

@@ -37,12 +37,12 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_noisy_channel import PHOENIX, carried_nbest, choose  # noqa: E402
+from bench_noisy_channel import PHOENIX, carried_nbest, choose, served_glosses  # noqa: E402
 
 from translation.ml.evaluate import text_metrics  # noqa: E402
 from translation.ml.infer import TranslationPredictor  # noqa: E402
 from translation.ml.model import Translator, loaded_state  # noqa: E402
-from translation.ml.rerank import channel_logprobs, known_glosses  # noqa: E402
+from translation.ml.rerank import channel_logprobs  # noqa: E402
 from translation.ml.tokenizer import TextTokenizer  # noqa: E402
 from translation.ml.train import average_weights  # noqa: E402
 
@@ -127,8 +127,8 @@ def main() -> None:
     torch.set_num_threads(2)
     forward, nbest, refs, _, sources = carried_nbest(args.model, args.cache)
     texts = [c["text"] for cands in nbest for c in cands]
-    glosses = [known_glosses(forward.vocab, forward.encode_glosses(line)) for line in sources]
-    flat_glosses = [g for g, cands in zip(glosses, nbest, strict=True) for _ in cands]
+    flat_glosses = [g for g, cands in zip(served_glosses(forward, sources), nbest, strict=True)
+                    for _ in cands]
     half = len(refs) // 2
     parts = (slice(None), slice(0, half), slice(half, None))
 

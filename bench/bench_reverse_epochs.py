@@ -2,18 +2,20 @@
 
 Which weights of a reverse training run rerank best: single epochs ("10") or their mean ("8-12"),
 each on lambda 0.1-0.5, all dev and both halves. Reads the n-best cache that
-bench_noisy_channel.py --cache writes (beam 8, the shipped forward model's own weights, MAP =
-25.22) and the run's checkpoint folder (epoch-NNN.pt kept by --average-last, spm.model):
+bench_noisy_channel.py --cache writes (written here if missing; beam 8, the shipped forward
+model's own weights, MAP = 25.22) and the run's checkpoint folder (epoch-NNN.pt kept by
+--average-last, spm.model):
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/bench_reverse_epochs.py CACHE.json REVERSE_BUNDLE CK_DIR 8 10 8-12
 """
 import json
 import sys
+from pathlib import Path
 
 sys.path.insert(0, "bench")
 
 import torch
-from bench_noisy_channel import choose, with_reverse
+from bench_noisy_channel import PHOENIX, choose, load_nbest, with_reverse
 from translation.ml.config import ModelConfig
 from translation.ml.evaluate import text_metrics
 from translation.ml.infer import TranslationPredictor
@@ -22,9 +24,8 @@ from translation.ml.tokenizer import GlossVocab, TextTokenizer
 from translation.ml.train import average_weights
 torch.set_num_threads(1)
 cache, run, ck, specs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-saved = json.load(open(cache))
-nb, refs, sources = saved["nbest"], saved["refs"], saved["sources"]
 fwd = TranslationPredictor.from_bundle("models/phoenix-gloss2text")
+nb, refs, _, sources = load_nbest(fwd, PHOENIX + "dev.gloss", PHOENIX + "dev.de", 8, Path(cache))
 cfg = ModelConfig.from_dict(json.load(open(f"{run}/config.json"))["model"])
 vocab = GlossVocab(open(f"{run}/glosses.txt").read().split())
 tok = TextTokenizer(f"{ck}/spm.model")

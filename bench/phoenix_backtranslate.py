@@ -18,14 +18,16 @@ import argparse
 from pathlib import Path
 
 import torch
+from bench_noisy_channel import PHOENIX
 
+from mlcore.bundle import BundleError
 from translation.ml.data import Example, collate, load_parallel
 from translation.ml.decode import eval_mode
 from translation.ml.infer import TranslationPredictor
 from translation.ml.model import Translator
+from translation.ml.rerank import carried_reverse
 from translation.ml.tokenizer import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 
-PHOENIX = "../shared/data/translation/phoenix2014T_text/phoenix2014T."
 
 
 def sample(model: Translator, src: torch.Tensor, src_mask: torch.Tensor, max_len: int,
@@ -59,9 +61,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="writes OUT.gloss and OUT.de")
     args = parser.parse_args()
     forward = TranslationPredictor.from_bundle(args.model)
-    channel = forward.reranker
-    if channel is None:
-        raise SystemExit(f"{args.model} carries no reverse model")
+    try:
+        reverse = carried_reverse(forward)
+    except BundleError as e:
+        raise SystemExit(str(e)) from e
     pairs = load_parallel(PHOENIX + "train.gloss", PHOENIX + "train.de")
     generator = torch.Generator().manual_seed(args.seed)
     kept: list[tuple[str, str]] = []
@@ -69,12 +72,12 @@ def main() -> None:
     for _ in range(args.samples):
         for a in range(0, len(pairs), 64):
             chunk = pairs[a: a + 64]
-            batch = collate([Example(src=channel.reverse_vocab.encode(t) or [UNK_ID], ctc=[],
+            batch = collate([Example(src=reverse.vocab.encode(t) or [UNK_ID], ctc=[],
                                      tgt=[]) for _, t in chunk])
-            outs = sample(channel.reverse, batch.src, batch.src_mask, 2 * batch.src.shape[1] + 10,
+            outs = sample(reverse.model, batch.src, batch.src_mask, 2 * batch.src.shape[1] + 10,
                           args.temperature, generator)
             for i, ((_, text), ids) in enumerate(zip(chunk, outs, strict=True)):
-                glosses = [g for g in channel.reverse_tokenizer.decode(ids).split()
+                glosses = [g for g in reverse.tokenizer.decode(ids).split()
                            if forward.vocab.stoi.get(g, UNK_ID) != UNK_ID]
                 line = " ".join(glosses)
                 if line and line not in seen[a + i]:
